@@ -1,0 +1,154 @@
+// Namespaces (config-linux.md "Namespaces", "Offset for Time Namespace"): a listed namespace
+// without a path is new (its /proc/self/ns inode differs from the host's), one with a path is
+// joined (its inode equals the target's), and an unlisted one is inherited from the runtime.
+//
+// Where runc may differ: none in what is checked here. runc 1.1.5 does not know the time
+// namespace (added in runc 1.2) and rejects the config; see subjectLacks() in helpers.ts.
+// Joining a mount namespace by path is not exercised: the runtime would then build the rootfs
+// inside that namespace, which for any namespace we could offer is the host's copy.
+
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import {
+  assertSameAsReference,
+  hostNsInode,
+  nsInode,
+  observe,
+  observeBoth,
+  requireTool,
+  setupSuite,
+  SUBJECT,
+  subjectLacks,
+  trackProcess,
+  waitFor,
+  type Observation,
+  type SpecPatch,
+} from './helpers.js';
+import type { SpecNamespace } from './base-config.js';
+
+setupSuite(t);
+
+const KINDS = ['pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup', 'time', 'user'] as const;
+const SPEC_TYPE: Record<string, SpecNamespace['type']> = {
+  pid: 'pid', net: 'network', ipc: 'ipc', uts: 'uts', mnt: 'mount', cgroup: 'cgroup', time: 'time', user: 'user',
+};
+const PRINT_NS = `for n in ${KINDS.join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`;
+
+/** Turn "kind link" lines into "kind host|holder|new" so runs can be compared. */
+function classifyNs(holderPid?: number) {
+  return (text: string, _obs: Observation): string =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [kind, link] = line.split(' ');
+        if (!/^\w+:\[\d+\]$/.test(link ?? '')) return line;
+        const inode = nsInode(link);
+        if (inode === hostNsInode(kind)) return `${kind} host`;
+        if (holderPid !== undefined && inode === hostNsInode(kind, holderPid)) return `${kind} holder`;
+        return `${kind} new`;
+      })
+      .join('\n') + '\n';
+}
+
+const withNamespaces =
+  (types: SpecNamespace['type'][], extra?: SpecPatch): SpecPatch =>
+  (spec, ctx) => {
+    spec.linux!.namespaces = types.map((type) => ({ type }));
+    if (!types.includes('uts')) delete spec.hostname; // a hostname needs a UTS namespace
+    return extra?.(spec, ctx);
+  };
+
+t.test('the default namespaces are new, the others are the host\'s', async (t) => {
+  const both = await observeBoth(undefined, PRINT_NS, { rootfs: 'shared', normalize: classifyNs() });
+  t.equal(both.ocirt.status, 0);
+  t.equal(
+    both.ocirt.stdout,
+    'pid new\nnet new\nipc new\nuts new\nmnt new\ncgroup host\ntime host\nuser host\n',
+  );
+  assertSameAsReference(t, both);
+});
+
+t.test('a cgroup namespace is created when listed', async (t) => {
+  const both = await observeBoth(withNamespaces(['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']), PRINT_NS, {
+    rootfs: 'shared',
+    normalize: classifyNs(),
+  });
+  t.match(both.ocirt.stdout, /^cgroup new$/m);
+  t.match(both.ocirt.stdout, /^time host$/m);
+  assertSameAsReference(t, both);
+});
+
+t.test('only a mount namespace: everything else is shared with the host', async (t) => {
+  const both = await observeBoth(withNamespaces(['mount']), PRINT_NS, { rootfs: 'shared', normalize: classifyNs() });
+  t.equal(both.ocirt.status, 0);
+  t.equal(
+    both.ocirt.stdout,
+    'pid host\nnet host\nipc host\nuts host\nmnt new\ncgroup host\ntime host\nuser host\n',
+  );
+  assertSameAsReference(t, both);
+});
+
+t.test('in a new PID namespace the process is PID 1; the UTS namespace has the hostname', async (t) => {
+  const both = await observeBoth(undefined, 'echo "pid=$$"; hostname', { rootfs: 'shared' });
+  t.equal(both.ocirt.stdout, 'pid=1\nocirt-test\n');
+  assertSameAsReference(t, both);
+  t.not(fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim(), 'ocirt-test', 'the host hostname is untouched');
+});
+
+t.test('namespaces given by path are joined', async (t) => {
+  requireTool('unshare');
+  // A holder process with its own namespaces; --kill-child takes its sleeping child down with it.
+  const holder = trackProcess(
+    spawn('unshare', ['--net', '--ipc', '--uts', '--cgroup', '--pid', '--fork', '--kill-child', 'sleep', '600'], {
+      stdio: 'ignore',
+    }),
+  );
+  // The sleep (PID 1 of the holder's PID namespace) is the child of unshare.
+  const target = await waitFor('the namespace holder to fork', () => {
+    try {
+      const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
+      return kids ? Number(kids.split(' ')[0]) : 0;
+    } catch {
+      return 0;
+    }
+  });
+  const joined: SpecNamespace['type'][] = ['pid', 'network', 'ipc', 'uts', 'cgroup'];
+  const kindOf: Record<string, string> = { pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup' };
+  const patch: SpecPatch = (spec) => {
+    spec.linux!.namespaces = [
+      ...joined.map((type) => ({ type, path: `/proc/${target}/ns/${kindOf[type]}` })),
+      { type: 'mount' as const },
+    ];
+  };
+  const both = await observeBoth(patch, `${PRINT_NS}; echo "pid-is-1=$([ $$ = 1 ] && echo yes || echo no)"`, {
+    rootfs: 'shared',
+    normalize: classifyNs(target),
+  });
+  t.equal(both.ocirt.status, 0, both.ocirt.stderr);
+  t.equal(
+    both.ocirt.stdout,
+    'pid holder\nnet holder\nipc holder\nuts holder\nmnt new\ncgroup holder\ntime host\nuser host\npid-is-1=no\n',
+  );
+  assertSameAsReference(t, both);
+});
+
+t.test('time namespace with timeOffsets', async (t) => {
+  const patch: SpecPatch = (spec) => {
+    spec.linux!.namespaces!.push({ type: 'time' });
+    spec.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 0 }, boottime: { secs: 172800, nanosecs: 0 } };
+  };
+  const cmd = `${PRINT_NS}; cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime`;
+  const obs = await observe(SUBJECT, patch, cmd, { rootfs: 'shared', normalize: classifyNs() });
+  if (await subjectLacks('timeNamespace')) {
+    t.not(obs.status, 0, 'runc 1.1 rejects the time namespace (known gap; runc >= 1.2 supports it)');
+    return;
+  }
+  t.equal(obs.status, 0, obs.stderr);
+  t.match(obs.stdout, /^time new$/m, 'a new time namespace');
+  t.match(obs.stdout, /^monotonic\s+86400\s+0$/m, 'monotonic offset');
+  t.match(obs.stdout, /^boottime\s+172800\s+0$/m, 'boottime offset');
+  const uptime = Number(obs.stdout.trim().split('\n').at(-1));
+  t.ok(uptime >= 172800, `uptime ${uptime} includes the boottime offset`);
+});

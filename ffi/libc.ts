@@ -1,0 +1,247 @@
+// Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
+// result and throws a SyscallError naming the call, its target and the errno name.
+// Only src/syscall/linux.ts and a few leaf modules (terminal, state locking) import this.
+import koffi from 'koffi';
+import { SyscallError } from '../src/errors.js';
+import { SYS } from './constants.js';
+
+const libc = koffi.load('libc.so.6');
+
+const raw = {
+  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+  umount2: libc.func('int umount2(const char *target, int flags)'),
+  chroot: libc.func('int chroot(const char *path)'),
+  unshare: libc.func('int unshare(int flags)'),
+  setns: libc.func('int setns(int fd, int nstype)'),
+  sethostname: libc.func('int sethostname(const char *name, size_t len)'),
+  setdomainname: libc.func('int setdomainname(const char *name, size_t len)'),
+  mknod: libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  prlimit: libc.func('int prlimit(int pid, int resource, const void *newLimit, _Out_ void *oldLimit)'),
+  setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+  setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+  setgroups: libc.func('int setgroups(size_t n, const uint32_t *list)'),
+  personality: libc.func('int personality(unsigned long persona)'),
+  setsid: libc.func('int setsid()'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+  ioctlInt: libc.func('int ioctl(int fd, unsigned long request, int arg)'),
+  ioctlPtr: libc.func('int ioctl(int fd, unsigned long request, void *arg)'),
+  flock: libc.func('int flock(int fd, int op)'),
+  mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+  execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
+  getpid: libc.func('int getpid()'),
+  syscall: libc.func('long syscall(long number, ...)'),
+};
+
+function fail(syscall: string, target: string): never {
+  throw new SyscallError(syscall, target, koffi.errno());
+}
+
+function check(ret: number | bigint, syscall: string, target: string): number {
+  if (Number(ret) < 0) fail(syscall, target);
+  return Number(ret);
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+  const what = fstype && !source?.startsWith('/') ? fstype : source ?? fstype ?? 'none';
+  check(raw.mount(source, target, fstype, flags, data), 'mount', `${what} on ${target}`);
+}
+
+export function umount2(target: string, flags: number): void {
+  check(raw.umount2(target, flags), 'umount2', target);
+}
+
+export function pivotRoot(newRoot: string, putOld: string): void {
+  check(raw.syscall(SYS.pivot_root, 'str', newRoot, 'str', putOld), 'pivot_root', newRoot);
+}
+
+export function chroot(path: string): void {
+  check(raw.chroot(path), 'chroot', path);
+}
+
+export function unshare(flags: number): void {
+  check(raw.unshare(flags), 'unshare', `0x${flags.toString(16)}`);
+}
+
+export function setns(fd: number, nstype: number, what: string): void {
+  check(raw.setns(fd, nstype), 'setns', what);
+}
+
+export function sethostname(name: string): void {
+  check(raw.sethostname(name, Buffer.byteLength(name)), 'sethostname', name);
+}
+
+export function setdomainname(name: string): void {
+  check(raw.setdomainname(name, Buffer.byteLength(name)), 'setdomainname', name);
+}
+
+export function mknod(path: string, mode: number, dev: bigint): void {
+  check(raw.mknod(path, mode, dev), 'mknod', path);
+}
+
+export function mkfifo(path: string, mode: number): void {
+  check(raw.mkfifo(path, mode), 'mkfifo', path);
+}
+
+export function prctl(option: number, a2: number | bigint = 0, a3: number | bigint = 0, a4 = 0, a5 = 0, what = `option ${option}`): number {
+  return check(raw.prctl(option, a2, a3, a4, a5), 'prctl', what);
+}
+
+/** prlimit(2) on a pid (0 = self); returns the previous [soft, hard]. */
+export function prlimit(pid: number, resource: number, limit?: { soft: bigint; hard: bigint }, what = `resource ${resource}`): [bigint, bigint] {
+  let next: Buffer | null = null;
+  if (limit) {
+    next = Buffer.alloc(16);
+    next.writeBigUInt64LE(limit.soft, 0);
+    next.writeBigUInt64LE(limit.hard, 8);
+  }
+  const old = Buffer.alloc(16);
+  check(raw.prlimit(pid, resource, next, old), 'prlimit', what);
+  return [old.readBigUInt64LE(0), old.readBigUInt64LE(8)];
+}
+
+export function setresuid(uid: number): void {
+  check(raw.setresuid(uid, uid, uid), 'setresuid', String(uid));
+}
+
+export function setresgid(gid: number): void {
+  check(raw.setresgid(gid, gid, gid), 'setresgid', String(gid));
+}
+
+export function setgroups(gids: number[]): void {
+  check(raw.setgroups(gids.length, gids.length ? new Uint32Array(gids) : null), 'setgroups', gids.join(',') || '[]');
+}
+
+export function personality(persona: number): void {
+  check(raw.personality(persona), 'personality', `0x${persona.toString(16)}`);
+}
+
+export function setsid(): void {
+  check(raw.setsid(), 'setsid', '');
+}
+
+export function fcntl(fd: number, cmd: number, arg: number, what = `fd ${fd}`): number {
+  return check(raw.fcntl(fd, cmd, arg), 'fcntl', what);
+}
+
+export function ioctl(fd: number, request: number, arg: number | Buffer, what = `fd ${fd}`): number {
+  const ret = typeof arg === 'number' ? raw.ioctlInt(fd, request, arg) : raw.ioctlPtr(fd, request, arg);
+  return check(ret, 'ioctl', what);
+}
+
+export function flock(fd: number, op: number, what: string): void {
+  check(raw.flock(fd, op), 'flock', what);
+}
+
+export function socketpair(domain: number, type: number): [number, number] {
+  const sv = new Int32Array(2);
+  check(raw.socketpair(domain, type, 0, sv), 'socketpair', '');
+  return [sv[0]!, sv[1]!];
+}
+
+/** Replaces the process image; returns only by throwing. */
+export function execve(path: string, argv: string[], envp: string[]): never {
+  raw.execve(path, [...argv, null], [...envp, null]);
+  fail('execve', path);
+}
+
+export function getpid(): number {
+  return raw.getpid();
+}
+
+type SyscallArg = ['int' | 'uint' | 'long' | 'ulong' | 'str' | 'void *', unknown];
+
+/** A raw syscall(2) with typed variadic arguments: rawSyscall(SYS.x, 'name', ['int', 1]). */
+export function rawSyscall(nr: number, name: string, target: string, ...args: SyscallArg[]): number {
+  const flat: unknown[] = [];
+  for (const [type, value] of args) flat.push(type === 'ulong' ? 'unsigned long' : type === 'uint' ? 'unsigned int' : type, value);
+  return check(raw.syscall(nr, ...flat), name, target);
+}
+
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+// --- capabilities ---------------------------------------------------------------
+
+const rawCapset = libc.func('int capset(void *hdr, void *data)');
+const rawCapget = libc.func('int capget(void *hdr, _Out_ void *data)');
+const CAP_V3 = 0x20080522;
+
+export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
+
+function capHeader(): Buffer {
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(CAP_V3, 0); // pid 0 = the calling thread
+  return hdr;
+}
+
+/** capset(2) for the calling thread (64-bit sets, version 3: two u32 triples). */
+export function capset(sets: CapSets): void {
+  const data = Buffer.alloc(24);
+  const fields = [sets.effective, sets.permitted, sets.inheritable];
+  fields.forEach((v, i) => {
+    data.writeUInt32LE(Number(v & 0xffffffffn), i * 4);
+    data.writeUInt32LE(Number((v >> 32n) & 0xffffffffn), 12 + i * 4);
+  });
+  check(rawCapset(capHeader(), data), 'capset', '');
+}
+
+export function capget(): CapSets {
+  const data = Buffer.alloc(24);
+  check(rawCapget(capHeader(), data), 'capget', '');
+  const join = (i: number) => (BigInt(data.readUInt32LE(12 + i * 4)) << 32n) | BigInt(data.readUInt32LE(i * 4));
+  return { effective: join(0), permitted: join(1), inheritable: join(2) };
+}
+
+// --- file descriptors ---------------------------------------------------------------
+
+const rawOpenat = libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)');
+const rawDup3 = libc.func('int dup3(int oldfd, int newfd, int flags)');
+const rawClose = libc.func('int close(int fd)');
+
+export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
+  return check(rawOpenat(dirfd, path, flags, mode), 'openat', what);
+}
+
+export function dup3(oldfd: number, newfd: number, flags = 0): void {
+  check(rawDup3(oldfd, newfd, flags), 'dup3', `fd ${oldfd} to ${newfd}`);
+}
+
+export function close(fd: number): void {
+  check(rawClose(fd), 'close', `fd ${fd}`);
+}
+
+// --- raw syscalls glibc does not wrap (numbers from constants.ts SYS) ---------------
+
+export function mountSetattr(dirfd: number, path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number): void {
+  const attr = Buffer.alloc(32); // struct mount_attr: attr_set, attr_clr, propagation, userns_fd (u64 each)
+  attr.writeBigUInt64LE(BigInt(attrSet), 0);
+  attr.writeBigUInt64LE(BigInt(attrClr), 8);
+  attr.writeBigUInt64LE(BigInt(propagation), 16);
+  check(raw.syscall(SYS.mount_setattr, 'int', dirfd, 'str', path, 'unsigned int', atFlags, 'void *', attr, 'size_t', 32), 'mount_setattr', path);
+}
+
+export function ioprioSet(ioprio: number): void {
+  const IOPRIO_WHO_PROCESS = 1;
+  check(raw.syscall(SYS.ioprio_set, 'int', IOPRIO_WHO_PROCESS, 'int', 0, 'int', ioprio), 'ioprio_set', `0x${ioprio.toString(16)}`);
+}
+
+export function schedSetattr(a: { policy: number; flags: bigint; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }): void {
+  const attr = Buffer.alloc(48); // struct sched_attr, SCHED_ATTR_SIZE_VER0
+  attr.writeUInt32LE(48, 0);
+  attr.writeUInt32LE(a.policy, 4);
+  attr.writeBigUInt64LE(a.flags, 8);
+  attr.writeInt32LE(a.nice, 16);
+  attr.writeUInt32LE(a.priority, 20);
+  attr.writeBigUInt64LE(a.runtime, 24);
+  attr.writeBigUInt64LE(a.deadline, 32);
+  attr.writeBigUInt64LE(a.period, 40);
+  check(raw.syscall(SYS.sched_setattr, 'int', 0, 'void *', attr, 'unsigned int', 0), 'sched_setattr', `policy ${a.policy}`);
+}
+
+export function closeRangeCloexec(first: number): void {
+  const CLOSE_RANGE_CLOEXEC = 4;
+  check(raw.syscall(SYS.close_range, 'unsigned int', first, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC), 'close_range', `${first}..`);
+}

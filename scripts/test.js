@@ -1,0 +1,45 @@
+// Runs the whole test suite (unit, integration, conformance) from the compiled
+// tree and closes with the plain line `N passed, N failed` (assertions).
+// Integration and conformance tests need root; they fail, not skip, without it.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(repo, 'dist');
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(relative(repo, p));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = ['src', 'ffi', 'test', 'conformance']
+  .flatMap((d) => { try { return findTests(join(dist, d)); } catch { return []; } })
+  .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
+  .sort();
+
+const args = ['--disable-coverage', '--allow-empty-coverage', '-R', 'tap', '--timeout=600', '--jobs=2', ...files];
+const child = spawn(process.execPath, [join(repo, 'node_modules/.bin/tap'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4096);
+});
+child.on('exit', (code) => {
+  const m = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail);
+  const total = m ? Number(m[1]) : 0;
+  const failed = m ? Number(m[3] ?? 0) : 1;
+  const passed = m ? Number(m[2] ?? total - failed) : 0;
+  const status = code === 0 && m ? 0 : 1;
+  const line = `${passed} passed, ${status && !failed ? failed + 1 : failed} failed`;
+  writeFileSync(join(repo, '.test-summary'), `${line}\n`);
+  process.stdout.write(`\n${line}\n`);
+  process.exit(status);
+});

@@ -1,0 +1,121 @@
+// create, start, run, state, kill, delete: the OCI lifecycle commands.
+import { resolve } from 'node:path';
+import type { Options } from 'yargs';
+import type { Command } from '../command.js';
+import { createContainer } from '../../runtime/create.js';
+import { startContainer } from '../../runtime/start.js';
+import { runContainer } from '../../runtime/run.js';
+import { containerState } from '../../runtime/state.js';
+import { killContainer } from '../../runtime/kill.js';
+import { deleteContainer } from '../../runtime/delete.js';
+import { parseSignal } from '../../linux/signals.js';
+import { RuntimeError } from '../../errors.js';
+
+const createOptions: Record<string, Options> = {
+  bundle: { type: 'string', alias: 'b', requiresArg: true, describe: 'path to the root of the bundle directory, defaults to the current directory' },
+  'console-socket': { type: 'string', requiresArg: true, describe: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+  'pid-file': { type: 'string', requiresArg: true, describe: 'specify the file to write the process id to' },
+  'no-pivot': { type: 'boolean', describe: 'do not use pivot root to jail process inside rootfs' },
+  'no-new-keyring': { type: 'boolean', describe: 'do not create a new session keyring for the container' },
+  'preserve-fds': { type: 'number', requiresArg: true, describe: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' },
+  'pidfd-socket': { type: 'string', requiresArg: true, hidden: true },
+};
+
+function createFlags(flags: Record<string, unknown>) {
+  const preserve = flags['preserve-fds'];
+  if (preserve !== undefined && (!Number.isInteger(preserve) || (preserve as number) < 0)) {
+    throw new RuntimeError(`invalid value for --preserve-fds: ${String(preserve)}`);
+  }
+  return {
+    bundle: flags.bundle !== undefined ? resolve(String(flags.bundle)) : process.cwd(),
+    consoleSocket: flags['console-socket'] as string | undefined,
+    pidFile: flags['pid-file'] !== undefined ? resolve(String(flags['pid-file'])) : undefined,
+    noPivot: !!flags['no-pivot'],
+    noNewKeyring: !!flags['no-new-keyring'],
+    preserveFds: (preserve as number | undefined) ?? 0,
+  };
+}
+
+export const create: Command = {
+  name: 'create',
+  summary: 'create a container',
+  usage: '[command options] <container-id>',
+  options: createOptions,
+  args: { exact: 1 },
+  async run(ctx, [id], flags) {
+    await createContainer(ctx, id!, createFlags(flags));
+    return 0;
+  },
+};
+
+export const start: Command = {
+  name: 'start',
+  summary: 'executes the user defined process in a created container',
+  usage: '<container-id>',
+  options: {},
+  args: { exact: 1 },
+  async run(ctx, [id]) {
+    await startContainer(ctx, id!);
+    return 0;
+  },
+};
+
+export const run: Command = {
+  name: 'run',
+  summary: 'create and run a container',
+  usage: '[command options] <container-id>',
+  options: {
+    ...createOptions,
+    detach: { type: 'boolean', alias: 'd', describe: "detach from the container's process" },
+    keep: { type: 'boolean', describe: 'do not delete the container after it exits' },
+    'no-subreaper': { type: 'boolean', describe: 'disable the use of the subreaper used to reap reparented processes' },
+  },
+  args: { exact: 1 },
+  async run(ctx, [id], flags) {
+    return runContainer(ctx, id!, {
+      ...createFlags(flags),
+      detach: !!flags.detach,
+      keep: !!flags.keep,
+      noSubreaper: !!flags['no-subreaper'],
+    });
+  },
+};
+
+export const state: Command = {
+  name: 'state',
+  summary: 'output the state of a container',
+  usage: '<container-id>',
+  options: {},
+  args: { exact: 1 },
+  async run(ctx, [id]) {
+    const s = await containerState(ctx, id!);
+    // runc prints it indented by two spaces, without a trailing newline.
+    process.stdout.write(JSON.stringify(s, null, 2));
+    return 0;
+  },
+};
+
+export const kill: Command = {
+  name: 'kill',
+  summary: "kill sends the specified signal (default: SIGTERM) to the container's init process",
+  usage: '[command options] <container-id> [signal]',
+  options: { all: { type: 'boolean', alias: 'a', describe: 'send the specified signal to all processes inside the container' } },
+  args: { min: 1, max: 2 },
+  async run(ctx, [id, sig], flags) {
+    const signal = parseSignal(sig ?? 'SIGTERM');
+    await killContainer(ctx, id!, signal, { all: !!flags.all });
+    return 0;
+  },
+};
+
+export const del: Command = {
+  name: 'delete',
+  summary: 'delete any resources held by the container often used with detached container',
+  usage: '[command options] <container-id>',
+  options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },
+  args: { exact: 1 },
+  async run(ctx, [id], flags) {
+    await deleteContainer(ctx, id!, { force: !!flags.force });
+    return 0;
+  },
+};

@@ -1,0 +1,87 @@
+// The container init: spawned by `create` as PID 1 of the container's PID namespace,
+// with the sync socket at the fd named in argv[2]. It sets the container up on its
+// main thread, reports ready, waits for `start` on exec.fifo, then execs the
+// container's process. Nothing here runs asynchronously before the wait, so no
+// libuv pool thread ever acts for it in the container's namespaces.
+import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import * as libc from '../../ffi/libc.js';
+import { O_PATH, PR_SET_DUMPABLE } from '../../ffi/constants.js';
+import { errorMessage, SyscallError } from '../errors.js';
+import { linuxSys } from '../syscall/linux.js';
+import { SyncChannel, type RuntimeMessage, type WireError } from './sync.js';
+import type { InitConfig } from './config.js';
+import { setupContainer, startProcess } from './setup.js';
+import { waitForStart } from './exec-fifo.js';
+
+const syncFd = Number(process.argv[2]);
+const sync = new SyncChannel(syncFd);
+
+function toWire(err: unknown): WireError {
+  const wire: WireError = { message: errorMessage(err) };
+  if (err instanceof SyscallError) {
+    wire.syscall = err.syscall;
+    wire.code = err.code;
+  }
+  return wire;
+}
+
+function fail(err: unknown): never {
+  try {
+    sync.send({ type: 'error', error: toWire(err) });
+  } catch {
+    // The runtime is gone; nothing to tell.
+  }
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config: InitConfig;
+  let procFd: number;
+  try {
+    // A container process must never be able to open our /proc/<pid>/exe or fds.
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0, 'PR_SET_DUMPABLE');
+    // The host's /proc, kept to reopen exec.fifo after pivot_root.
+    procFd = openSync('/proc', O_PATH | fsc.O_DIRECTORY);
+    const msg = sync.receive<RuntimeMessage>();
+    if (!msg || msg.type !== 'config') process.exit(1);
+    config = msg.config as InitConfig;
+  } catch (err) {
+    fail(err);
+  }
+  const step = <T>(name: string, fn: () => T): T => {
+    if (!config.debug) return fn();
+    const t0 = process.hrtime.bigint();
+    try {
+      return fn();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      sync.send({ type: 'log', level: 'debug', msg: `init: ${name}`, fields: { duration: `${ms.toFixed(3)}ms` } });
+    }
+  };
+  let prepared;
+  try {
+    prepared = setupContainer(linuxSys, config, sync, step);
+    sync.send({ type: 'ready' });
+    closeSync(syncFd);
+  } catch (err) {
+    fail(err);
+  }
+  // Between create and start: signals sent to a created container end it (as
+  // PID 1 we only receive signals we handle).
+  for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1], ['SIGQUIT', 3], ['SIGUSR1', 10], ['SIGUSR2', 12]] as const) {
+    process.on(sig, () => process.exit(128 + n));
+  }
+  try {
+    await waitForStart(procFd, config.fifoFd);
+    closeSync(procFd);
+    startProcess(linuxSys, config, prepared);
+  } catch (err) {
+    // `create` has returned: the container's stderr is all that is left to tell.
+    try {
+      writeSync(2, `ocirt init: ${errorMessage(err)}\n`);
+    } catch { /* no stderr */ }
+    process.exit(255);
+  }
+}
+
+void main();

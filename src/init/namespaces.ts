@@ -1,0 +1,63 @@
+// The init's own namespaces: join those given by path, then unshare the new ones, all
+// on the main thread (namespaces are per thread). The PID namespace was set by the
+// runtime before spawning us; a new time namespace takes effect at execve.
+import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS } from '../../ffi/constants.js';
+import { fromNodeError, RuntimeError, withContext } from '../errors.js';
+import type { Sys } from '../syscall/sys.js';
+import type { Spec } from '../generated/config.js';
+
+type Step = <T>(name: string, fn: () => T) => T;
+
+const FLAGS: Record<string, number> = {
+  network: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, mount: CLONE_NEWNS, cgroup: CLONE_NEWCGROUP, time: CLONE_NEWTIME,
+};
+
+// Joins happen in this order (mount last: after it, host paths are gone).
+const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
+
+export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/proc'): void {
+  const namespaces = spec.linux?.namespaces ?? [];
+  if (!namespaces.some((ns) => ns.type === 'mount')) {
+    // Without its own mount namespace the container's mounts would land on the host.
+    throw new RuntimeError('a mount namespace is required');
+  }
+  for (const type of JOIN_ORDER) {
+    const ns = namespaces.find((n) => n.type === type && n.path);
+    if (!ns?.path) continue;
+    if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
+    step(`join ${type} namespace ${ns.path}`, () => {
+      let fd: number;
+      try {
+        fd = openSync(ns.path!, fsc.O_RDONLY);
+      } catch (err) {
+        throw fromNodeError(err, 'open', ns.path);
+      }
+      try {
+        // setns into a mount namespace needs a private fs_struct (Node threads share it).
+        if (type === 'mount') sys.unshare(CLONE_FS);
+        sys.setns(fd, FLAGS[type]!, `${type} namespace ${ns.path}`);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+  let flags = 0;
+  for (const ns of namespaces) {
+    if (!ns.path && FLAGS[ns.type] !== undefined) flags |= FLAGS[ns.type]!;
+  }
+  if (flags) step('unshare namespaces', () => sys.unshare(flags));
+  if (flags & CLONE_NEWTIME) {
+    const offsets = spec.linux?.timeOffsets ?? {};
+    const lines = Object.entries(offsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`);
+    if (lines.length) {
+      step('write time offsets', () => {
+        try {
+          writeFileSync(`${procRoot}/self/timens_offsets`, `${lines.join('\n')}\n`);
+        } catch (err) {
+          throw withContext('set time namespace offsets', fromNodeError(err, 'write', `${procRoot}/self/timens_offsets`));
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The init's work, in order: namespaces, hostname, rootfs and mounts, the
+// createRuntime/prestart hooks (run by the runtime) and createContainer hooks,
+// pivot_root, the terminal, masked and read-only paths, process attributes, and the
+// executable lookup — all before `ready`, so that create fails if any of it fails.
+// After `start`: startContainer hooks, credentials and capabilities, execve.
+import { closeSync } from 'node:fs';
+import { rawSyscall } from '../../ffi/libc.js';
+import { SYS } from '../../ffi/constants.js';
+import { RuntimeError, withContext } from '../errors.js';
+import type { Sys } from '../syscall/sys.js';
+import type { InitConfig } from './config.js';
+import type { SyncChannel, RuntimeMessage } from './sync.js';
+import { setupNamespaces } from './namespaces.js';
+import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
+import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
+import { runHooks } from '../hooks/run-hooks.js';
+import { openPty, sendFd, makeControllingTerminal } from '../terminal/index.js';
+
+type Step = <T>(name: string, fn: () => T) => T;
+
+export interface Prepared {
+  /** The executable, resolved in the container's PATH. */
+  path: string;
+  env: string[];
+}
+
+const KEYCTL_JOIN_SESSION_KEYRING = 1;
+
+export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
+  const { spec } = config;
+  const proc = spec.process;
+  if (!proc) throw new RuntimeError('config has no process to run');
+
+  setupNamespaces(sys, spec, step);
+  if (!config.noNewKeyring) {
+    // A session keyring of the container's own, as runc makes (named _ses.<id>).
+    step('join session keyring', () =>
+      rawSyscall(SYS.keyctl, 'keyctl', `_ses.${config.id}`, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', `_ses.${config.id}`]));
+  }
+  if (spec.hostname !== undefined) step('sethostname', () => sys.sethostname(spec.hostname!));
+  if (spec.domainname !== undefined) step('setdomainname', () => sys.setdomainname(spec.domainname!));
+
+  step('prepare rootfs', () =>
+    prepareRootfs(sys, { spec, rootfs: config.rootfs, bundle: config.bundle, cgroupPaths: config.cgroupPaths, step }));
+
+  // prestart and createRuntime hooks run in the runtime, with our namespaces ready.
+  sync.send({ type: 'hooks' });
+  const answer = sync.receive<RuntimeMessage>();
+  if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
+  step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
+
+  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, step }));
+
+  if (proc.terminal) {
+    step('set up console', () => {
+      if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
+      const pty = openPty('/dev/ptmx', proc.consoleSize);
+      sendFd(config.consoleFd, pty.master, pty.slavePath);
+      closeSync(pty.master);
+      closeSync(config.consoleFd);
+      bindConsole(sys, { rootfs: '/', ptySlavePath: pty.slavePath });
+      makeControllingTerminal(sys, pty.slave);
+    });
+  }
+
+  step('finalize rootfs', () => finalizeRootfs(sys, { spec, step }));
+  step('process attributes', () => applyEarlyAttributes(sys, proc, spec.linux));
+
+  const env = [...(proc.env ?? [])];
+  if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
+  const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+  return { path, env };
+}
+
+/** After `start`: the last hooks, then the container's credentials, then execve. */
+export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared): never {
+  const proc = config.spec.process!;
+  runHooks('startContainer', config.spec.hooks?.startContainer, { ...config.state, status: 'created' });
+  try {
+    finalizeProcess(sys, proc, { preserveFds: config.preserveFds });
+  } catch (err) {
+    throw withContext('finalize process', err);
+  }
+  return sys.execve(prepared.path, proc.args ?? [], prepared.env);
+}

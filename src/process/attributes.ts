@@ -1,0 +1,325 @@
+// The container init's process attributes: what it sets on itself before and after
+// building the root filesystem, and the last steps before execve, in runc's order
+// (libcontainer/standard_init_linux.go and finalizeNamespace in init_linux.go).
+//
+// Everything here runs synchronously on the init's main thread: credentials,
+// capabilities, the no_new_privs bit and LSM exec labels are per thread, and the
+// main thread is the one that calls execve.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeSync, constants as fsc } from 'node:fs';
+import { fromNodeError, RuntimeError, SyscallError, withContext } from '../errors.js';
+import {
+  PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+  PR_CAP_AMBIENT_RAISE,
+  PR_CAPBSET_DROP,
+  PR_SET_KEEPCAPS,
+  PR_SET_NO_NEW_PRIVS,
+  RLIM_INFINITY,
+} from '../../ffi/constants.js';
+import { capName } from '../linux/capabilities.js';
+import { rlimitResource } from '../linux/rlimits.js';
+import { ioprioFromSpec, personalityDomain, schedFlagsToMask, schedPolicy } from '../linux/process-tables.js';
+import type { Linux, Process } from '../generated/config.js';
+import type { Sys } from '../syscall/sys.js';
+import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capabilities.js';
+import { goErrnoText } from './go-strings.js';
+
+export { resolveExecutable, ExecLookupError } from './executable.js';
+export { containerEnv, dedupEnv } from './env.js';
+
+const CAP_SETPCAP = 8;
+const DEFAULT_UMASK = 0o022;
+
+/** Where the init finds procfs and sysfs (after pivot_root: "/proc" and "/sys"). */
+export interface KernelPaths {
+  proc?: string;
+  sysfs?: string;
+}
+
+export interface EarlyOptions extends KernelPaths {
+  warn?: (message: string) => void;
+}
+
+/** uint64 config numbers arrive as JS numbers; 2^64-1 parses as 2^64, which means unlimited. */
+function u64(value: number | bigint | undefined): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value === 'bigint') return value;
+  if (!Number.isFinite(value) || value < 0) throw new RuntimeError(`invalid uint64 value ${value}`);
+  if (value >= 2 ** 64 - 1) return RLIM_INFINITY;
+  return BigInt(Math.trunc(value));
+}
+
+/** Writes a procfs/sysfs attribute file without creating it or following a symlink. */
+function writeAttribute(path: string, value: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_WRONLY | fsc.O_NOFOLLOW | fsc.O_CLOEXEC);
+  } catch (err) {
+    throw fromNodeError(err, 'open', path);
+  }
+  try {
+    writeSync(fd, value);
+  } catch (err) {
+    throw fromNodeError(err, 'write', path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `/proc/sys/...` path of a sysctl name; refuses names that could leave /proc/sys. */
+export function sysctlPath(key: string, proc = '/proc'): string {
+  if (key === '' || key.includes('/') || key.includes('..') || key.startsWith('.') || key.endsWith('.') || key.includes('\0')) {
+    throw new RuntimeError(`invalid sysctl key ${JSON.stringify(key)}`);
+  }
+  return `${proc}/sys/${key.replaceAll('.', '/')}`;
+}
+
+/**
+ * The attributes the init sets on itself early, before the root filesystem work:
+ * rlimits, oom_score_adj, I/O priority, scheduler, personality and `linux.sysctl`.
+ * Sysctls are written under `opts.proc` (default /proc): the init must already be in
+ * the container's namespaces with the container's procfs there.
+ */
+export function applyEarlyAttributes(sys: Sys, proc: Process | undefined, linux: Linux | undefined, opts: EarlyOptions = {}): void {
+  const procfs = opts.proc ?? '/proc';
+  const seen = new Set<string>();
+  for (const rl of proc?.rlimits ?? []) {
+    if (seen.has(rl.type)) throw new RuntimeError(`duplicate rlimit type ${rl.type}`);
+    seen.add(rl.type);
+    const resource = rlimitResource(rl.type);
+    sys.setrlimit(resource, u64(rl.soft), u64(rl.hard), rl.type);
+  }
+  if (proc?.oomScoreAdj !== undefined) {
+    const value = proc.oomScoreAdj;
+    if (!Number.isInteger(value)) throw new RuntimeError(`invalid oomScoreAdj ${value}`);
+    wrapIn('set oom_score_adj', () => writeAttribute(`${procfs}/self/oom_score_adj`, String(value)));
+  }
+  if (proc?.ioPriority) {
+    sys.ioprioSet(ioprioFromSpec(proc.ioPriority));
+  }
+  if (proc?.scheduler) {
+    const s = proc.scheduler;
+    const attr = {
+      policy: schedPolicy(s.policy),
+      flags: BigInt(schedFlagsToMask(s.flags ?? [])),
+      nice: s.nice ?? 0,
+      priority: s.priority ?? 0,
+      runtime: u64(s.runtime),
+      deadline: u64(s.deadline),
+      period: u64(s.period),
+    };
+    wrapIn('error setting scheduler', () => sys.schedSetattr(attr));
+  }
+  if (linux?.personality) {
+    if (linux.personality.flags?.length) {
+      opts.warn?.(`personality flags are not supported, ignoring: [${linux.personality.flags.join(' ')}]`);
+    }
+    sys.personality(personalityDomain(linux.personality.domain));
+  }
+  for (const [key, value] of Object.entries(linux?.sysctl ?? {})) {
+    if (value === undefined) continue;
+    const path = sysctlPath(key, procfs);
+    wrapIn(`write sysctl key ${key}`, () => writeAttribute(path, value));
+  }
+}
+
+function wrapIn<T>(context: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw withContext(context, err);
+  }
+}
+
+// --- LSM labels ----------------------------------------------------------------
+
+/** AppArmor is on when securityfs has it and the module parameter says Y (runc's check). */
+export function apparmorEnabled(sysfs = '/sys'): boolean {
+  if (!existsSync(`${sysfs}/kernel/security/apparmor`)) return false;
+  try {
+    return readFileSync(`${sysfs}/module/apparmor/parameters/enabled`, 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
+}
+
+export function selinuxEnabled(sysfs = '/sys'): boolean {
+  return existsSync(`${sysfs}/fs/selinux/enforce`);
+}
+
+/** Asks AppArmor to switch to `profile` at the next execve (aa_change_onexec). */
+function applyApparmorProfile(profile: string, proc: string): void {
+  const stacked = `${proc}/thread-self/attr/apparmor/exec`;
+  const target = existsSync(stacked) ? stacked : `${proc}/thread-self/attr/exec`;
+  wrapIn(`apply apparmor profile ${profile}`, () => writeAttribute(target, `exec ${profile}`));
+}
+
+// --- user, stdio ---------------------------------------------------------------
+
+/**
+ * Gives the program's stdio to the container user (runc's fixStdioPermissions):
+ * only the owner changes; fds that are /dev/null or already owned are left, and
+ * EINVAL/EPERM/EROFS (unmapped owner, read-only /dev) are ignored.
+ */
+export function fixStdioPermissions(sys: Sys, uid: number, fds: readonly number[] = [0, 1, 2], devNull = '/dev/null'): void {
+  let nullRdev: number;
+  try {
+    nullRdev = statSync(devNull).rdev;
+  } catch (err) {
+    throw fromNodeError(err, 'stat', devNull);
+  }
+  for (const fd of fds) {
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (err) {
+      throw fromNodeError(err, 'fstat', `fd ${fd}`);
+    }
+    if (st.uid === uid || st.rdev === nullRdev) continue;
+    try {
+      sys.fchown(fd, uid, st.gid);
+    } catch (err) {
+      if (err instanceof SyscallError && ['EINVAL', 'EPERM', 'EROFS'].includes(err.code)) continue;
+      throw err;
+    }
+  }
+}
+
+/** setgroups is refused in a user namespace whose /proc/self/setgroups says "deny". */
+function setgroupsAllowed(proc: string): boolean {
+  try {
+    return readFileSync(`${proc}/self/setgroups`, 'utf8').trim() !== 'deny';
+  } catch {
+    return true;
+  }
+}
+
+function isPermissionError(err: unknown): boolean {
+  return err instanceof SyscallError && (err.code === 'EACCES' || err.code === 'EPERM');
+}
+
+function chdirError(cwd: string, err: unknown): Error {
+  const detail = err instanceof SyscallError ? goErrnoText(err.code) : String(err);
+  return new RuntimeError(`chdir to cwd (${JSON.stringify(cwd)}) set in config.json failed: ${detail}`, { cause: err });
+}
+
+// --- the final steps --------------------------------------------------------------
+
+export interface FinalizeOptions extends KernelPaths {
+  /** How many fds from 3 on the program inherits (LISTEN_FDS + --preserve-fds). */
+  preserveFds?: number;
+  /** Highest capability of the running kernel; default from <proc>/sys/kernel/cap_last_cap. */
+  lastCap?: number;
+  /** Where warnings go (unknown capabilities, ambient raise failures). */
+  warn?: (message: string) => void;
+  /**
+   * Loads the seccomp filter, called where runc does: before the capability drop
+   * when noNewPrivileges is off (loading then needs CAP_SYS_ADMIN), or as the very
+   * last step when it is on (so the filter sees as few runtime syscalls as possible).
+   */
+  seccomp?: () => void;
+  /** A rootless container cannot set supplementary groups. */
+  rootless?: boolean;
+  /** The fds whose owner becomes the container user (default 0, 1, 2). */
+  chownStdio?: readonly number[];
+  /** The container's /dev/null, recognised so it is never chowned. */
+  devNull?: string;
+}
+
+/**
+ * The last steps before execve, in runc's order: AppArmor exec profile,
+ * no_new_privs, SELinux exec label, umask, [seccomp without NNP], bounding set,
+ * keep-caps, stdio owner, setgroups, setresgid, setresuid, cwd, capset, ambient set,
+ * stdio and fd inheritance, [seccomp with NNP].
+ */
+export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
+  const procfs = opts.proc ?? '/proc';
+  const sysfs = opts.sysfs ?? '/sys';
+  const warn = opts.warn ?? (() => {});
+  const uid = proc.user?.uid ?? 0;
+  const gid = proc.user?.gid ?? 0;
+
+  if (proc.apparmorProfile && apparmorEnabled(sysfs)) applyApparmorProfile(proc.apparmorProfile, procfs);
+  if (proc.noNewPrivileges) sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS');
+  if (proc.selinuxLabel && selinuxEnabled(sysfs)) {
+    const label = proc.selinuxLabel;
+    wrapIn(`set selinux exec label ${label}`, () => writeAttribute(`${procfs}/thread-self/attr/exec`, label));
+  }
+  sys.umask(proc.user?.umask ?? DEFAULT_UMASK);
+  if (!proc.noNewPrivileges) opts.seccomp?.();
+
+  // Try the cwd while still root: the container user may not be able to reach it,
+  // or only the container user may (EACCES/EPERM: retried after setresuid).
+  let chdirLater = false;
+  try {
+    sys.chdir(proc.cwd);
+  } catch (err) {
+    if (!isPermissionError(err)) throw chdirError(proc.cwd, err);
+    chdirLater = true;
+  }
+
+  const lastCap = opts.lastCap ?? kernelLastCap(procfs);
+  const caps = capabilityMasks(proc.capabilities, lastCap);
+  if (caps.unknown.length) warn(unknownCapabilitiesWarning(caps.unknown));
+
+  // Bounding set first, while we still hold CAP_SETPCAP; without it there is nothing
+  // we may drop (a nested, already-confined runtime), as in runc.
+  if ((sys.capget().effective >> BigInt(CAP_SETPCAP)) & 1n) {
+    for (let n = 0; n <= lastCap; n++) {
+      if ((caps.bounding >> BigInt(n)) & 1n) continue;
+      try {
+        sys.prctl(PR_CAPBSET_DROP, n, 0, 0, 0, `PR_CAPBSET_DROP ${capName(n) ?? n}`);
+      } catch (err) {
+        if (!(err instanceof SyscallError && err.code === 'EINVAL')) throw withContext('unable to apply bounding set', err);
+      }
+    }
+  }
+
+  // Keep the permitted set across the uid change; capset below trims it.
+  sys.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0, 'PR_SET_KEEPCAPS');
+  fixStdioPermissions(sys, uid, opts.chownStdio ?? [0, 1, 2], opts.devNull);
+  if (!opts.rootless && setgroupsAllowed(procfs)) {
+    // A numeric uid:gid has no /etc/group lookup in runc: the list is exactly
+    // additionalGids, and an empty list drops the runtime's own groups.
+    sys.setgroups([...(proc.user?.additionalGids ?? [])]);
+  } else if (opts.rootless && proc.user?.additionalGids?.length) {
+    throw new RuntimeError('cannot set any additional groups in a rootless container');
+  }
+  sys.setresgid(gid);
+  sys.setresuid(uid);
+  if (chdirLater) {
+    try {
+      sys.chdir(proc.cwd);
+    } catch (err) {
+      throw chdirError(proc.cwd, err);
+    }
+  }
+  sys.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0, 'PR_SET_KEEPCAPS');
+
+  wrapIn('unable to apply caps', () =>
+    sys.capset({ effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable }),
+  );
+  sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 'PR_CAP_AMBIENT_CLEAR_ALL');
+  for (const n of caps.ambient) {
+    try {
+      sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n, 0, 0, `PR_CAP_AMBIENT_RAISE ${capName(n)}`);
+    } catch (err) {
+      // runc only warns: raising needs the cap in both permitted and inheritable.
+      const why = err instanceof SyscallError ? goErrnoText(err.code) : String(err);
+      warn(`can't raise ambient capability ${capName(n)}: ${why}`);
+    }
+  }
+
+  // Node marks 0-2 close-on-exec at start-up: hand them (and the preserved fds) over
+  // explicitly, and make every other fd close at execve.
+  const preserve = opts.preserveFds ?? 0;
+  for (let fd = 0; fd < 3 + preserve; fd++) sys.setCloexec(fd, false);
+  sys.cloexecFrom(3 + preserve);
+
+  if (proc.noNewPrivileges) opts.seccomp?.();
+}
+
+/** Replaces the init with the container's program; never returns. */
+export function execProcess(sys: Sys, path: string, args: string[], env: string[]): never {
+  return sys.execve(path, args, env);
+}

@@ -1,0 +1,52 @@
+// The environment the container program gets: process.env checked and de-duplicated
+// like runc's prepareEnv (the last occurrence of a name is kept, where it stands),
+// plus HOME from the container's /etc/passwd when the config has none (runc's setupUser).
+import { readFileSync } from 'node:fs';
+import { RuntimeError } from '../errors.js';
+import { goQuote } from './go-strings.js';
+
+/**
+ * Validates and de-duplicates an environ list. Errors read like runc's:
+ * `invalid environment variable: missing '='`, `... name cannot be empty`,
+ * `invalid environment variable "X": contains nul byte (\x00)`.
+ */
+export function dedupEnv(env: readonly string[] | undefined): { env: string[]; hasHome: boolean } {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  // Walk backwards so the last occurrence of each name is the one kept.
+  for (let i = (env?.length ?? 0) - 1; i >= 0; i--) {
+    const kv = env![i]!;
+    const eq = kv.indexOf('=');
+    if (eq === -1) throw new RuntimeError("invalid environment variable: missing '='");
+    if (eq === 0) throw new RuntimeError('invalid environment variable: name cannot be empty');
+    const key = kv.slice(0, eq);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (kv.includes('\0')) throw new RuntimeError(`invalid environment variable ${goQuote(key)}: contains nul byte (\\x00)`);
+    out.push(kv);
+  }
+  out.reverse();
+  return { env: out, hasHome: seen.has('HOME') };
+}
+
+/** The home directory of `uid` in a passwd file, or "/" (runc's default) when absent. */
+export function homeOf(uid: number, passwdPath = '/etc/passwd'): string {
+  let text: string;
+  try {
+    text = readFileSync(passwdPath, 'utf8');
+  } catch {
+    return '/';
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 7 && f[2] === String(uid) && f[5]) return f[5];
+  }
+  return '/';
+}
+
+/** The final environment for execve: de-duplicated, with HOME added when missing. */
+export function containerEnv(env: readonly string[] | undefined, uid: number, passwdPath = '/etc/passwd'): string[] {
+  const { env: out, hasHome } = dedupEnv(env);
+  if (!hasHome) out.push(`HOME=${homeOf(uid, passwdPath)}`);
+  return out;
+}

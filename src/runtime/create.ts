@@ -1,0 +1,222 @@
+// `create`: validate the bundle, make the state directory, start the container init
+// in its cgroup and namespaces, drive it through setup, and return once it waits for
+// `start`. Any failure on the way undoes everything: init killed, cgroup removed,
+// state directory deleted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as libc from '../../ffi/libc.js';
+import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
+import { loadBundleConfig } from '../config/load.js';
+import { RuntimeError, errorMessage, withContext } from '../errors.js';
+import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
+import { runHooks } from '../hooks/run-hooks.js';
+import { connectConsoleSocket } from '../terminal/console-socket.js';
+import { readProcStat } from '../state/procfs.js';
+import { writeFileAtomic, validateId } from '../state/store.js';
+import type { ContainerRecord } from '../state/record.js';
+import { SyncChannel, type InitMessage } from '../init/sync.js';
+import type { InitConfig } from '../init/config.js';
+import { hookState, rfc3339Nano } from './oci-state.js';
+import { enterChildNamespaces } from './child-namespaces.js';
+import type { RuntimeContext } from './context.js';
+import type { Spec } from '../generated/config.js';
+
+export interface CreateOptions {
+  /** Bundle directory (default: the current directory). */
+  bundle?: string;
+  consoleSocket?: string;
+  pidFile?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Extra fds (from 3, after LISTEN_FDS) handed to the container. */
+  preserveFds?: number;
+  /** Environment the caller runs with (LISTEN_FDS is read from it). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Set by `run` in the foreground: the caller keeps the init as its child and
+   * owns the terminal (the pty master comes back over this fd).
+   */
+  foreground?: { consoleFd?: number };
+}
+
+export interface Created {
+  record: ContainerRecord;
+  /** The init process (a child of this process). */
+  child: ChildProcess;
+}
+
+const INIT_SCRIPT = fileURLToPath(new URL('../init/main.js', import.meta.url));
+
+/** Reads and checks everything create needs before touching the system. */
+export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string; listenFds: number } {
+  validateId(id);
+  const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
+  const terminal = !!spec.process?.terminal;
+  const detached = !opts.foreground;
+  if (terminal && detached && !opts.consoleSocket) {
+    throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  }
+  if (opts.consoleSocket && !(terminal && detached)) {
+    throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  }
+  const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+  let st;
+  try {
+    st = statSync(rootfs);
+  } catch {
+    throw new RuntimeError(`rootfs (${rootfs}) does not exist`);
+  }
+  if (!st.isDirectory()) throw new RuntimeError(`rootfs (${rootfs}) is not a directory`);
+  const env = opts.env ?? process.env;
+  const listenFds = env.LISTEN_FDS && Number(env.LISTEN_PID) === process.pid ? Number(env.LISTEN_FDS) || 0 : 0;
+  const total = listenFds + (opts.preserveFds ?? 0);
+  for (let fd = 3; fd < 3 + total; fd++) {
+    try {
+      fstatSync(fd);
+    } catch (err) {
+      throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${total}): ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  return { spec, bundle, rootfs, listenFds };
+}
+
+export async function createContainer(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
+  const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
+  const preserve = listenFds + (opts.preserveFds ?? 0);
+  const lock = ctx.store.createLocked(id);
+  const fds: number[] = [];
+  let child: ChildProcess | undefined;
+  let cgroup: CgroupManager | undefined;
+  try {
+    const fifo = ctx.store.fifoPath(id);
+    libc.mkfifo(fifo, 0o622);
+    fds.push(openSync(fifo, O_PATH));
+    const fifoFd = fds[fds.length - 1]!;
+
+    cgroup = ctx.log.step('cgroup create', () =>
+      createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
+    const cg = cgroup;
+    ctx.log.step('cgroup mkdir', () => cg.create());
+
+    let consoleFd: number | undefined = opts.foreground?.consoleFd;
+    if (opts.consoleSocket) {
+      const sock = ctx.log.step('console socket connect', () => connectConsoleSocket(resolve(opts.consoleSocket!)));
+      fds.push(sock);
+      consoleFd = sock;
+    }
+    const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+    fds.push(ours, theirs);
+
+    // The init's fds: 0-2 stdio, 3.. the preserved fds, then sync, fifo, console.
+    const syncIndex = 3 + preserve;
+    const stdio: (number | 'ignore' | 'inherit')[] = spec.process?.terminal ? ['ignore', 'ignore', 'ignore'] : [0, 1, 2];
+    for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
+    stdio.push(theirs, fifoFd);
+    if (consoleFd !== undefined) stdio.push(consoleFd);
+
+    child = ctx.log.step('spawn init', () =>
+      enterChildNamespaces(spec, () =>
+        spawn(process.execPath, ['--no-warnings', INIT_SCRIPT, String(syncIndex)], { stdio, env: {}, argv0: 'ocirt-init' })));
+    const init = child;
+    const exited = new Promise<void>((res) => init.once('exit', () => res()));
+    init.once('error', () => {});
+    closeSync(theirs);
+    fds.splice(fds.indexOf(theirs), 1);
+    const pid = init.pid;
+    if (!pid) throw new RuntimeError('unable to start container init');
+
+    ctx.log.step('cgroup add init', () => cg.addProcess(pid));
+    const startTime = readProcStat(pid)?.startTime ?? '';
+    const record: ContainerRecord = {
+      version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,
+      cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
+    };
+
+    const config: InitConfig = {
+      id, bundle, rootfs, spec, hostPid: pid, noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
+      preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
+      cgroupPaths: cg.paths, debug: ctx.debug, state: hookState(record, pid, 'creating'),
+    };
+    const sync = new SyncChannel(ours);
+    sync.send({ type: 'config', config });
+    await driveInit(ctx, sync, record, pid, exited);
+
+    ctx.log.step('save state', () => ctx.store.write(record));
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    for (const fd of fds) closeSync(fd);
+    fds.length = 0;
+    if (!opts.foreground) {
+      init.unref();
+      // Let the init outlive us: nothing of ours may hold it.
+      (init.stdin ?? init.stdout ?? init.stderr)?.destroy();
+    }
+    lock.release();
+    return { record, child: init };
+  } catch (err) {
+    for (const fd of fds) {
+      try { closeSync(fd); } catch { /* already closed */ }
+    }
+    await rollback(ctx, id, child, cgroup);
+    lock.release();
+    throw err;
+  }
+}
+
+/** Serves the init's requests until it reports ready (or fails). */
+async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: ContainerRecord, pid: number, exited: Promise<void>): Promise<void> {
+  for (;;) {
+    const msg = sync.receive<InitMessage>();
+    if (!msg) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+      throw new RuntimeError('container init exited unexpectedly');
+    }
+    switch (msg.type) {
+      case 'log':
+        ctx.log.log(msg.level, msg.msg, msg.fields);
+        break;
+      case 'error':
+        throw new RuntimeError(msg.error.message);
+      case 'hooks': {
+        const state = hookState(record, pid, 'creating');
+        const hooks = record.config.hooks;
+        ctx.log.step('prestart hooks', () => runHooks('prestart', hooks?.prestart, state));
+        ctx.log.step('createRuntime hooks', () => runHooks('createRuntime', hooks?.createRuntime, state));
+        sync.send({ type: 'hooksDone' });
+        break;
+      }
+      case 'ready':
+        return;
+    }
+  }
+}
+
+async function rollback(ctx: RuntimeContext, id: string, child: ChildProcess | undefined, cgroup: CgroupManager | undefined): Promise<void> {
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      ctx.log.warn(`cleanup after failed create: ${what}: ${errorMessage(err)}`);
+    }
+  };
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise<void>((res) => child.once('exit', () => res()));
+    attempt('kill init', () => child.kill('SIGKILL'));
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+  }
+  if (cgroup) attempt('remove cgroup', () => cgroup.destroy());
+  attempt('remove state', () => ctx.store.remove(id));
+}
+
+/** runc's pid file: decimal digits, no newline, written to a temp file and renamed. */
+export function writePidFile(path: string, pid: number): void {
+  const target = resolve(path);
+  const tmp = join(dirname(target), `.${basename(target)}`);
+  try {
+    writeFileAtomic(tmp, target, String(pid), 0o644);
+  } catch (err) {
+    throw withContext('write pid file', err);
+  }
+}
+

@@ -1,0 +1,80 @@
+// `delete`: remove a stopped (or, with --force, any) container: kill what is left,
+// remove its cgroup and state, then run the poststop hooks.
+import { RuntimeError, NotFoundError, errorMessage } from '../errors.js';
+import { loadCgroupManager } from '../cgroups/index.js';
+import { isSameLiveProcess } from '../state/procfs.js';
+import { runHooks } from '../hooks/run-hooks.js';
+import { hookState } from './oci-state.js';
+import { loadContainer, hasPrivatePidNamespace, type Loaded } from './container.js';
+import { signalContainer } from './kill.js';
+import type { RuntimeContext } from './context.js';
+
+const SIGKILL = 9;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface DeleteOptions { force?: boolean }
+
+export async function deleteContainer(ctx: RuntimeContext, id: string, opts: DeleteOptions = {}): Promise<void> {
+  let lock;
+  try {
+    lock = ctx.store.lock(id);
+  } catch (err) {
+    if (err instanceof NotFoundError && opts.force) return;
+    throw err;
+  }
+  try {
+    let c: Loaded;
+    try {
+      c = loadContainer(ctx, id);
+    } catch (err) {
+      // A directory without state is what an interrupted create leaves: remove it.
+      if (err instanceof NotFoundError) {
+        ctx.store.remove(id);
+        if (opts.force) return;
+      }
+      throw err;
+    }
+    switch (c.status) {
+      case 'stopped':
+        break;
+      case 'created':
+        await killAndWait(c);
+        break;
+      default:
+        if (!opts.force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${c.status}`);
+        await killAndWait(c);
+    }
+    destroy(ctx, c);
+  } finally {
+    lock.release();
+  }
+}
+
+async function killAndWait(c: Loaded): Promise<void> {
+  try {
+    signalContainer(c.record, SIGKILL, !hasPrivatePidNamespace(c.record));
+  } catch {
+    // Already gone.
+  }
+  // Like runc: poll for up to 10 s.
+  for (let i = 0; i < 1000; i++) {
+    if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) return;
+    await sleep(10);
+  }
+  throw new RuntimeError('container init still running');
+}
+
+/** Removes what is left of a stopped container; poststop failures are only warnings. */
+export function destroy(ctx: RuntimeContext, c: Loaded): void {
+  const cgroup = loadCgroupManager(c.record.cgroup);
+  if (!hasPrivatePidNamespace(c.record)) {
+    try { cgroup.signalAll(SIGKILL); } catch { /* nothing left */ }
+  }
+  cgroup.destroy();
+  ctx.store.remove(c.record.id);
+  try {
+    runHooks('poststop', c.record.config.hooks?.poststop, hookState(c.record, 0, 'stopped'));
+  } catch (err) {
+    ctx.log.warn(errorMessage(err));
+  }
+}

@@ -1,0 +1,40 @@
+// `kill`: signal the container's init, or every process of its cgroup.
+import { RuntimeError } from '../errors.js';
+import { loadCgroupManager } from '../cgroups/index.js';
+import { withContainer, hasPrivatePidNamespace } from './container.js';
+import type { RuntimeContext } from './context.js';
+import type { ContainerRecord } from '../state/record.js';
+
+const SIGKILL = 9;
+
+export interface KillOptions { all?: boolean }
+
+export async function killContainer(ctx: RuntimeContext, id: string, signal: number, opts: KillOptions = {}): Promise<void> {
+  await withContainer(ctx, id, (c) => {
+    if (c.status === 'stopped') {
+      // runc: with --all a stopped container is not an error.
+      if (opts.all) return;
+      throw new RuntimeError('container not running');
+    }
+    signalContainer(c.record, signal, !!opts.all);
+  });
+}
+
+/**
+ * Without its own PID namespace, killing the init leaves the rest running, so
+ * SIGKILL (and --all) go to every process in the cgroup.
+ */
+export function signalContainer(record: ContainerRecord, signal: number, all: boolean): void {
+  if (all || (signal === SIGKILL && !hasPrivatePidNamespace(record))) {
+    loadCgroupManager(record.cgroup).signalAll(signal);
+  }
+  try {
+    process.kill(record.pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+      if (all) return;
+      throw new RuntimeError('container not running');
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,80 @@
+// `run`: create and start in one go. In the foreground we stay the init's parent:
+// signals we receive go to the container, a terminal is proxied through us, and
+// we exit with the container's status (128+signal when it was killed).
+import { closeSync } from 'node:fs';
+import * as libc from '../../ffi/libc.js';
+import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../ffi/constants.js';
+import { constants as osc } from 'node:os';
+import { recvFd, proxyTerminal } from '../terminal/index.js';
+import { createContainer, prepareCreate, type CreateOptions } from './create.js';
+import { startContainer } from './start.js';
+import { deleteContainer } from './delete.js';
+import type { RuntimeContext } from './context.js';
+import { errorMessage } from '../errors.js';
+
+export interface RunOptions extends CreateOptions {
+  detach?: boolean;
+  keep?: boolean;
+  noSubreaper?: boolean;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGPIPE'];
+
+/** Returns the exit status for the CLI (0 when detached). */
+export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOptions = {}): Promise<number> {
+  if (opts.detach) {
+    await createContainer(ctx, id, opts);
+    await startWithCleanup(ctx, id);
+    return 0;
+  }
+  const { spec } = prepareCreate(id, { ...opts, foreground: {} });
+  let ours: number | undefined;
+  let consoleFd: number | undefined;
+  if (spec.process?.terminal) [ours, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+  if (!opts.noSubreaper) libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 'PR_SET_CHILD_SUBREAPER');
+
+  let created;
+  try {
+    created = await createContainer(ctx, id, { ...opts, foreground: { consoleFd } });
+  } finally {
+    if (consoleFd !== undefined) closeSync(consoleFd);
+  }
+  const { child, record } = created;
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osc.signals[signal] : 0)));
+  });
+  const forward = (sig: NodeJS.Signals) => {
+    try { process.kill(record.pid, sig); } catch { /* gone */ }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  let terminal: Promise<void> | undefined;
+  try {
+    if (ours !== undefined) {
+      const master = recvFd(ours);
+      closeSync(ours);
+      terminal = proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout });
+    }
+    await startWithCleanup(ctx, id);
+    const status = await exited;
+    if (terminal) await Promise.race([terminal, new Promise((r) => setTimeout(r, 200))]);
+    return status;
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+    if (!opts.keep) {
+      try {
+        await deleteContainer(ctx, id, { force: true });
+      } catch (err) {
+        ctx.log.warn(`delete after run: ${errorMessage(err)}`);
+      }
+    }
+  }
+}
+
+async function startWithCleanup(ctx: RuntimeContext, id: string): Promise<void> {
+  try {
+    await startContainer(ctx, id);
+  } catch (err) {
+    await deleteContainer(ctx, id, { force: true }).catch(() => {});
+    throw err;
+  }
+}

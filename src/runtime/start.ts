@@ -1,0 +1,64 @@
+// `start`: release a created container's init by reading exec.fifo, then run the
+// poststart hooks.
+import { closeSync, openSync, readSync, rmSync, constants as fsc } from 'node:fs';
+import { RuntimeError, fromNodeError } from '../errors.js';
+import { isSameLiveProcess } from '../state/procfs.js';
+import { runHooks } from '../hooks/run-hooks.js';
+import { hookState } from './oci-state.js';
+import { withContainer, type Loaded } from './container.js';
+import type { RuntimeContext } from './context.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
+  await withContainer(ctx, id, async (c) => {
+    switch (c.status) {
+      case 'created':
+        break;
+      case 'stopped':
+        throw new RuntimeError('cannot start a container that has stopped');
+      case 'running':
+        throw new RuntimeError('cannot start an already running container');
+      default:
+        throw new RuntimeError(`cannot start a container in the ${c.status} state`);
+    }
+    await ctx.log.step('read exec fifo', () => releaseInit(c));
+    const { record } = c;
+    try {
+      runHooks('poststart', record.config.hooks?.poststart, hookState(record, record.pid, 'running'));
+    } catch (err) {
+      // The container cannot be trusted to run without what poststart set up.
+      try { process.kill(record.pid, 'SIGKILL'); } catch { /* already gone */ }
+      throw err;
+    }
+  });
+}
+
+/** Opens exec.fifo for reading (which lets the init's open complete) and waits for its byte. */
+async function releaseInit(c: Loaded): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(c.fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  } catch (err) {
+    throw fromNodeError(err, 'open', c.fifo);
+  }
+  try {
+    const buf = Buffer.alloc(1);
+    for (;;) {
+      let got = 0;
+      try {
+        got = readSync(fd, buf, 0, 1, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw fromNodeError(err, 'read', c.fifo);
+      }
+      if (got === 1) break;
+      if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) {
+        throw new RuntimeError('container init exited before start: exec fifo is empty');
+      }
+      await sleep(1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(c.fifo, { force: true });
+}

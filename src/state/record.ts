@@ -1,0 +1,25 @@
+// What a container's state.json holds: everything later commands need, since they
+// may be called without the flags create had (the shim's cleanup, conmon, CRI-O).
+import type { Spec } from '../generated/config.js';
+
+export interface ContainerRecord {
+  /** Format version of this file. */
+  version: 1;
+  id: string;
+  /** Absolute bundle path and rootfs path. */
+  bundle: string;
+  rootfs: string;
+  /** Host pid of the container init and its start time (clock ticks), the pid-reuse guard. */
+  pid: number;
+  pidStartTime: string;
+  /** RFC3339Nano, UTC. */
+  created: string;
+  /** The config the container was created from (hooks for poststop, process for exec). */
+  config: Spec;
+  /** The cgroup manager's saved form (see src/cgroups). */
+  cgroup: unknown;
+  systemdCgroup: boolean;
+  rootless: boolean;
+  /** uid that created the container (list's OWNER column). */
+  owner: number;
+}

@@ -1,0 +1,179 @@
+// Container state under --root: one directory per container holding state.json
+// (written to a temp file, fsynced and renamed) and, between create and start,
+// exec.fifo. Every command that reads or changes a container holds an exclusive
+// flock on its directory, so concurrent commands on one container serialise.
+import {
+  closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, fstatSync,
+  writeSync, constants as fsc,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { flock } from '../../ffi/libc.js';
+import { RuntimeError, NotFoundError, fromNodeError } from '../errors.js';
+import type { ContainerRecord } from './record.js';
+
+const LOCK_EX = 2;
+const LOCK_UN = 8;
+
+const ID_RE = /^[A-Za-z0-9_+.-]+$/;
+
+/** runc's rule: [A-Za-z0-9_+.-]+ and a clean single path element. */
+export function validateId(id: string): void {
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new RuntimeError(`invalid container ID format: ${id}`);
+}
+
+export const STATE_FILE = 'state.json';
+export const EXEC_FIFO = 'exec.fifo';
+
+export class StateStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    if (resolve(root) === '/') throw new RuntimeError('Option --root argument should not be set to /');
+    this.root = resolve(root);
+  }
+
+  dir(id: string): string {
+    validateId(id);
+    return join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return join(this.dir(id), EXEC_FIFO);
+  }
+
+  exists(id: string): boolean {
+    try {
+      return statSync(this.dir(id)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Makes the container's directory; fails if the id is taken. Returns a held lock. */
+  createLocked(id: string): ContainerLock {
+    const dir = this.dir(id);
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw fromNodeError(err, 'mkdir', this.root);
+    }
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError('container with given ID already exists');
+      throw fromNodeError(err, 'mkdir', dir);
+    }
+    return ContainerLock.acquire(dir);
+  }
+
+  /** Locks an existing container; NotFoundError when there is none (or it was deleted while we waited). */
+  lock(id: string): ContainerLock {
+    const dir = this.dir(id);
+    let lock: ContainerLock;
+    try {
+      lock = ContainerLock.acquire(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as { code?: string }).code === 'ENOENT') throw new NotFoundError();
+      throw err;
+    }
+    if (lock.removed()) {
+      lock.release();
+      throw new NotFoundError();
+    }
+    return lock;
+  }
+
+  read(id: string): ContainerRecord {
+    const file = join(this.dir(id), STATE_FILE);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError();
+      throw fromNodeError(err, 'open', file);
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch {
+      throw new RuntimeError(`corrupt state file ${file}`);
+    }
+  }
+
+  /** Atomic replace: a reader sees the old or the new state, never half of one. */
+  write(record: ContainerRecord): void {
+    const dir = this.dir(record.id);
+    const tmp = join(dir, `.${STATE_FILE}.${process.pid}`);
+    writeFileAtomic(tmp, join(dir, STATE_FILE), JSON.stringify(record));
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** Ids of every container directory under the root (sorted). */
+  list(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fromNodeError(err, 'open', this.root);
+    }
+    return names.filter((n) => ID_RE.test(n) && n !== '.' && n !== '..' && this.exists(n)).sort();
+  }
+}
+
+/** Writes `data` to `tmp`, fsyncs it and renames it over `target`. */
+export function writeFileAtomic(tmp: string, target: string, data: string, mode = 0o644): void {
+  let fd: number;
+  try {
+    fd = openSync(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_TRUNC, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      rmSync(tmp, { force: true });
+      fd = openSync(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_TRUNC, mode);
+    } else {
+      throw fromNodeError(err, 'open', tmp);
+    }
+  }
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw fromNodeError(err, 'rename', target);
+  }
+}
+
+/** An exclusive flock on a container directory, held until release(). */
+export class ContainerLock {
+  private constructor(readonly dir: string, private fd: number) {}
+
+  static acquire(dir: string): ContainerLock {
+    const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | 0o2000000 /* O_CLOEXEC */);
+    try {
+      flock(fd, LOCK_EX, dir);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return new ContainerLock(dir, fd);
+  }
+
+  /** The directory was deleted (by a `delete` we waited for). */
+  removed(): boolean {
+    return fstatSync(this.fd).nlink === 0;
+  }
+
+  release(): void {
+    if (this.fd < 0) return;
+    try { flock(this.fd, LOCK_UN, this.dir); } catch { /* closing releases it anyway */ }
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}

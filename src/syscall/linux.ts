@@ -1,0 +1,63 @@
+// The real Sys: delegates to the Koffi bindings.
+import * as libc from '../../ffi/libc.js';
+import * as mountApi from '../../ffi/mount-api.js';
+import { fchownSync, lchownSync } from 'node:fs';
+import { setControllingTerminal } from '../../ffi/pty.js';
+import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC } from '../../ffi/constants.js';
+import type { Sys } from './sys.js';
+import { fromNodeError } from '../errors.js';
+
+export const linuxSys: Sys = {
+  mount: libc.mount,
+  umount2: libc.umount2,
+  mountSetattr: (path, atFlags, set, clr, propagation) => libc.mountSetattr(AT_FDCWD, path, atFlags, set, clr, propagation),
+  pivotRoot: libc.pivotRoot,
+  chroot: libc.chroot,
+  chdir: (path) => {
+    try {
+      process.chdir(path);
+    } catch (err) {
+      throw fromNodeError(err, 'chdir', path);
+    }
+  },
+  mknod: libc.mknod,
+  statfs: mountApi.statfs,
+  lchown: (path, uid, gid) => {
+    try {
+      lchownSync(path, uid, gid);
+    } catch (err) {
+      throw fromNodeError(err, 'lchown', path);
+    }
+  },
+  unshare: libc.unshare,
+  setns: libc.setns,
+  sethostname: libc.sethostname,
+  setdomainname: libc.setdomainname,
+  prctl: libc.prctl,
+  setrlimit: (resource, soft, hard, what) => void libc.prlimit(0, resource, { soft, hard }, what),
+  setgroups: libc.setgroups,
+  setresgid: libc.setresgid,
+  setresuid: libc.setresuid,
+  capset: libc.capset,
+  capget: libc.capget,
+  personality: libc.personality,
+  ioprioSet: libc.ioprioSet,
+  schedSetattr: libc.schedSetattr,
+  umask: (mask) => process.umask(mask),
+  setsid: libc.setsid,
+  setCloexec: (fd, on) => {
+    const flags = libc.fcntl(fd, F_GETFD, 0);
+    libc.fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);
+  },
+  cloexecFrom: libc.closeRangeCloexec,
+  dup3: (oldfd, newfd) => libc.dup3(oldfd, newfd, 0),
+  fchown: (fd, uid, gid) => {
+    try {
+      fchownSync(fd, uid, gid);
+    } catch (err) {
+      throw fromNodeError(err, 'fchown', `fd ${fd}`);
+    }
+  },
+  setctty: (fd) => setControllingTerminal(fd),
+  execve: libc.execve,
+};

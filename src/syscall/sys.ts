@@ -1,0 +1,52 @@
+// The syscall seam: every kernel call that changes the state of the container
+// process goes through a Sys, so the setup logic can be unit-tested without root
+// against FakeSys (src/syscall/fake.ts), and runs for real with linuxSys.
+// File reads/writes and directory creation use node:fs directly (tests use temp dirs).
+
+export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
+
+export interface Sys {
+  // mounts and the root
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  /** mount_setattr(2) on a path: attrSet/attrClr are MOUNT_ATTR_* bits, atFlags AT_* (AT_RECURSIVE). */
+  mountSetattr(path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  chroot(path: string): void;
+  chdir(path: string): void;
+  mknod(path: string, mode: number, dev: bigint): void;
+  /** statfs(2): the filesystem magic (f_type) and the mount's ST_* flags (f_flags). */
+  statfs(path: string): { type: number; flags: number };
+  /** lchown(2): changes the owner of `path` itself, never a symlink's target. */
+  lchown(path: string, uid: number, gid: number): void;
+
+  // namespaces
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number, what: string): void;
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+
+  // process attributes (calling thread / process)
+  prctl(option: number, a2?: number | bigint, a3?: number | bigint, a4?: number, a5?: number, what?: string): number;
+  setrlimit(resource: number, soft: bigint, hard: bigint, what: string): void;
+  setgroups(gids: number[]): void;
+  setresgid(gid: number): void;
+  setresuid(uid: number): void;
+  capset(sets: CapSets): void;
+  capget(): CapSets;
+  personality(persona: number): void;
+  ioprioSet(ioprio: number): void;
+  schedSetattr(attr: { policy: number; flags: bigint; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }): void;
+  umask(mask: number): number;
+  setsid(): void;
+  /** Clears or sets FD_CLOEXEC. */
+  setCloexec(fd: number, on: boolean): void;
+  /** close_range(first, ~0, CLOSE_RANGE_CLOEXEC): every fd from `first` closes at execve. */
+  cloexecFrom(first: number): void;
+  dup3(oldfd: number, newfd: number): void;
+  /** fchown(2) on an open fd (the init hands its stdio to the container user). */
+  fchown(fd: number, uid: number, gid: number): void;
+  /** ioctl(fd, TIOCSCTTY, 0): makes the tty on `fd` the session's controlling terminal. */
+  setctty(fd: number): void;
+  execve(path: string, argv: string[], env: string[]): never;
+}
