@@ -60,6 +60,7 @@ fi
 work="$(mktemp -d "$parent/.rootfs-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+chmod 0755 "$work"   # mktemp made it 0700; non-root container users must traverse /
 mkdir -p "$work"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,root,home/test,tmp,var/tmp}
 chmod 1777 "$work/tmp" "$work/var/tmp"
 chmod 0700 "$work/root"

@@ -33,10 +33,11 @@ info = {"type": "received", "name": msg.decode(errors="replace"), "fdCount": len
 try:
     # A pty master reports the name of its slave through TIOCGPTN; ttyname() of a master is /dev/ptmx.
     import fcntl, struct, termios
-    n = struct.unpack("I", fcntl.ioctl(master, termios.TIOCGPTN, b"\0\0\0\0"))[0]
+    TIOCGPTN = 0x80045430  # not exported by python's termios
+    n = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, b"\0\0\0\0"))[0]
     info["ptyNumber"] = n
     info["size"] = list(struct.unpack("HHHH", fcntl.ioctl(master, termios.TIOCGWINSZ, b"\0" * 8))[:2])
-except OSError as e:
+except Exception as e:
     info["ioctlError"] = str(e)
 event(**info)
 
@@ -105,6 +106,7 @@ export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
   child.stdin!.on('error', () => undefined);
 
   let stderrBuf = '';
+  let diagnostics = '';
   let onReady!: () => void;
   let onReceived!: (r: ReceivedConsole) => void;
   let onFail!: (e: Error) => void;
@@ -124,7 +126,7 @@ export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
       try {
         ev = JSON.parse(line);
       } catch {
-        onFail(new Error(`console receiver: ${line}`));
+        diagnostics += line + '\n'; // a python traceback, reported when the receiver exits
         continue;
       }
       if (ev.type === 'ready') onReady();
@@ -134,7 +136,7 @@ export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
   });
   const closed = new Promise<void>((res) => child.on('exit', () => res()));
   child.on('exit', (code) => {
-    onFail(new Error(`console receiver exited (${code}) before receiving a console fd`));
+    onFail(new Error(`console receiver exited (${code}) before receiving a console fd${diagnostics ? `:\n${diagnostics}` : ''}`));
     onReady();
   });
   await ready;

@@ -43,6 +43,7 @@ export const SUN_PATH_MAX = 108;
 const CMSG_HDR = 16;
 const CMSG_ONE_FD_LEN = CMSG_HDR + 4; // CMSG_LEN(sizeof(int))
 const CMSG_ONE_FD_SPACE = CMSG_HDR + 8; // CMSG_SPACE(sizeof(int))
+const EINTR = errnoNumber('EINTR') ?? 4;
 
 function fail(syscall: string, target: string): never {
   throw new SyscallError(syscall, target, koffi.errno());
@@ -103,7 +104,8 @@ export function sendFd(sock: number, fd: number, payload: Buffer, what = `fd ${s
       msg_name: null, msg_namelen: 0, msg_iov: iov, msg_iovlen: 1,
       msg_control: control, msg_controllen: CMSG_ONE_FD_SPACE, msg_flags: 0,
     };
-    const n = Number(raw.sendmsg(sock, msg, MSG_NOSIGNAL));
+    let n = Number(raw.sendmsg(sock, msg, MSG_NOSIGNAL));
+    while (n < 0 && koffi.errno() === EINTR) n = Number(raw.sendmsg(sock, msg, MSG_NOSIGNAL));
     if (n < 0) fail('sendmsg', what);
     if (n !== body.length) throw new RuntimeError(`sendmsg ${what}: short write (${n} of ${body.length} bytes)`);
   });
@@ -130,7 +132,8 @@ export function recvFd(sock: number, opts: { nonblock?: boolean; maxPayload?: nu
       msg_control: control, msg_controllen: controlLen, msg_flags: 0,
     };
     const flags = MSG_CMSG_CLOEXEC | (opts.nonblock ? MSG_DONTWAIT : 0);
-    const n = Number(raw.recvmsg(sock, msg, flags));
+    let n = Number(raw.recvmsg(sock, msg, flags));
+    while (n < 0 && koffi.errno() === EINTR) n = Number(raw.recvmsg(sock, msg, flags));
     if (n < 0) {
       const errno = koffi.errno();
       if (opts.nonblock && errno === errnoNumber('EAGAIN')) return null;

@@ -22,8 +22,9 @@ const GLOBAL_OPTIONS: Record<string, Options> = {
   rootless: { type: 'string', requiresArg: true, describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" },
   criu: { type: 'string', requiresArg: true, hidden: true },
   help: { type: 'boolean', alias: 'h', describe: 'show help' },
-  version: { type: 'boolean', alias: 'v', describe: 'print the version' },
 };
+
+const VERSION_FLAGS = new Set(['--version', '-v', '--version=true']);
 
 class UsageError extends Error {}
 
@@ -89,8 +90,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   let log = new Logger();
   let globals: ParsedArgs;
+  // --version/-v is handled here: yargs reserves the name "version".
+  const globalArgs = args.slice(0, split);
+  const wantsVersion = globalArgs.some((a) => VERSION_FLAGS.has(a));
   try {
-    globals = parse(args.slice(0, split), GLOBAL_OPTIONS);
+    globals = parse(globalArgs.filter((a) => !VERSION_FLAGS.has(a)), GLOBAL_OPTIONS);
     const format = (globals['log-format'] as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid log-format: ${format}`);
     log = new Logger({ path: globals.log as string | undefined, format: format as LogFormat, debug: !!globals.debug });
@@ -99,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     log.fatal(errorMessage(err));
     return 1;
   }
-  if (globals.version) {
+  if (wantsVersion) {
     printVersion();
     return 0;
   }

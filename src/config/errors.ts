@@ -27,6 +27,46 @@ export function jsonPointer(...tokens: (string | number)[]): string {
 }
 
 /**
+ * Sorts issues into reading order of the document they point into: fields in the order they appear
+ * (a missing field after its present siblings), array items by index, a parent before its children.
+ * The sort is stable, so issues about the same place keep their order.
+ */
+export function sortIssuesByDocumentOrder(issues: readonly ValidationIssue[], doc: unknown): ValidationIssue[] {
+  const keyed = issues.map((issue) => ({ issue, key: documentPosition(doc, issue.pointer) }));
+  keyed.sort((a, b) => comparePositions(a.key, b.key));
+  return keyed.map((k) => k.issue);
+}
+
+function documentPosition(doc: unknown, pointer: string): number[] {
+  const position: number[] = [];
+  let node: unknown = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      const index = /^\d+$/.test(token) ? Number(token) : Number.MAX_SAFE_INTEGER;
+      position.push(index);
+      node = node[index];
+    } else if (node !== null && typeof node === 'object') {
+      const keys = Object.keys(node);
+      const index = keys.indexOf(token);
+      position.push(index < 0 ? keys.length : index);
+      node = index < 0 ? undefined : (node as Record<string, unknown>)[token];
+    } else {
+      position.push(Number.MAX_SAFE_INTEGER);
+      node = undefined;
+    }
+  }
+  return position;
+}
+
+function comparePositions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+/**
  * A config.json (or state/features document) that cannot be used: unreadable, not JSON, or invalid.
  * `issues` lists the individual problems when there are any (empty for I/O and syntax errors).
  */

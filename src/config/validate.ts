@@ -7,7 +7,7 @@ import type { Features } from '../generated/features.js';
 import type { State } from '../generated/state.js';
 import * as compiled from '../generated/validators.js';
 import type { CompiledValidator, SchemaError } from '../generated/validators.js';
-import { ConfigError, escapePointerToken, type ValidationIssue } from './errors.js';
+import { ConfigError, escapePointerToken, sortIssuesByDocumentOrder, type ValidationIssue } from './errors.js';
 
 export type { Spec, State, Features };
 
@@ -46,7 +46,7 @@ export function validateFeatures(obj: unknown): asserts obj is Features {
 
 function runValidator<T>(validator: CompiledValidator<T>, obj: unknown): ValidationIssue[] {
   if (validator(obj)) return [];
-  return issuesFromSchemaErrors(validator.errors ?? []);
+  return sortIssuesByDocumentOrder(issuesFromSchemaErrors(validator.errors ?? []), obj);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -74,10 +74,15 @@ export function issuesFromSchemaErrors(errors: readonly SchemaError[]): Validati
 
   // Combinators first: they decide which of the branch errors are shown.
   const combinatorIssues = new Map<SchemaError, ValidationIssue | null>();
-  for (const e of errors) {
-    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
+  errors.forEach((e, index) => {
+    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') return;
+    // ajv records a combinator's branch errors just before the combinator error. schemaPaths are relative
+    // to the definition being checked, so two definitions can share a prefix: match the place in the
+    // document too.
     const prefix = e.schemaPath + '/';
-    const branchErrors = errors.filter((b) => b !== e && b.schemaPath.startsWith(prefix));
+    const branchErrors = errors
+      .slice(0, index)
+      .filter((b) => b.schemaPath.startsWith(prefix) && isAtOrBelow(b.instancePath, e.instancePath));
     if (e.keyword === 'oneOf' && e.params['passingSchemas'] != null) {
       combinatorIssues.set(e, { pointer: e.instancePath, message: 'must match exactly one of the allowed forms, not several' });
     } else if (branchErrors.length > 0 && branchErrors.every((b) => b.keyword === 'required' && b.instancePath === e.instancePath)) {
@@ -90,7 +95,7 @@ export function issuesFromSchemaErrors(errors: readonly SchemaError[]): Validati
     } else {
       combinatorIssues.set(e, { pointer: e.instancePath, message: 'must match one of the allowed forms' });
     }
-  }
+  });
 
   for (const e of errors) {
     if (consumed.has(e)) continue;
@@ -123,6 +128,10 @@ export function issuesFromSchemaErrors(errors: readonly SchemaError[]): Validati
   return issues;
 }
 
+function isAtOrBelow(pointer: string, ancestor: string): boolean {
+  return pointer === ancestor || pointer.startsWith(ancestor + '/');
+}
+
 function hasDeeperError(errors: readonly SchemaError[], e: SchemaError): boolean {
   return errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath + '/'));
 }
@@ -147,6 +156,9 @@ const TYPE_NAMES: Record<string, string> = {
  */
 export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   '^/': 'must be an absolute path',
+  // SemVer 2.0.0 (semver.org's grammar) for ociVersion.
+  '^(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$':
+    'must be a SemVer 2.0.0 version such as 1.3.0',
   '^RLIMIT_[A-Z]+$': 'must be an RLIMIT_* name such as RLIMIT_NOFILE',
   '^[0-9, -]*$': 'must be a CPU list such as 0-3,7',
   '^[rwm]*$': 'must only contain the letters r, w and m',
@@ -155,11 +167,8 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   '^[^\\n]*$': 'must not contain a newline',
   '^CAP_[A-Z_]+$': 'must be a CAP_* name such as CAP_CHOWN',
 };
-/** The ociVersion pattern is long; it is recognised by where it is defined. */
-const SEMVER_MEANING = 'must be a SemVer 2.0.0 version such as 1.3.0';
 
-export function describePattern(pattern: string, schemaPath: string): string {
-  if (schemaPath.endsWith('/definitions/ociVersion/pattern')) return SEMVER_MEANING;
+export function describePattern(pattern: string): string {
   return PATTERN_MEANINGS[pattern] ?? `must match the pattern ${pattern}`;
 }
 
@@ -200,7 +209,7 @@ function describe(e: SchemaError): string {
     case 'maxLength':
       return `must be at most ${plural(p['limit'], 'character')} long`;
     case 'pattern':
-      return describePattern(String(p['pattern']), e.schemaPath);
+      return describePattern(String(p['pattern']));
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

@@ -12,9 +12,10 @@ import { goErrnoText, goExitText } from '../process/go-strings.js';
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
 /**
- * Whether a failing hook of this kind aborts the operation (true) or is only logged
- * as a warning while the remaining hooks still run (false), as runtime-spec says for
- * poststart and poststop. (runc itself also fails `start` on a poststart error.)
+ * Whether a failing hook of this kind aborts the operation (true), or is to be logged
+ * as a warning with the remaining hooks still run (false), as runtime-spec says for
+ * poststart and poststop. (runc itself also fails `start`, killing the container, on
+ * a poststart error.)
  */
 export const HOOK_FAILURE_IS_FATAL: Readonly<Record<HookKind, boolean>> = Object.freeze({
   prestart: true,
@@ -25,20 +26,27 @@ export const HOOK_FAILURE_IS_FATAL: Readonly<Record<HookKind, boolean>> = Object
   poststop: false,
 });
 
-/** One failed hook; `message` is runc's full text. */
+/** A failed hook; `message` is runc's full text. */
 export class HookError extends RuntimeError {
+  /** Every failure of the run (several only for poststart/poststop, which run all hooks). */
+  readonly failures: HookError[];
   constructor(
     readonly kind: HookKind,
     readonly index: number,
     readonly reason: string,
+    more: HookError[] = [],
   ) {
-    super(`error running ${kind} hook #${index}: ${reason}`);
+    super([`error running ${kind} hook #${index}: ${reason}`, ...more.map((e) => e.message)].join('; '));
     this.name = 'HookError';
+    this.failures = [this, ...more];
   }
 }
 
 export interface RunHooksOptions {
-  /** Where a non-fatal failure is reported (it is also returned). */
+  /**
+   * For poststart/poststop: receives each failure instead of runHooks throwing.
+   * Without it, those kinds throw after every hook has run.
+   */
   warn?: (message: string) => void;
   /**
    * The environment of a hook that has no `env`. runc passes its own environment
@@ -47,7 +55,7 @@ export interface RunHooksOptions {
   inheritedEnv?: NodeJS.ProcessEnv;
 }
 
-/** An environ list as the object spawn wants; a later duplicate wins, as in execve users. */
+/** An environ list as the object spawn wants (a later duplicate wins). */
 function envObject(list: readonly string[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const kv of list) {
@@ -62,7 +70,9 @@ export function runHook(hook: Hook, state: object, opts: RunHooksOptions = {}): 
   // The spec's args include argv[0]; without args, argv[0] is the path (as in Go's exec.Cmd).
   const args = hook.args?.length ? hook.args : [hook.path];
   const timeoutMs = hook.timeout !== undefined && hook.timeout > 0 ? hook.timeout * 1000 : undefined;
-  const result = spawnSync(hook.path, args.slice(1), {
+  // A bare name would be searched in PATH by spawn; runc execs it from the cwd.
+  const file = hook.path.includes('/') ? hook.path : `./${hook.path}`;
+  const result = spawnSync(file, args.slice(1), {
     argv0: args[0],
     env: hook.env ? envObject(hook.env) : (opts.inheritedEnv ?? process.env),
     input: JSON.stringify(state),
@@ -80,7 +90,8 @@ export function runHook(hook: Hook, state: object, opts: RunHooksOptions = {}): 
     // It never started: Go reports the failed fork/exec with the errno text.
     return `fork/exec ${hook.path}: ${goErrnoText(err.code, err.message)}`;
   }
-  if (err) return `${err.message}`;
+  // EPIPE: the hook exited without reading all of the state; Go ignores that too.
+  if (err && err.code !== 'EPIPE') return err.message;
   if (result.status === 0) return undefined;
   const stdout = result.stdout?.toString() ?? '';
   const stderr = result.stderr?.toString() ?? '';
@@ -88,19 +99,24 @@ export function runHook(hook: Hook, state: object, opts: RunHooksOptions = {}): 
 }
 
 /**
- * Runs the hooks of one kind in order. For a fatal kind the first failure throws a
- * HookError and the rest are skipped; for poststart/poststop every hook runs, each
- * failure goes to `warn`, and the failures are returned.
+ * Runs the hooks of one kind in order, with `state` as JSON on their stdin.
+ * Fatal kinds (HOOK_FAILURE_IS_FATAL) throw a HookError at the first failure and
+ * skip the rest, like runc. For poststart/poststop every hook runs; each failure goes
+ * to `opts.warn` when given, otherwise one HookError naming them all is thrown at the
+ * end (so a caller that wants runc's behaviour can still act on it).
  */
-export function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: object, opts: RunHooksOptions = {}): HookError[] {
+export function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: object, opts: RunHooksOptions = {}): void {
   const failures: HookError[] = [];
   (hooks ?? []).forEach((hook, index) => {
     const reason = runHook(hook, state, opts);
     if (reason === undefined) return;
     const error = new HookError(kind, index, reason);
     if (HOOK_FAILURE_IS_FATAL[kind]) throw error;
-    opts.warn?.(error.message);
-    failures.push(error);
+    if (opts.warn) opts.warn(error.message);
+    else failures.push(error);
   });
-  return failures;
+  if (failures.length) {
+    const [first, ...more] = failures;
+    throw new HookError(kind, first!.index, first!.reason, more);
+  }
 }

@@ -5,9 +5,12 @@
 // Everything here runs synchronously on the init's main thread: credentials,
 // capabilities, the no_new_privs bit and LSM exec labels are per thread, and the
 // main thread is the one that calls execve.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { fromNodeError, RuntimeError, SyscallError, withContext } from '../errors.js';
 import {
+  O_CLOEXEC,
+  O_NOFOLLOW,
+  O_WRONLY,
   PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_CLEAR_ALL,
   PR_CAP_AMBIENT_RAISE,
@@ -53,7 +56,7 @@ function u64(value: number | bigint | undefined): bigint {
 function writeAttribute(path: string, value: string): void {
   let fd: number;
   try {
-    fd = openSync(path, fsc.O_WRONLY | fsc.O_NOFOLLOW | fsc.O_CLOEXEC);
+    fd = openSync(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   } catch (err) {
     throw fromNodeError(err, 'open', path);
   }

@@ -130,7 +130,7 @@ function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions,
 
 function mountGeneric(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
   const target = resolveInRoot(ctx.rootfs, dest);
-  checkProcDestination(ctx, target, dest, () => m.type === 'proc');
+  checkProcDestination(ctx, target, dest, () => false);
   mkdirAllInRoot(ctx.rootfs, target);
   // /dev stays writable until finalizeRootfs: the devices and symlinks go in first.
   const flags = dest === '/dev' ? opts.flags & ~MS_RDONLY : opts.flags;

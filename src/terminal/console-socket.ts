@@ -1,9 +1,9 @@
 // The --console-socket protocol (runc docs/terminals.md): the runtime connects to a
 // unix stream socket the caller listens on, and the container init sends the pty
 // master through it as one SCM_RIGHTS message whose data is the pty's name.
-import { closeSync, openSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { AF_UNIX, SOCK_STREAM } from '../../ffi/constants.js';
+import { AF_UNIX, O_CLOEXEC, O_DIRECTORY, O_RDONLY, SOCK_STREAM } from '../../ffi/constants.js';
 import * as sock from '../../ffi/socket.js';
 import { fromNodeError, RuntimeError } from '../errors.js';
 
@@ -36,7 +36,7 @@ export function connectConsoleSocket(socketPath: string): number {
 function connectThroughDirFd(fd: number, full: string): void {
   let dirfd: number;
   try {
-    dirfd = openSync(path.dirname(full), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_CLOEXEC);
+    dirfd = openSync(path.dirname(full), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   } catch (err) {
     throw fromNodeError(err, 'open', path.dirname(full));
   }
@@ -61,11 +61,16 @@ export interface ReceivedTerminal {
   name: string;
 }
 
+/** Receives one fd sent with sendFd, waiting for it; the fd is close-on-exec. */
+export function recvFd(socket: number): number {
+  return recvTerminal(socket)!.fd;
+}
+
 /**
- * Receives one fd sent with sendFd (blocking unless `nonblock`, which returns null
- * when nothing is queued yet). The fd is close-on-exec.
+ * Receives one fd sent with sendFd together with its name (blocking unless
+ * `nonblock`, which returns null when nothing is queued yet).
  */
-export function recvFd(socket: number, opts: { nonblock?: boolean } = {}): ReceivedTerminal | null {
+export function recvTerminal(socket: number, opts: { nonblock?: boolean } = {}): ReceivedTerminal | null {
   const got = sock.recvFd(socket, { nonblock: opts.nonblock, what: `console socket fd ${socket}` });
   return got && { fd: got.fd, name: got.payload.toString() };
 }

@@ -1,8 +1,9 @@
 // The container's pseudo-terminal, created by the init from the container's own
 // devpts (runc opens /dev/ptmx inside the container after pivot_root, so the pty
 // belongs to the container's devpts instance, never the host's).
-import { closeSync, openSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { O_CLOEXEC, O_NOCTTY, O_RDWR } from '../../ffi/constants.js';
 import { openPtyPeer, ptyNumber, setWinSize, unlockPty } from '../../ffi/pty.js';
 import { fromNodeError, SyscallError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
@@ -16,20 +17,22 @@ export interface Pty {
   number: number;
 }
 
-export interface OpenPtyOptions {
-  /** process.consoleSize; applied when both sides are non-zero (as runc does). */
-  consoleSize?: { height: number; width: number };
+/** process.consoleSize, in characters. */
+export interface ConsoleSize {
+  height: number;
+  width: number;
 }
 
-const PTY_FLAGS = fsc.O_RDWR | fsc.O_NOCTTY | fsc.O_CLOEXEC;
+const PTY_FLAGS = O_RDWR | O_NOCTTY | O_CLOEXEC;
 
 /**
  * Opens a new pty pair from `ptmxPath` (default /dev/ptmx: call it after pivot_root
  * and after devpts is mounted, so it is the container's). Both fds are close-on-exec;
  * makeControllingTerminal hands the slave to the program. The slave comes from
  * TIOCGPTPEER, falling back to opening pts/N next to the ptmx on kernels before 4.13.
+ * `consoleSize` is applied when both sides are non-zero (as runc does).
  */
-export function openPty(ptmxPath = '/dev/ptmx', opts: OpenPtyOptions = {}): Pty {
+export function openPty(ptmxPath = '/dev/ptmx', consoleSize?: ConsoleSize): Pty {
   let master: number;
   try {
     master = openSync(ptmxPath, PTY_FLAGS);
@@ -40,8 +43,9 @@ export function openPty(ptmxPath = '/dev/ptmx', opts: OpenPtyOptions = {}): Pty 
     unlockPty(master);
     const number = ptyNumber(master);
     const slave = openSlave(master, ptmxPath, number);
-    const size = opts.consoleSize;
-    if (size && size.height > 0 && size.width > 0) setWinSize(master, { rows: size.height, cols: size.width });
+    if (consoleSize && consoleSize.height > 0 && consoleSize.width > 0) {
+      setWinSize(master, { rows: consoleSize.height, cols: consoleSize.width });
+    }
     return { master, slave, slavePath: `/dev/pts/${number}`, number };
   } catch (err) {
     closeSync(master);

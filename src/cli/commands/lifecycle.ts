@@ -9,7 +9,7 @@ import { containerState } from '../../runtime/state.js';
 import { killContainer } from '../../runtime/kill.js';
 import { deleteContainer } from '../../runtime/delete.js';
 import { parseSignal } from '../../linux/signals.js';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError, NotFoundError } from '../../errors.js';
 
 const createOptions: Record<string, Options> = {
   bundle: { type: 'string', alias: 'b', requiresArg: true, describe: 'path to the root of the bundle directory, defaults to the current directory' },
@@ -102,6 +102,8 @@ export const kill: Command = {
   options: { all: { type: 'boolean', alias: 'a', describe: 'send the specified signal to all processes inside the container' } },
   args: { min: 1, max: 2 },
   async run(ctx, [id, sig], flags) {
+    // Like runc: an unknown container is reported before a bad signal.
+    if (!ctx.store.exists(id!)) throw new NotFoundError();
     const signal = parseSignal(sig ?? 'SIGTERM');
     await killContainer(ctx, id!, signal, { all: !!flags.all });
     return 0;

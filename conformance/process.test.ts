@@ -1,0 +1,248 @@
+// The process (config.md "Process", config-linux.md process extensions): args and PATH lookup,
+// env, cwd, user, umask, rlimits, noNewPrivileges, capabilities, oomScoreAdj, and the items runc
+// 1.1.5 lacks (ioPriority, scheduler, personality; see subjectLacks() in helpers.ts).
+//
+// Where runc may differ from the spec text:
+// - runc adds HOME (from the rootfs's /etc/passwd, else "/") when process.env has none; the spec
+//   does not ask for it.
+// - runc creates a missing cwd; the spec does not say.
+// - runc does not add supplementary groups from /etc/group: only additionalGids count.
+// - Capabilities are observed after execve, so the kernel's rules apply on top of the config: a
+//   root process gains bounding|inheritable into permitted/effective unless no_new_privs caps it
+//   at the old permitted set; a non-root process keeps only its ambient set in permitted/effective.
+// - Without umask runc leaves 0022.
+
+import t from 'tap';
+import {
+  SUBJECT,
+  assertSameAsReference,
+  capMask,
+  observe,
+  observeBoth,
+  parseStatus,
+  setupSuite,
+  subjectLacks,
+  type SpecPatch,
+} from './helpers.js';
+import { DEFAULT_PATH } from './base-config.js';
+
+setupSuite(t);
+
+const SHARED = { rootfs: 'shared' as const };
+
+t.test('args: a bare name is looked up in the container\'s PATH', async (t) => {
+  const withPath =
+    (p: string): SpecPatch =>
+    (s) =>
+      void (s.process!.env = [`PATH=${p}`]);
+  const found = await observeBoth(withPath('/nonexistent:/bin'), ['hostname'], SHARED);
+  t.equal(found.ocirt.status, 0, found.ocirt.stderr);
+  t.equal(found.ocirt.stdout, 'ocirt-test\n', 'found in the second PATH entry');
+  assertSameAsReference(t, found, ['status', 'stdout'], 'found');
+
+  // hostname lives in /bin of the rootfs; a PATH without it must fail to start the process.
+  const missing = await observeBoth(withPath('/usr/sbin'), ['hostname'], SHARED);
+  t.not(missing.ocirt.status, 0, 'not found in PATH: run fails');
+  t.equal(missing.ocirt.stdout, '');
+  assertSameAsReference(t, missing, ['status', 'stdout'], 'not found');
+
+  const absolute = await observeBoth(withPath('/nonexistent'), ['/bin/echo', 'abs', 'two words'], SHARED);
+  t.equal(absolute.ocirt.stdout, 'abs two words\n', 'an absolute path needs no PATH; args pass verbatim');
+  assertSameAsReference(t, absolute, ['status', 'stdout'], 'absolute');
+});
+
+t.test('env: the process sees exactly the configured environment (plus HOME)', async (t) => {
+  const env = [DEFAULT_PATH, 'FOO=bar baz', 'EMPTY=', 'WITH_EQUALS=a=b'];
+  const both = await observeBoth((s) => void (s.process!.env = env), ['env'], SHARED);
+  t.same(both.ocirt.stdout.split('\n').filter(Boolean).sort(), [...env, 'HOME=/root'].sort());
+  assertSameAsReference(t, both);
+
+  const home = await observeBoth((s) => void (s.process!.env = [DEFAULT_PATH, 'HOME=/custom']), ['env'], SHARED);
+  t.same(home.ocirt.stdout.split('\n').filter(Boolean).sort(), [DEFAULT_PATH, 'HOME=/custom'].sort(), 'HOME kept');
+  assertSameAsReference(t, home, ['status', 'stdout'], 'HOME given');
+});
+
+t.test('cwd', async (t) => {
+  const both = await observeBoth((s) => void (s.process!.cwd = '/etc'), 'pwd; ls passwd', SHARED);
+  t.equal(both.ocirt.stdout, '/etc\npasswd\n');
+  assertSameAsReference(t, both);
+
+  const missing = await observeBoth((s) => void (s.process!.cwd = '/created/by/runtime'), 'pwd');
+  t.equal(missing.ocirt.stdout, '/created/by/runtime\n', 'a missing cwd is created (runc behaviour)');
+  assertSameAsReference(t, missing, ['status', 'stdout'], 'missing cwd');
+});
+
+t.test('user: uid, gid and additionalGids', async (t) => {
+  const both = await observeBoth(
+    (s) => void (s.process!.user = { uid: 1000, gid: 1000, additionalGids: [100, 5] }),
+    'grep -E "^(Uid|Gid|Groups):" /proc/self/status; id; echo "HOME=$HOME"',
+    SHARED,
+  );
+  const st = parseStatus(both.ocirt.stdout);
+  t.equal(st.Uid, '1000\t1000\t1000\t1000');
+  t.equal(st.Gid, '1000\t1000\t1000\t1000');
+  t.same(st.Groups.split(/\s+/).sort(), ['100', '5']);
+  t.match(both.ocirt.stdout, /^uid=1000\(test\) gid=1000\(test\)/m);
+  t.match(both.ocirt.stdout, /^HOME=\/home\/test$/m, 'HOME from /etc/passwd');
+  assertSameAsReference(t, both);
+
+  const plain = await observeBoth(
+    (s) => void (s.process!.user = { uid: 1000, gid: 1000 }),
+    'grep "^Groups:" /proc/self/status',
+    SHARED,
+  );
+  t.equal(plain.ocirt.stdout.trim(), 'Groups:', 'no additionalGids: no supplementary groups (not even from /etc/group)');
+  assertSameAsReference(t, plain, ['status', 'stdout'], 'no additionalGids');
+
+  const unknown = await observeBoth((s) => void (s.process!.user = { uid: 4321, gid: 8765 }), 'id; echo "HOME=$HOME"', SHARED);
+  t.equal(unknown.ocirt.stdout, 'uid=4321 gid=8765\nHOME=/\n', 'ids not in /etc/passwd work; HOME is /');
+  assertSameAsReference(t, unknown, ['status', 'stdout'], 'unknown uid');
+});
+
+t.test('umask', async (t) => {
+  const set = await observeBoth((s) => void (s.process!.user.umask = 0o027), 'umask', SHARED);
+  t.equal(set.ocirt.stdout, '0027\n');
+  assertSameAsReference(t, set, ['status', 'stdout'], 'umask 027');
+  const unset = await observeBoth(undefined, 'umask', SHARED);
+  t.equal(unset.ocirt.stdout, '0022\n', 'default');
+  assertSameAsReference(t, unset, ['status', 'stdout'], 'no umask');
+});
+
+t.test('rlimits', async (t) => {
+  const patch: SpecPatch = (s) => {
+    s.process!.rlimits = [
+      { type: 'RLIMIT_NOFILE', soft: 512, hard: 1000 },
+      { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+      { type: 'RLIMIT_NPROC', soft: 300, hard: 400 },
+      { type: 'RLIMIT_STACK', soft: 4194304, hard: 8388608 },
+    ];
+  };
+  const both = await observeBoth(patch, 'grep -E "^Max (open files|core file size|processes|stack size)" /proc/self/limits', SHARED);
+  const rows = both.ocirt.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/\s{2,}/g, '|').split('|').slice(0, 3).join(' '));
+  t.same(rows.sort(), [
+    'Max core file size 0 0',
+    'Max open files 512 1000',
+    'Max processes 300 400',
+    'Max stack size 4194304 8388608',
+  ]);
+  assertSameAsReference(t, both);
+});
+
+t.test('noNewPrivileges', async (t) => {
+  for (const nnp of [true, false]) {
+    const both = await observeBoth((s) => void (s.process!.noNewPrivileges = nnp), 'grep ^NoNewPrivs: /proc/self/status', SHARED);
+    t.equal(both.ocirt.stdout, `NoNewPrivs:\t${nnp ? 1 : 0}\n`);
+    assertSameAsReference(t, both, ['status', 'stdout'], `noNewPrivileges ${nnp}`);
+  }
+});
+
+t.test('capabilities', async (t) => {
+  const caps = {
+    bounding: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW', 'CAP_SETUID'],
+    effective: ['CAP_KILL'],
+    permitted: ['CAP_KILL', 'CAP_CHOWN', 'CAP_NET_RAW'],
+    inheritable: ['CAP_CHOWN', 'CAP_NET_RAW'],
+    ambient: ['CAP_CHOWN'],
+  };
+  const cases = [
+    {
+      name: 'root, noNewPrivileges',
+      user: { uid: 0, gid: 0 },
+      nnp: true,
+      // execve as root adds bounding|inheritable to permitted, but no_new_privs caps it at the old permitted
+      want: { bnd: caps.bounding, prm: caps.permitted, eff: caps.permitted },
+    },
+    {
+      name: 'root, new privileges allowed',
+      user: { uid: 0, gid: 0 },
+      nnp: false,
+      want: { bnd: caps.bounding, prm: caps.bounding, eff: caps.bounding },
+    },
+    {
+      name: 'uid 1000',
+      user: { uid: 1000, gid: 1000 },
+      nnp: true,
+      // a non-root execve keeps only the ambient set
+      want: { bnd: caps.bounding, prm: caps.ambient, eff: caps.ambient },
+    },
+  ];
+  for (const c of cases) {
+    const both = await observeBoth(
+      (s) => {
+        s.process!.user = c.user;
+        s.process!.noNewPrivileges = c.nnp;
+        s.process!.capabilities = caps;
+      },
+      'grep ^Cap /proc/1/status',
+      SHARED,
+    );
+    const st = parseStatus(both.ocirt.stdout);
+    t.same(
+      { CapBnd: st.CapBnd, CapPrm: st.CapPrm, CapEff: st.CapEff, CapInh: st.CapInh, CapAmb: st.CapAmb },
+      {
+        CapBnd: capMask(c.want.bnd),
+        CapPrm: capMask(c.want.prm),
+        CapEff: capMask(c.want.eff),
+        CapInh: capMask(caps.inheritable),
+        CapAmb: capMask(caps.ambient),
+      },
+      c.name,
+    );
+    assertSameAsReference(t, both, ['status', 'stdout'], c.name);
+  }
+
+  const none = await observeBoth((s) => void delete s.process!.capabilities, 'grep ^Cap /proc/1/status', SHARED);
+  const st = parseStatus(none.ocirt.stdout);
+  t.same([st.CapBnd, st.CapPrm, st.CapEff, st.CapInh, st.CapAmb], Array(5).fill(capMask([])), 'no capabilities object: none at all');
+  assertSameAsReference(t, none, ['status', 'stdout'], 'no capabilities');
+});
+
+t.test('oomScoreAdj', async (t) => {
+  const both = await observeBoth((s) => void (s.process!.oomScoreAdj = 500), 'cat /proc/self/oom_score_adj', SHARED);
+  t.equal(both.ocirt.stdout, '500\n');
+  assertSameAsReference(t, both);
+});
+
+t.test('ioPriority', async (t) => {
+  const obs = await observe(
+    SUBJECT,
+    (s) => void (s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 }),
+    'ionice -p $$',
+    SHARED,
+  );
+  t.equal(obs.status, 0, obs.stderr);
+  if (await subjectLacks('ioPriority')) {
+    t.equal(obs.stdout, 'none: prio 0\n', 'runc 1.1 ignores ioPriority (known gap; runc >= 1.2 sets it)');
+    return;
+  }
+  t.equal(obs.stdout, 'best-effort: prio 6\n');
+});
+
+t.test('scheduler', async (t) => {
+  const obs = await observe(
+    SUBJECT,
+    (s) => void (s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 7 }),
+    // stat field 19 is nice; comm "(sh)" has no spaces
+    'grep "^policy" /proc/self/sched | tr -s " "; cut -d" " -f19 /proc/$$/stat',
+    SHARED,
+  );
+  t.equal(obs.status, 0, obs.stderr);
+  if (await subjectLacks('scheduler')) {
+    t.equal(obs.stdout, 'policy : 0\n0\n', 'runc 1.1 ignores scheduler (known gap; runc >= 1.2 sets it)');
+    return;
+  }
+  t.equal(obs.stdout, 'policy : 3\n7\n', 'SCHED_BATCH (3) with nice 7');
+});
+
+t.test('personality', async (t) => {
+  const obs = await observe(SUBJECT, (s) => void (s.linux!.personality = { domain: 'LINUX32' }), 'uname -m', SHARED);
+  t.equal(obs.status, 0, obs.stderr);
+  if (await subjectLacks('personality')) {
+    t.equal(obs.stdout, 'x86_64\n', 'runc 1.1 ignores personality (known gap; runc >= 1.2 sets it)');
+    return;
+  }
+  t.equal(obs.stdout, 'i686\n', 'LINUX32: uname reports a 32-bit machine');
+});

@@ -1,0 +1,353 @@
+// Checks on a schema-valid config.json that JSON Schema cannot express: rules that relate fields to each
+// other (a hostname needs a UTS namespace...), rules of the Linux kernel, and what ocirt does not support
+// yet. Where runc's validator (libcontainer/configs/validate) has the same rule we follow its decision and,
+// where callers may know it, its wording. Every issue carries the JSON pointer of the offending field.
+
+import fs from 'node:fs';
+import type { LinuxNamespaceType, Spec } from '../generated/config.js';
+import { jsonPointer, type ValidationIssue } from './errors.js';
+
+export interface SemanticOptions {
+  /**
+   * Whether the namespace file at `path` is the runtime's own network namespace (used for `net.*`
+   * sysctls and netDevices, which must not touch the host). May throw if the path is unusable.
+   * Default: compare device and inode with /proc/self/ns/net.
+   */
+  isHostNetns?: (path: string) => boolean;
+}
+
+/** Problems that make the config unusable by ocirt on Linux; empty when there are none. */
+export function checkSemantics(spec: Spec, options: SemanticOptions = {}): ValidationIssue[] {
+  const ctx = new Context(spec, options.isHostNetns ?? isRuntimeNetns);
+  checkVersion(ctx);
+  checkRootAndProcess(ctx);
+  checkNamespaces(ctx);
+  checkUts(ctx);
+  checkPaths(ctx);
+  checkSysctls(ctx);
+  checkTimeOffsets(ctx);
+  checkNetDevices(ctx);
+  checkMounts(ctx);
+  checkSeccomp(ctx);
+  checkIntelRdt(ctx);
+  checkMemoryPolicy(ctx);
+  return ctx.issues;
+}
+
+/**
+ * Things worth a warning but allowed by the spec: relative mount destinations (deprecated, taken
+ * relative to /) and capability names this runtime does not know (the spec says warn, not fail).
+ */
+export function semanticWarnings(spec: Spec): ValidationIssue[] {
+  const warnings: ValidationIssue[] = [];
+  spec.mounts?.forEach((m, i) => {
+    if (m.destination !== '' && !m.destination.startsWith('/')) {
+      warnings.push({
+        pointer: jsonPointer('mounts', i, 'destination'),
+        message: `relative mount destination ${JSON.stringify(m.destination)} is deprecated; it is taken relative to /`,
+      });
+    }
+  });
+  const caps = spec.process?.capabilities;
+  if (caps) {
+    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+      caps[set]?.forEach((name, i) => {
+        if (!KNOWN_CAPABILITIES.has(name)) {
+          warnings.push({ pointer: jsonPointer('process', 'capabilities', set, i), message: `unknown capability ${JSON.stringify(name)} is ignored` });
+        }
+      });
+    }
+  }
+  return warnings;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+class Context {
+  readonly issues: ValidationIssue[] = [];
+  /** First entry of each namespace type in linux.namespaces. */
+  readonly namespaces = new Map<LinuxNamespaceType, { index: number; path: string | undefined }>();
+  private hostNetnsAnswer: boolean | undefined;
+
+  constructor(
+    readonly spec: Spec,
+    private readonly isHostNetns: (path: string) => boolean,
+  ) {
+    spec.linux?.namespaces?.forEach((ns, index) => {
+      if (!this.namespaces.has(ns.type)) this.namespaces.set(ns.type, { index, path: ns.path });
+    });
+  }
+
+  add(pointer: string, message: string): void {
+    this.issues.push({ pointer, message });
+  }
+
+  has(type: LinuxNamespaceType): boolean {
+    return this.namespaces.has(type);
+  }
+
+  /** True when the container would share the runtime's network namespace. Reports an unusable path once. */
+  usesHostNetwork(): boolean {
+    if (this.hostNetnsAnswer !== undefined) return this.hostNetnsAnswer;
+    const net = this.namespaces.get('network');
+    if (!net) {
+      this.hostNetnsAnswer = true;
+    } else if (net.path === undefined || net.path === '') {
+      this.hostNetnsAnswer = false;
+    } else {
+      try {
+        this.hostNetnsAnswer = this.isHostNetns(net.path);
+      } catch (err) {
+        this.add(jsonPointer('linux', 'namespaces', net.index, 'path'), `invalid netns path: ${errorText(err)}`);
+        this.hostNetnsAnswer = false; // already reported; don't add a second, misleading issue
+      }
+    }
+    return this.hostNetnsAnswer;
+  }
+}
+
+function isRuntimeNetns(path: string): boolean {
+  const target = fs.statSync(path);
+  const own = fs.statSync('/proc/self/ns/net');
+  return target.dev === own.dev && target.ino === own.ino;
+}
+
+/** `stat /run/netns/x: ENOENT` for errno errors, the message otherwise. */
+function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (!e?.code || !e.syscall) return e instanceof Error ? e.message : String(err);
+  return `${[e.syscall, e.path].filter(Boolean).join(' ')}: ${e.code}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function checkVersion(ctx: Context): void {
+  const { spec } = ctx;
+  const major = Number(/^(\d+)\./.exec(spec.ociVersion)?.[1]);
+  // Same major version ⇒ compatible (config.md); runc accepts 0.x too, so only reject newer majors.
+  if (major >= 2) ctx.add('/ociVersion', `runtime-spec ${spec.ociVersion} is not supported (ocirt implements 1.x, up to 1.3.0)`);
+}
+
+function checkRootAndProcess(ctx: Context): void {
+  const { spec } = ctx;
+  // The schema enforces these for non-Windows documents; a document carrying a `windows` object still has
+  // to satisfy them to run on Linux.
+  if (!spec.root) ctx.add('/root', 'is required');
+  const proc = spec.process;
+  if (!proc) {
+    ctx.add('/process', 'is required');
+    return;
+  }
+  if (!proc.args || proc.args.length === 0) ctx.add('/process/args', 'must have at least 1 item');
+  if (!proc.cwd.startsWith('/')) ctx.add('/process/cwd', 'must be an absolute path');
+  if (proc.user && (proc.user.uid === undefined || proc.user.gid === undefined)) {
+    ctx.add(proc.user.uid === undefined ? '/process/user/uid' : '/process/user/gid', 'is required');
+  }
+
+  const firstOfType = new Map<string, number>();
+  proc.rlimits?.forEach((rl, i) => {
+    if (!LINUX_RLIMITS.has(rl.type)) {
+      ctx.add(jsonPointer('process', 'rlimits', i, 'type'), `unknown rlimit ${JSON.stringify(rl.type)}`);
+    }
+    const first = firstOfType.get(rl.type);
+    if (first !== undefined) {
+      ctx.add(jsonPointer('process', 'rlimits', i, 'type'), `duplicate rlimit ${rl.type} (first at /process/rlimits/${first})`);
+    } else {
+      firstOfType.set(rl.type, i);
+    }
+    if (rl.soft > rl.hard) ctx.add(jsonPointer('process', 'rlimits', i, 'soft'), `must not exceed hard (${rl.hard})`);
+  });
+
+  const sched = proc.scheduler;
+  if (sched) {
+    if ((sched.policy === 'SCHED_OTHER' || sched.policy === 'SCHED_BATCH') && sched.nice !== undefined && (sched.nice < -20 || sched.nice > 19)) {
+      ctx.add('/process/scheduler/nice', `must be between -20 and 19 for ${sched.policy}`);
+    }
+    if (sched.priority !== undefined && sched.priority !== 0 && sched.policy !== 'SCHED_FIFO' && sched.policy !== 'SCHED_RR') {
+      ctx.add('/process/scheduler/priority', 'can only be set for SCHED_FIFO or SCHED_RR');
+    }
+    if (sched.policy !== 'SCHED_DEADLINE') {
+      for (const field of ['runtime', 'deadline', 'period'] as const) {
+        if (sched[field]) ctx.add(`/process/scheduler/${field}`, 'can only be set for SCHED_DEADLINE');
+      }
+    }
+  }
+
+  const io = proc.ioPriority;
+  if (io && (io.priority < 0 || io.priority > 7)) ctx.add('/process/ioPriority/priority', 'must be between 0 and 7');
+}
+
+function checkNamespaces(ctx: Context): void {
+  const linux = ctx.spec.linux;
+  linux?.namespaces?.forEach((ns, i) => {
+    const first = ctx.namespaces.get(ns.type);
+    if (first && first.index !== i) {
+      ctx.add(jsonPointer('linux', 'namespaces', i, 'type'), `duplicate namespace ${ns.type} (first at /linux/namespaces/${first.index})`);
+      return;
+    }
+    if (ns.type === 'user') {
+      ctx.add(jsonPointer('linux', 'namespaces', i), 'user namespaces are not supported yet');
+    } else if (ns.type === 'time' && ns.path) {
+      // setns(CLONE_NEWTIME) fails with EUSERS in a multi-threaded process, and Node always has
+      // threads; a new time namespace works (it is entered at execve).
+      ctx.add(jsonPointer('linux', 'namespaces', i, 'path'), 'joining an existing time namespace is not supported yet');
+    }
+  });
+  // The init's mounts must not land in the host's mount namespace.
+  if (linux && !ctx.has('mount')) ctx.add('/linux/namespaces', 'a mount namespace is required');
+  if (!ctx.has('user')) {
+    for (const field of ['uidMappings', 'gidMappings'] as const) {
+      if (linux?.[field]?.length) ctx.add(`/linux/${field}`, 'needs a user namespace in linux.namespaces');
+    }
+  }
+}
+
+function checkUts(ctx: Context): void {
+  if (ctx.has('uts')) return;
+  if (ctx.spec.hostname) ctx.add('/hostname', 'unable to set hostname without a private UTS namespace');
+  if (ctx.spec.domainname) ctx.add('/domainname', 'unable to set domainname without a private UTS namespace');
+}
+
+function checkPaths(ctx: Context): void {
+  if (ctx.has('mount')) return;
+  for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
+    if (ctx.spec.linux?.[field]?.length) ctx.add(`/linux/${field}`, 'unable to restrict sys entries without a private MNT namespace');
+  }
+}
+
+// IPC-namespaced sysctls (runc's allow-list) besides the fs.mqueue.* family.
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem',
+  'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced',
+]);
+
+function checkSysctls(ctx: Context): void {
+  const sysctl = ctx.spec.linux?.sysctl;
+  if (!sysctl) return;
+  for (const name of Object.keys(sysctl)) {
+    const where = jsonPointer('linux', 'sysctl', name);
+    // The name becomes a path under /proc/sys ('.' and '/' both separate components); an empty, '.' or
+    // '..' component would name something else than the user wrote.
+    if (name.split(/[./]/).some((part) => part === '' || part === '..')) {
+      ctx.add(where, `invalid sysctl name ${JSON.stringify(name)}`);
+      continue;
+    }
+    if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) {
+      if (!ctx.has('ipc')) ctx.add(where, `sysctl ${JSON.stringify(name)} is not allowed in the hosts ipc namespace`);
+      continue;
+    }
+    if (name.startsWith('net.')) {
+      if (ctx.usesHostNetwork()) ctx.add(where, `sysctl ${JSON.stringify(name)} not allowed in host network namespace`);
+      continue;
+    }
+    if (ctx.has('uts') && name === 'kernel.domainname') continue;
+    if (ctx.has('uts') && name === 'kernel.hostname') {
+      ctx.add(where, `sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field`);
+      continue;
+    }
+    ctx.add(where, `sysctl ${JSON.stringify(name)} is not in a separate kernel namespace`);
+  }
+}
+
+function checkTimeOffsets(ctx: Context): void {
+  const offsets = ctx.spec.linux?.timeOffsets;
+  if (!offsets || Object.keys(offsets).length === 0) return;
+  const time = ctx.namespaces.get('time');
+  if (!time) {
+    ctx.add('/linux/timeOffsets', 'needs a time namespace in linux.namespaces');
+  } else if (time.path) {
+    ctx.add('/linux/timeOffsets', 'cannot be applied to an existing time namespace (linux.namespaces has a path for time)');
+  }
+}
+
+/** Interface names the kernel accepts (dev_valid_name): 1-15 bytes, not . or .., no '/', ':' or whitespace. */
+function isValidInterfaceName(name: string): boolean {
+  return Buffer.byteLength(name) >= 1 && Buffer.byteLength(name) < 16 && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+}
+
+function checkNetDevices(ctx: Context): void {
+  const devices = ctx.spec.linux?.netDevices;
+  if (!devices || Object.keys(devices).length === 0) return;
+  if (ctx.usesHostNetwork()) ctx.add('/linux/netDevices', 'needs a private network namespace');
+  for (const [hostName, dev] of Object.entries(devices)) {
+    if (!isValidInterfaceName(hostName)) {
+      ctx.add(jsonPointer('linux', 'netDevices', hostName), `invalid network device name ${JSON.stringify(hostName)}`);
+    }
+    // A trailing %d asks the kernel to pick a free number, so it is allowed here.
+    if (dev?.name !== undefined && !isValidInterfaceName(dev.name)) {
+      ctx.add(jsonPointer('linux', 'netDevices', hostName, 'name'), `invalid network device name ${JSON.stringify(dev.name)}`);
+    }
+  }
+}
+
+function checkMounts(ctx: Context): void {
+  ctx.spec.mounts?.forEach((m, i) => {
+    if (m.destination === '') ctx.add(jsonPointer('mounts', i, 'destination'), 'must not be empty');
+    const idmap = m.options?.find((o) => o === 'idmap' || o === 'ridmap');
+    if (idmap && !m.uidMappings && !ctx.has('user')) {
+      ctx.add(jsonPointer('mounts', i, 'options'), `${idmap} needs uidMappings and gidMappings on the mount (the container has no user namespace)`);
+    }
+  });
+}
+
+const ERRNO_ACTIONS = new Set(['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE']);
+
+function checkSeccomp(ctx: Context): void {
+  const seccomp = ctx.spec.linux?.seccomp;
+  if (!seccomp) return;
+  // The spec: an errno with an action that cannot return one MUST be an error.
+  if (seccomp.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(seccomp.defaultAction)) {
+    ctx.add('/linux/seccomp/defaultErrnoRet', `cannot be used with defaultAction ${seccomp.defaultAction} (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)`);
+  }
+  seccomp.syscalls?.forEach((sc, i) => {
+    if (sc.errnoRet !== undefined && !ERRNO_ACTIONS.has(sc.action)) {
+      ctx.add(jsonPointer('linux', 'seccomp', 'syscalls', i, 'errnoRet'), `cannot be used with action ${sc.action} (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)`);
+    }
+  });
+}
+
+function checkIntelRdt(ctx: Context): void {
+  const closID = ctx.spec.linux?.intelRdt?.closID;
+  // closID names a directory under /sys/fs/resctrl; "/" alone means the root (default) group.
+  if (closID !== undefined && closID !== '/' && (closID === '.' || closID === '..' || closID.includes('/'))) {
+    ctx.add('/linux/intelRdt/closID', `invalid closID ${JSON.stringify(closID)}`);
+  }
+}
+
+const MPOL_WITHOUT_NODES = new Set(['MPOL_DEFAULT', 'MPOL_LOCAL']);
+const MPOL_NEEDS_NODES = new Set(['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED_MANY']);
+
+function checkMemoryPolicy(ctx: Context): void {
+  const policy = ctx.spec.linux?.memoryPolicy;
+  if (!policy) return;
+  const nodes = policy.nodes ?? '';
+  if (nodes !== '' && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(nodes)) {
+    ctx.add('/linux/memoryPolicy/nodes', 'must be a node list such as 0-3,7');
+  } else if (nodes !== '' && MPOL_WITHOUT_NODES.has(policy.mode)) {
+    ctx.add('/linux/memoryPolicy/nodes', `must be empty for ${policy.mode}`);
+  } else if (nodes === '' && MPOL_NEEDS_NODES.has(policy.mode)) {
+    ctx.add('/linux/memoryPolicy/nodes', `is required for ${policy.mode}`);
+  }
+  const flags = policy.flags ?? [];
+  if (flags.includes('MPOL_F_STATIC_NODES') && flags.includes('MPOL_F_RELATIVE_NODES')) {
+    ctx.add('/linux/memoryPolicy/flags', 'MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES cannot be combined');
+  }
+}
+
+/** Resource names setrlimit(2) knows on Linux. */
+const LINUX_RLIMITS = new Set([
+  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS', 'RLIMIT_MEMLOCK',
+  'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS', 'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
+]);
+
+/** capabilities(7) names up to Linux 6.x (CAP_CHECKPOINT_RESTORE = 40). */
+const KNOWN_CAPABILITIES = new Set([
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
+  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+]);
