@@ -31,7 +31,7 @@ setupSuite(t);
 t.teardown(() => {
   const own = ownCgroups();
   for (const [name, mp] of hostHierarchies()) {
-    for (const parent of ['/ocirt-conf', path.join(own.get(name) ?? '/', 'ocirt-conf-rel')]) {
+    for (const parent of ['/ocirt-conf', '/ocirt-conf-rel', path.join(own.get(name) ?? '/', 'ocirt-conf-rel')]) {
       try {
         fs.rmdirSync(path.join(mp, parent));
       } catch {

@@ -92,7 +92,7 @@ export interface ConsoleReceiver {
 /** Start a receiver listening on a fresh socket in a temp dir (removed at suite teardown). */
 export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
   const python = requireTool('python3');
-  const dir = await tempDir('ocirt-conf-console-');
+  const dir = await tempDir('console');
   const socketPath = path.join(dir, 'console.sock');
   const child: ChildProcess = trackProcess(
     spawn(python, ['-c', RECEIVER_PY, socketPath], { stdio: ['pipe', 'pipe', 'pipe'] }),

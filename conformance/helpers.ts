@@ -60,11 +60,15 @@ function findOnPath(name: string, extra: string[] = []): string | undefined {
   return undefined;
 }
 
+/** An absolute path for a binary given as a path or as a bare name looked up in PATH. */
+function binary(given: string): string {
+  if (given.includes('/')) return path.resolve(given);
+  return findOnPath(given, ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) ?? given;
+}
+
 export const RUNTIMES = {
-  ocirt: path.resolve(process.env.OCIRT_BIN ?? path.join(REPO_ROOT, 'bin', 'ocirt')),
-  runc: path.resolve(
-    process.env.RUNC_BIN ?? findOnPath('runc', ['/usr/sbin', '/usr/bin', '/usr/local/sbin']) ?? '/usr/sbin/runc',
-  ),
+  ocirt: binary(process.env.OCIRT_BIN ?? path.join(REPO_ROOT, 'bin', 'ocirt')),
+  runc: binary(process.env.RUNC_BIN ?? 'runc'),
 };
 export type RuntimeName = keyof typeof RUNTIMES;
 /** The runtime under test and the one it is compared with. */
@@ -108,11 +112,51 @@ export async function cleanupAll(): Promise<void> {
   outputDir = undefined;
 }
 
-/** A temp directory (under `base`, default the system temp dir) removed by cleanupAll. */
-export async function tempDir(prefix = 'ocirt-conf-', base = os.tmpdir()): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(base, prefix));
+/**
+ * A temp directory `ocirt-conf-<pid>-<tag>-XXXXXX` (under `base`, default the system temp dir),
+ * removed by cleanupAll. The pid lets a later run sweep what a killed run left (sweepStale).
+ */
+export async function tempDir(tag = 'tmp', base = os.tmpdir()): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(base, `ocirt-conf-${process.pid}-${tag}-`));
   cleanup.dirs.push(dir);
   return dir;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove what test processes that no longer exist left in the temp dir (a file killed on timeout
+ * cannot run its teardown): their containers (via each runtime's `list`), host mounts, and dirs.
+ */
+export async function sweepStale(): Promise<void> {
+  const tmp = os.tmpdir();
+  const stale = fs
+    .readdirSync(tmp)
+    .map((name) => ({ name, m: /^ocirt-conf-(\d+)-(.*)$/.exec(name) }))
+    .filter(({ m }) => m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1])))
+    .map(({ name, m }) => ({ dir: path.join(tmp, name), tag: m![2] }));
+  for (const { dir, tag } of stale) {
+    const rt = /^root-(ocirt|runc)-/.exec(tag)?.[1] as RuntimeName | undefined;
+    if (!rt || !fs.existsSync(RUNTIMES[rt])) continue;
+    const listed = await spawnCollect(RUNTIMES[rt], ['--root', dir, 'list', '-q']).catch(() => undefined);
+    for (const id of listed?.stdout.split('\n').filter(Boolean) ?? []) {
+      await spawnCollect(RUNTIMES[rt], ['--root', dir, 'delete', '--force', id]).catch(() => undefined);
+    }
+  }
+  if (stale.length === 0) return;
+  const mounts = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
+    .map((m) => m.mountPoint)
+    .filter((mp) => stale.some(({ dir }) => mp === dir || mp.startsWith(dir + '/')))
+    .sort((a, b) => b.length - a.length);
+  for (const mp of mounts) await spawnCollect('umount', ['-l', mp]).catch(() => undefined);
+  for (const { dir } of stale) await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
 }
 
 /** Track a host process (e.g. a namespace holder) so cleanupAll kills it. */
@@ -134,7 +178,14 @@ export async function hostMount(args: string[], target: string): Promise<void> {
 interface SuiteHost {
   before(fn: () => unknown): void;
   teardown(fn: () => unknown): void;
+  setTimeout(ms: number): void;
 }
+
+/**
+ * Per-file time limit. tap's default (30 s) is too short for a runtime that starts a Node process
+ * per command; a file that hangs still ends, and its teardown still gets to run.
+ */
+export const FILE_TIMEOUT_MS = Number(process.env.CONFORMANCE_FILE_TIMEOUT_MS ?? 600_000);
 
 /** What the suite needs from this machine; each entry is a message saying what is missing. */
 export function preflightProblems(): string[] {
@@ -165,13 +216,15 @@ export async function buildRootfs(): Promise<void> {
 }
 
 /**
- * Call once per test file with the root `t`: checks the machine, builds the rootfs before the
- * first test and registers cleanup of everything the file creates.
+ * Call once per test file with the root `t`: sets the file's time limit, checks the machine, builds
+ * the rootfs before the first test and registers cleanup of everything the file creates.
  */
 export function setupSuite(t: SuiteHost): void {
+  t.setTimeout(FILE_TIMEOUT_MS);
   t.before(async () => {
     const problems = preflightProblems();
     if (problems.length > 0) throw new Error(`conformance preconditions not met:\n  - ${problems.join('\n  - ')}`);
+    await sweepStale();
     await buildRootfs();
   });
   t.teardown(cleanupAll);
@@ -203,7 +256,7 @@ const runtimeRoots = new Map<RuntimeName, string>();
 export async function runtimeRoot(runtime: RuntimeName): Promise<string> {
   let root = runtimeRoots.get(runtime);
   if (!root) {
-    root = await tempDir(`ocirt-conf-root-${runtime}-`);
+    root = await tempDir(`root-${runtime}`);
     runtimeRoots.set(runtime, root);
   }
   return root;
@@ -331,7 +384,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** A temp bundle with a fresh base config, changed by `patch` (in place, or by returning a partial to merge). */
 export async function makeBundle(patch?: SpecPatch, opts: BundleOptions = {}): Promise<Bundle> {
-  const dir = await tempDir('ocirt-conf-bundle-', opts.baseDir);
+  const dir = await tempDir('bundle', opts.baseDir);
   let rootfs: string;
   const spec = baseConfig();
   if (opts.rootfs === 'shared') {
@@ -499,7 +552,7 @@ let outputDir: string | undefined;
 export async function create(runtime: RuntimeName, bundle: Bundle, opts: CreateOptions = {}): Promise<Container> {
   const id = opts.id ?? uniqueId('cr');
   trackContainer(runtime, id);
-  outputDir ??= await tempDir('ocirt-conf-output-');
+  outputDir ??= await tempDir('output');
   const stdoutPath = path.join(outputDir, `${id}.stdout`);
   const stderrPath = path.join(outputDir, `${id}.stderr`);
   const out = fs.openSync(stdoutPath, 'w');

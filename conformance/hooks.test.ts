@@ -66,7 +66,7 @@ interface HookRun {
 
 /** create, start, wait for stopped, delete; record the steps' results and the hooks' markers. */
 async function runLifecycle(runtime: RuntimeName, hooks: (markers: string) => Partial<Record<HookKind, SpecHook[]>>): Promise<HookRun & { id: string; bundleDir: string }> {
-  const markers = await tempDir('ocirt-conf-markers-');
+  const markers = await tempDir('markers');
   const bundle = await makeBundle(withHooks(markers, hooks(markers)), { rootfs: 'copy' });
   const steps: string[] = [];
   const c = await create(runtime, bundle);
@@ -156,7 +156,7 @@ t.test('every hook kind runs once, in lifecycle order, with the state on stdin',
 t.test('hooks get their env; all hooks of a kind run in order', async (t) => {
   const results: Record<string, string[]> = {};
   for (const runtime of [SUBJECT, REFERENCE] as RuntimeName[]) {
-    const markers = await tempDir('ocirt-conf-markers-');
+    const markers = await tempDir('markers');
     const bundle = await makeBundle(
       withHooks(markers, {
         createRuntime: [
@@ -247,7 +247,7 @@ t.test('a hook that outlives its timeout fails create', async (t) => {
   const durations: Record<string, number> = {};
   const steps: Record<string, string[]> = {};
   for (const runtime of [SUBJECT, REFERENCE] as RuntimeName[]) {
-    const markers = await tempDir('ocirt-conf-markers-');
+    const markers = await tempDir('markers');
     const bundle = await makeBundle(
       withHooks(markers, { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }),
     );

@@ -38,14 +38,14 @@ const addMounts =
 
 /** A host directory with a file in it. */
 async function hostDirWithFile(name = 'hello', content = 'from host\n'): Promise<string> {
-  const dir = await tempDir('ocirt-conf-src-');
+  const dir = await tempDir('src');
   fs.writeFileSync(path.join(dir, name), content);
   return dir;
 }
 
 /** A host tmpfs mount made shared, so propagation into containers can be observed. */
 async function sharedHostMount(): Promise<string> {
-  const dir = await tempDir('ocirt-conf-shared-');
+  const dir = await tempDir('shared');
   await hostMount(['-t', 'tmpfs', 'tmpfs'], dir);
   await sh('mount', '--make-shared', dir);
   return dir;

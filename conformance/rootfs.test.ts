@@ -51,7 +51,7 @@ t.test('root.path may be absolute', async (t) => {
 
 t.test('rootfsPropagation', async (t) => {
   // The bundle lives on a shared host mount so that slave/shared relations can show up.
-  const base = await tempDir('ocirt-conf-shared-');
+  const base = await tempDir('shared');
   await hostMount(['-t', 'tmpfs', 'tmpfs'], base);
   await sh('mount', '--make-shared', base);
   const expected: Record<string, string> = {

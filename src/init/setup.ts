@@ -14,6 +14,7 @@ import { setupNamespaces } from './namespaces.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
+import { containerEnv } from '../process/env.js';
 import { openPty, sendFd, makeControllingTerminal } from '../terminal/index.js';
 
 type Step = <T>(name: string, fn: () => T) => T;
@@ -55,7 +56,8 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
     step('set up console', () => {
       if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
       const pty = openPty('/dev/ptmx', proc.consoleSize);
-      sendFd(config.consoleFd, pty.master, pty.slavePath);
+      // runc names the fd /dev/ptmx in the message; receivers only take the fd.
+      sendFd(config.consoleFd, pty.master, '/dev/ptmx');
       closeSync(pty.master);
       closeSync(config.consoleFd);
       bindConsole(sys, { rootfs: '/', ptySlavePath: pty.slavePath });
@@ -66,7 +68,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   step('finalize rootfs', () => finalizeRootfs(sys, { spec, step }));
   step('process attributes', () => applyEarlyAttributes(sys, proc, spec.linux));
 
-  const env = [...(proc.env ?? [])];
+  const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
   return { path, env };

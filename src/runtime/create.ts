@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
 import { loadBundleConfig } from '../config/load.js';
+import { semanticWarnings } from '../config/semantic.js';
 import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
@@ -84,6 +85,7 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
 
 export async function createContainer(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
   const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
+  for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
   const lock = ctx.store.createLocked(id);
   const fds: number[] = [];
@@ -177,7 +179,7 @@ async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: Contain
         ctx.log.log(msg.level, msg.msg, msg.fields);
         break;
       case 'error':
-        throw new RuntimeError(msg.error.message);
+        throw new RuntimeError(`unable to start container process: ${msg.error.message}`);
       case 'hooks': {
         const state = hookState(record, pid, 'creating');
         const hooks = record.config.hooks;

@@ -53,7 +53,8 @@ t.test('window size follows our terminal at start and on SIGWINCH', async (t) =>
   const ours = openPty('/dev/ptmx', { height: 33, width: 77 });
   t.teardown(() => { closeSync(ours.master); closeSync(ours.slave); });
   const pty = openPty();
-  runOnPty('stty size; read x; stty size', pty.slave);
+  // The program waits for a first line so that it reads the size only after the proxy started.
+  runOnPty('read a; stty size; read b; stty size', pty.slave);
   const stdin = new PassThrough();
   let resized = false;
   const stdout = collector((all) => {
@@ -65,6 +66,7 @@ t.test('window size follows our terminal at start and on SIGWINCH', async (t) =>
     }
   });
   const done = proxyTerminal(pty.master, { stdin, stdout, sizeFrom: ours.slave });
+  stdin.write('start\n');
   await done;
   t.match(stdout.text, /33 77\r\n/, 'initial size copied');
   t.match(stdout.text, /44 88\r\n/, 'resize forwarded');
