@@ -92,6 +92,8 @@ function normalState(s: Record<string, unknown> | undefined, id: string, bundleD
   if (!s) return s;
   return {
     ...s,
+    // Each runtime reports the spec version it implements (runc 1.1.5: 1.0.2-dev, ocirt: 1.3.0).
+    ociVersion: typeof s.ociVersion === 'string' && s.ociVersion ? '<ociVersion>' : s.ociVersion,
     id: s.id === id ? '<id>' : s.id,
     bundle: s.bundle === bundleDir ? '<bundle>' : s.bundle,
     pid: typeof s.pid === 'number' && s.pid > 0 ? '<pid>' : s.pid,

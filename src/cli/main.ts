@@ -9,9 +9,10 @@ import { normalizeArgv } from './argv.js';
 import { checkArgCount, helpText, type Command, type ParsedArgs } from './command.js';
 import { create, start, run, state, kill, del } from './commands/lifecycle.js';
 import { list, spec, features } from './commands/info.js';
+import { pause, resume, ps } from './commands/processes.js';
 import { printVersion, mainHelp } from './version.js';
 
-const COMMANDS: Command[] = [create, start, run, state, kill, del, list, spec, features];
+const COMMANDS: Command[] = [create, start, run, state, kill, del, list, spec, features, pause, resume, ps];
 
 const GLOBAL_OPTIONS: Record<string, Options> = {
   debug: { type: 'boolean', describe: 'enable debug logging' },

@@ -30,6 +30,9 @@ COMMANDS:
    features  show the enabled features
    kill      kill sends the specified signal (default: SIGTERM) to the container's init process
    list      lists containers started by ocirt with the given root
+   pause     pause suspends all processes inside the container
+   ps        ps displays the processes running inside a container
+   resume    resumes all processes that have been previously paused
    run       create and run a container
    spec      create a new specification file
    start     executes the user defined process in a created container

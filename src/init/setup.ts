@@ -3,10 +3,10 @@
 // pivot_root, the terminal, masked and read-only paths, process attributes, and the
 // executable lookup — all before `ready`, so that create fails if any of it fails.
 // After `start`: startContainer hooks, credentials and capabilities, execve.
-import { closeSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { rawSyscall } from '../../ffi/libc.js';
 import { SYS } from '../../ffi/constants.js';
-import { RuntimeError, withContext } from '../errors.js';
+import { RuntimeError, withContext, fromNodeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import type { SyncChannel, RuntimeMessage } from './sync.js';
@@ -51,6 +51,8 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
 
   step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, step }));
+  // Before the root may turn read-only.
+  if (proc.cwd) step('create cwd', () => ensureCwd(proc.cwd));
 
   if (proc.terminal) {
     step('set up console', () => {
@@ -65,13 +67,23 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
     });
   }
 
-  step('finalize rootfs', () => finalizeRootfs(sys, { spec, step }));
+  // Before finalizeRootfs: sysctls are written to /proc/sys, which readonlyPaths then locks.
   step('process attributes', () => applyEarlyAttributes(sys, proc, spec.linux));
+  step('finalize rootfs', () => finalizeRootfs(sys, { spec, step }));
 
   const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
   return { path, env };
+}
+
+/** Like runc, a missing cwd is created (we are inside the container root now). */
+function ensureCwd(cwd: string): void {
+  try {
+    mkdirSync(cwd, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw withContext(`create cwd ${cwd}`, fromNodeError(err, 'mkdir', cwd));
+  }
 }
 
 /** After `start`: the last hooks, then the container's credentials, then execve. */

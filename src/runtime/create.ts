@@ -21,6 +21,7 @@ import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
+import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
 import type { Spec } from '../generated/config.js';
 
@@ -161,6 +162,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       try { closeSync(fd); } catch { /* already closed */ }
     }
     await rollback(ctx, id, child, cgroup);
+    // As runc: once the init existed, the container counts as made and destroyed, so poststop runs.
+    if (child) runPoststop(ctx, { id, bundle, config: spec } as ContainerRecord);
     lock.release();
     throw err;
   }

@@ -1,6 +1,6 @@
 // `delete`: remove a stopped (or, with --force, any) container: kill what is left,
 // remove its cgroup and state, then run the poststop hooks.
-import { RuntimeError, NotFoundError, errorMessage } from '../errors.js';
+import { RuntimeError, NotFoundError } from '../errors.js';
 import { loadCgroupManager } from '../cgroups/index.js';
 import { isSameLiveProcess } from '../state/procfs.js';
 import { runHooks } from '../hooks/run-hooks.js';
@@ -8,6 +8,7 @@ import { hookState } from './oci-state.js';
 import { loadContainer, hasPrivatePidNamespace, type Loaded } from './container.js';
 import { signalContainer } from './kill.js';
 import type { RuntimeContext } from './context.js';
+import type { ContainerRecord } from '../state/record.js';
 
 const SIGKILL = 9;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,9 +73,10 @@ export function destroy(ctx: RuntimeContext, c: Loaded): void {
   }
   cgroup.destroy();
   ctx.store.remove(c.record.id);
-  try {
-    runHooks('poststop', c.record.config.hooks?.poststop, hookState(c.record, 0, 'stopped'));
-  } catch (err) {
-    ctx.log.warn(errorMessage(err));
-  }
+  runPoststop(ctx, c.record);
+}
+
+/** poststop hooks run after the container is gone; a failure is only a warning. */
+export function runPoststop(ctx: RuntimeContext, record: ContainerRecord): void {
+  runHooks('poststop', record.config.hooks?.poststop, hookState(record, 0, 'stopped'), { warn: (msg) => ctx.log.warn(msg) });
 }

@@ -25,9 +25,8 @@ export async function killContainer(ctx: RuntimeContext, id: string, signal: num
  * SIGKILL (and --all) go to every process in the cgroup.
  */
 export function signalContainer(record: ContainerRecord, signal: number, all: boolean): void {
-  if (all || (signal === SIGKILL && !hasPrivatePidNamespace(record))) {
-    loadCgroupManager(record.cgroup).signalAll(signal);
-  }
+  const cgroup = loadCgroupManager(record.cgroup);
+  if (all || (signal === SIGKILL && !hasPrivatePidNamespace(record))) cgroup.signalAll(signal);
   try {
     process.kill(record.pid, signal);
   } catch (err) {
@@ -36,5 +35,8 @@ export function signalContainer(record: ContainerRecord, signal: number, all: bo
       throw new RuntimeError('container not running');
     }
     throw err;
+  } finally {
+    // A frozen process cannot die: SIGKILL thaws a paused container.
+    if (signal === SIGKILL && cgroup.isFrozen()) cgroup.thaw();
   }
 }

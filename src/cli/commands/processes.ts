@@ -1,0 +1,60 @@
+// pause, resume, ps: commands on the processes of a running container.
+import { spawnSync } from 'node:child_process';
+import type { Command } from '../command.js';
+import { pauseContainer, resumeContainer, containerPids } from '../../runtime/pause.js';
+import { RuntimeError } from '../../errors.js';
+
+export const pause: Command = {
+  name: 'pause',
+  summary: 'pause suspends all processes inside the container',
+  usage: '<container-id>',
+  options: {},
+  args: { exact: 1 },
+  async run(ctx, [id]) {
+    await pauseContainer(ctx, id!);
+    return 0;
+  },
+};
+
+export const resume: Command = {
+  name: 'resume',
+  summary: 'resumes all processes that have been previously paused',
+  usage: '<container-id>',
+  options: {},
+  args: { exact: 1 },
+  async run(ctx, [id]) {
+    await resumeContainer(ctx, id!);
+    return 0;
+  },
+};
+
+export const ps: Command = {
+  name: 'ps',
+  summary: 'ps displays the processes running inside a container',
+  usage: '[command options] <container-id> [ps options]',
+  options: { format: { type: 'string', alias: 'f', requiresArg: true, default: 'table', describe: 'select one of: table or json' } },
+  args: { min: 1 },
+  async run(ctx, [id, ...psArgs], flags) {
+    const pids = await containerPids(ctx, id!);
+    const format = String(flags.format);
+    if (format === 'json') {
+      process.stdout.write(`${JSON.stringify(pids.length ? pids : null)}\n`);
+      return 0;
+    }
+    if (format !== 'table') throw new RuntimeError(`invalid format: ${format}`);
+    // Like runc: the host's ps, filtered to the container's pids by the PID column.
+    const args = psArgs.filter((a) => a !== '').length ? psArgs.flatMap((a) => a.split(' ').filter(Boolean)) : ['-ef'];
+    const r = spawnSync('ps', args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } });
+    if (r.status !== 0) throw new RuntimeError(`ps: ${r.stderr || r.error?.message || `exit status ${r.status}`}`);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    const header = lines[0] ?? '';
+    const col = header.trim().split(/\s+/).indexOf('PID');
+    if (col < 0) throw new RuntimeError("couldn't find PID field in ps output");
+    const wanted = new Set(pids);
+    process.stdout.write(`${header}\n`);
+    for (const line of lines.slice(1)) {
+      if (wanted.has(Number(line.trim().split(/\s+/)[col]))) process.stdout.write(`${line}\n`);
+    }
+    return 0;
+  },
+};
