@@ -42,6 +42,10 @@ function findRepoRoot(): string {
 
 export const REPO_ROOT = findRepoRoot();
 /** The shared busybox rootfs built by bundles/build-rootfs.sh (bundles copy it or bind it read-only). */
+// tap hands its instrumentation to child processes through NODE_OPTIONS; the
+// runtimes under test must start as a caller would start them, without it.
+delete process.env.NODE_OPTIONS;
+
 export const ROOTFS = process.env.CONFORMANCE_ROOTFS ?? path.join(REPO_ROOT, 'bundles', 'rootfs');
 export const BUILD_ROOTFS = path.join(REPO_ROOT, 'bundles', 'build-rootfs.sh');
 export const DEFAULT_TIMEOUT_MS = Number(process.env.CONFORMANCE_TIMEOUT_MS ?? 30_000);

@@ -91,11 +91,11 @@ t.test('wrong argument counts', async (t) => {
   let r = ocirt(['start']);
   t.equal(r.status, 1);
   t.match(r.stdout, /^Incorrect Usage\./);
-  t.match(r.stderr, /"start" requires exactly 1 argument\(s\)/);
+  t.match(r.stderr, /\\"start\\" requires exactly 1 argument\(s\)/);
   r = ocirt(['kill', 'a', 'b', 'c']);
-  t.match(r.stderr, /"kill" requires a maximum of 2 argument\(s\)/);
+  t.match(r.stderr, /\\"kill\\" requires a maximum of 2 argument\(s\)/);
   r = ocirt(['list', 'extra']);
-  t.match(r.stderr, /"list" requires exactly 0 argument\(s\)/);
+  t.match(r.stderr, /\\"list\\" requires exactly 0 argument\(s\)/);
 });
 
 t.test('help exits 0', async (t) => {

@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// tap hands its instrumentation to child processes through NODE_OPTIONS; the
+// runtimes under test must start as a caller would start them, without it.
+delete process.env.NODE_OPTIONS;
+
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const OCIRT = process.env.OCIRT_BIN ?? join(REPO, 'bin/ocirt');
 export const ROOTFS = join(REPO, 'bundles/rootfs');

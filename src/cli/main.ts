@@ -9,10 +9,11 @@ import { normalizeArgv } from './argv.js';
 import { checkArgCount, helpText, type Command, type ParsedArgs } from './command.js';
 import { create, start, run, state, kill, del } from './commands/lifecycle.js';
 import { list, spec, features } from './commands/info.js';
+import { exec } from './commands/exec.js';
 import { pause, resume, ps } from './commands/processes.js';
 import { printVersion, mainHelp } from './version.js';
 
-const COMMANDS: Command[] = [create, start, run, state, kill, del, list, spec, features, pause, resume, ps];
+const COMMANDS: Command[] = [create, start, run, state, kill, del, exec, list, spec, features, pause, resume, ps];
 
 const GLOBAL_OPTIONS: Record<string, Options> = {
   debug: { type: 'boolean', describe: 'enable debug logging' },
@@ -22,10 +23,11 @@ const GLOBAL_OPTIONS: Record<string, Options> = {
   'systemd-cgroup': { type: 'boolean', describe: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"' },
   rootless: { type: 'string', requiresArg: true, describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" },
   criu: { type: 'string', requiresArg: true, hidden: true },
-  help: { type: 'boolean', alias: 'h', describe: 'show help' },
 };
 
 const VERSION_FLAGS = new Set(['--version', '-v', '--version=true']);
+// yargs reserves "help" too; we look for it ourselves.
+const HELP_FLAGS = new Set(['--help', '-h', '--help=true']);
 
 class UsageError extends Error {}
 
@@ -94,8 +96,9 @@ export async function main(argv: string[]): Promise<number> {
   // --version/-v is handled here: yargs reserves the name "version".
   const globalArgs = args.slice(0, split);
   const wantsVersion = globalArgs.some((a) => VERSION_FLAGS.has(a));
+  const wantsHelp = globalArgs.some((a) => HELP_FLAGS.has(a));
   try {
-    globals = parse(globalArgs.filter((a) => !VERSION_FLAGS.has(a)), GLOBAL_OPTIONS);
+    globals = parse(globalArgs.filter((a) => !VERSION_FLAGS.has(a) && !HELP_FLAGS.has(a)), GLOBAL_OPTIONS);
     const format = (globals['log-format'] as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid log-format: ${format}`);
     log = new Logger({ path: globals.log as string | undefined, format: format as LogFormat, debug: !!globals.debug });
@@ -110,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const name = args[split];
   const cmd = COMMANDS.find((c) => c.name === name);
-  if (!name || globals.help) {
+  if (!name || wantsHelp) {
     process.stdout.write(mainHelp());
     return 0;
   }
@@ -118,17 +121,19 @@ export async function main(argv: string[]): Promise<number> {
     log.fatal(`No help topic for '${name}'`);
     return 3;
   }
+  const cmdArgs = args.slice(split + 1);
+  const end = cmdArgs.indexOf('--');
+  if ((end < 0 ? cmdArgs : cmdArgs.slice(0, end)).some((a) => HELP_FLAGS.has(a))) {
+    process.stdout.write(helpText(cmd));
+    return 0;
+  }
   let flags: ParsedArgs;
   try {
-    flags = parse(args.slice(split + 1), { ...cmd.options, help: { type: 'boolean', alias: 'h' } });
+    flags = parse(cmdArgs, cmd.options);
   } catch (err) {
     process.stdout.write(`Incorrect Usage: ${errorMessage(err)}\n\n${helpText(cmd)}`);
     log.fatal(errorMessage(err));
     return 1;
-  }
-  if (flags.help) {
-    process.stdout.write(helpText(cmd));
-    return 0;
   }
   const positionals = flags._.map(String);
   const countError = checkArgCount(cmd, positionals.length);

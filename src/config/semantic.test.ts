@@ -129,6 +129,7 @@ t.test('time offsets need a new time namespace', async (t) => {
   t.same(check((s) => (s.linux!.timeOffsets = offsets)), ['/linux/timeOffsets: needs a time namespace in linux.namespaces']);
   t.same(check((s) => { s.linux!.namespaces!.push({ type: 'time' }); s.linux!.timeOffsets = offsets; }), []);
   t.same(check((s) => { s.linux!.namespaces!.push({ type: 'time', path: '/proc/1/ns/time' }); s.linux!.timeOffsets = offsets; }), [
+    '/linux/namespaces/5/path: joining an existing time namespace is not supported yet',
     '/linux/timeOffsets: cannot be applied to an existing time namespace (linux.namespaces has a path for time)',
   ]);
 });

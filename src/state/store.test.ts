@@ -60,6 +60,7 @@ t.test('a lock waits for the holder, and sees a removal', async (t) => {
     const koffi = require(${JSON.stringify(join(process.cwd(), 'node_modules/koffi'))});
     const flock = koffi.load('libc.so.6').func('int flock(int, int)');
     const fd = fs.openSync(${JSON.stringify(store.dir('c'))}, 'r');
+    process.stdout.write('ready\n');
     const t0 = Date.now();
     flock(fd, 2);
     console.log(Date.now() - t0, fs.fstatSync(fd).nlink);
@@ -67,12 +68,14 @@ t.test('a lock waits for the holder, and sees a removal', async (t) => {
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  await new Promise((r) => setTimeout(r, 400));
+  // Hold the lock for 300 ms after the other process is about to take it.
+  while (!out.includes('ready\n')) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 300));
   store.remove('c');
   lock.release();
   await new Promise((r) => child.on('exit', r));
-  const [waited, nlink] = out.trim().split(' ').map(Number);
-  t.ok(waited! >= 300, `second locker waited ${waited} ms`);
+  const [waited, nlink] = out.replace('ready\n', '').trim().split(' ').map(Number);
+  t.ok(waited! >= 250, `second locker waited ${waited} ms`);
   t.equal(nlink, 0, 'it sees the directory was removed');
 });
 
