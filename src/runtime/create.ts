@@ -10,6 +10,7 @@ import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
 import { loadBundleConfig } from '../config/load.js';
 import { semanticWarnings } from '../config/semantic.js';
+import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
 import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { runHooks } from '../hooks/run-hooks.js';
@@ -62,6 +63,13 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   }
   if (opts.consoleSocket && !(terminal && detached)) {
     throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  }
+  // A label the host cannot apply must not be silently dropped (runc refuses too).
+  if (spec.process?.selinuxLabel && !selinuxEnabled()) {
+    throw new RuntimeError('selinux label is specified in config, but selinux is disabled or not supported');
+  }
+  if (spec.process?.apparmorProfile && !apparmorEnabled()) {
+    throw new RuntimeError('apparmor profile is specified in config, but apparmor is disabled or not supported');
   }
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
   let st;

@@ -1,18 +1,10 @@
 // The runtime-spec features document (`ocirt features`): what this runtime
 // implements, so engines can tell before they ask.
-import { existsSync, readFileSync } from 'node:fs';
+import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
 import { KNOWN_MOUNT_OPTIONS } from '../linux/mount-options.js';
 import { ALL_CAPABILITIES } from '../linux/capabilities.js';
 import { OCI_VERSION } from './oci-state.js';
 import { packageVersion } from '../cli/version.js';
-
-function lsmEnabled(path: string, yes: string): boolean {
-  try {
-    return readFileSync(path, 'utf8').trim() === yes;
-  } catch {
-    return false;
-  }
-}
 
 export function features(): object {
   return {
@@ -25,8 +17,8 @@ export function features(): object {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'uts'],
       capabilities: [...ALL_CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      apparmor: { enabled: lsmEnabled('/sys/module/apparmor/parameters/enabled', 'Y') },
-      selinux: { enabled: existsSync('/sys/fs/selinux/enforce') },
+      apparmor: { enabled: apparmorEnabled() },
+      selinux: { enabled: selinuxEnabled() },
       mountExtensions: { idmap: { enabled: false } },
     },
     annotations: {

@@ -41,6 +41,8 @@ export function ociState(record: ContainerRecord, status: Status, owner = ''): O
 /** The state hooks receive: the spec's fields only. */
 export function hookState(record: Pick<ContainerRecord, 'id' | 'bundle' | 'config'>, pid: number, status: Status): object {
   const s: Record<string, unknown> = { ociVersion: OCI_VERSION, id: record.id, status, pid, bundle: record.bundle };
+  // As runc (Go's omitempty): a stopped container has no pid to report.
+  if (!pid) delete s.pid;
   if (record.config.annotations) s.annotations = record.config.annotations;
   return s;
 }
