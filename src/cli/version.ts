@@ -1,13 +1,21 @@
 // --version and the top-level help text.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OCI_VERSION } from '../runtime/oci-state.js';
 
+/** The version in our package.json, found by walking up from this file (dist/src/cli or dist/bundle). */
 export function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'ocirt') return pkg.version;
+    } catch {
+      // not here
+    }
   }
+  return 'unknown';
 }
 
 export function printVersion(): void {

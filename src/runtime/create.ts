@@ -50,7 +50,12 @@ export interface Created {
   child: ChildProcess;
 }
 
-const INIT_SCRIPT = fileURLToPath(new URL('../init/main.js', import.meta.url));
+// The built CLI is one bundled file with the init bundled beside it (dist/bundle/);
+// the library runs from dist/src, where the init is dist/src/init/main.js.
+const HERE = fileURLToPath(import.meta.url);
+const INIT_SCRIPT = HERE.includes('/dist/bundle/')
+  ? join(dirname(HERE), 'init.mjs')
+  : fileURLToPath(new URL('../init/main.js', import.meta.url));
 
 /** Reads and checks everything create needs before touching the system. */
 export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string; listenFds: number } {

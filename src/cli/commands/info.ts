@@ -2,9 +2,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { listContainers } from '../../runtime/state.js';
-import { features as featuresDocument } from '../../runtime/features.js';
-import { exampleSpec } from '../../config/example-spec.js';
 import { RuntimeError, fromNodeError } from '../../errors.js';
 
 export const list: Command = {
@@ -16,7 +13,8 @@ export const list: Command = {
     quiet: { type: 'boolean', alias: 'q', describe: 'display only container IDs' },
   },
   args: { exact: 0 },
-  run(ctx, _args, flags) {
+  async run(ctx, _args, flags) {
+    const { listContainers } = await import('../../runtime/state.js');
     const format = String(flags.format);
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option`);
     const all = listContainers(ctx);
@@ -51,7 +49,8 @@ export const spec: Command = {
     rootless: { type: 'boolean', describe: 'generate a configuration for a rootless container' },
   },
   args: { exact: 0 },
-  run(_ctx, _args, flags) {
+  async run(_ctx, _args, flags) {
+    const { exampleSpec } = await import('../../config/example-spec.js');
     const dir = flags.bundle !== undefined ? resolve(String(flags.bundle)) : process.cwd();
     const file = join(dir, 'config.json');
     if (existsSync(file)) throw new RuntimeError('File config.json exists. Remove it first');
@@ -70,7 +69,8 @@ export const features: Command = {
   usage: '',
   options: {},
   args: { exact: 0 },
-  run() {
+  async run() {
+    const { features: featuresDocument } = await import('../../runtime/features.js');
     process.stdout.write(`${JSON.stringify(featuresDocument(), null, 4)}\n`);
     return 0;
   },

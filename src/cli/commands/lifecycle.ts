@@ -1,13 +1,8 @@
-// create, start, run, state, kill, delete: the OCI lifecycle commands.
+// create, start, run, state, kill, delete: the OCI lifecycle commands. Each loads its
+// implementation when it runs, so a command pays only for the code it uses.
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { Command } from '../command.js';
-import { createContainer } from '../../runtime/create.js';
-import { startContainer } from '../../runtime/start.js';
-import { runContainer } from '../../runtime/run.js';
-import { containerState } from '../../runtime/state.js';
-import { killContainer } from '../../runtime/kill.js';
-import { deleteContainer } from '../../runtime/delete.js';
 import { parseSignal } from '../../linux/signals.js';
 import { RuntimeError, NotFoundError } from '../../errors.js';
 
@@ -43,6 +38,7 @@ export const create: Command = {
   options: createOptions,
   args: { exact: 1 },
   async run(ctx, [id], flags) {
+    const { createContainer } = await import('../../runtime/create.js');
     await createContainer(ctx, id!, createFlags(flags));
     return 0;
   },
@@ -55,6 +51,7 @@ export const start: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
+    const { startContainer } = await import('../../runtime/start.js');
     await startContainer(ctx, id!);
     return 0;
   },
@@ -72,6 +69,7 @@ export const run: Command = {
   },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
+    const { runContainer } = await import('../../runtime/run.js');
     return runContainer(ctx, id!, {
       ...createFlags(flags),
       detach: !!flags.detach,
@@ -88,6 +86,7 @@ export const state: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
+    const { containerState } = await import('../../runtime/state.js');
     const s = await containerState(ctx, id!);
     // runc prints it indented by two spaces, without a trailing newline.
     process.stdout.write(JSON.stringify(s, null, 2));
@@ -105,6 +104,7 @@ export const kill: Command = {
     // Like runc: an unknown container is reported before a bad signal.
     if (!ctx.store.exists(id!)) throw new NotFoundError();
     const signal = parseSignal(sig ?? 'SIGTERM');
+    const { killContainer } = await import('../../runtime/kill.js');
     await killContainer(ctx, id!, signal, { all: !!flags.all });
     return 0;
   },
@@ -117,6 +117,7 @@ export const del: Command = {
   options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
+    const { deleteContainer } = await import('../../runtime/delete.js');
     await deleteContainer(ctx, id!, { force: !!flags.force });
     return 0;
   },

@@ -1,7 +1,6 @@
 // pause, resume, ps: commands on the processes of a running container.
 import { spawnSync } from 'node:child_process';
 import type { Command } from '../command.js';
-import { pauseContainer, resumeContainer, containerPids } from '../../runtime/pause.js';
 import { RuntimeError } from '../../errors.js';
 
 export const pause: Command = {
@@ -11,6 +10,7 @@ export const pause: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
+    const { pauseContainer } = await import('../../runtime/pause.js');
     await pauseContainer(ctx, id!);
     return 0;
   },
@@ -23,6 +23,7 @@ export const resume: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
+    const { resumeContainer } = await import('../../runtime/pause.js');
     await resumeContainer(ctx, id!);
     return 0;
   },
@@ -35,6 +36,7 @@ export const ps: Command = {
   options: { format: { type: 'string', alias: 'f', requiresArg: true, default: 'table', describe: 'select one of: table or json' } },
   args: { min: 1 },
   async run(ctx, [id, ...psArgs], flags) {
+    const { containerPids } = await import('../../runtime/pause.js');
     const pids = await containerPids(ctx, id!);
     const format = String(flags.format);
     if (format === 'json') {
