@@ -262,3 +262,28 @@ t.test('a hook that outlives its timeout fails create', async (t) => {
   t.ok(durations[SUBJECT] < 10_000, `create gave up after the 1 s timeout (took ${durations[SUBJECT]} ms)`);
   t.same(steps[SUBJECT], steps[REFERENCE], 'ocirt matches runc');
 });
+
+t.test('each hook runs in the namespaces the spec names', async (t) => {
+  // createContainer and startContainer run in the container's mount namespace; the others in the runtime's.
+  const nsHook = (kind: HookKind, markers: string): SpecHook => ({
+    path: '/bin/sh',
+    args: ['sh', '-c', `d=${markers}; [ -d "$d" ] || d=/markers; readlink /proc/self/ns/mnt > "$d/${kind}.mnt"; cat >/dev/null`],
+  });
+  const hostMnt = fs.readlinkSync('/proc/self/ns/mnt');
+  const seen: Record<string, Record<string, string>> = {};
+  for (const runtime of [SUBJECT, REFERENCE] as RuntimeName[]) {
+    let dir = '';
+    await runLifecycle(runtime, (markers) => {
+      dir = markers;
+      return Object.fromEntries(KINDS.map((k) => [k, [nsHook(k, markers)]]));
+    });
+    seen[runtime] = Object.fromEntries(KINDS.map((k) => {
+      const f = path.join(dir, `${k}.mnt`);
+      const ns = fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim() : 'did not run';
+      return [k, ns === hostMnt ? 'runtime' : ns === 'did not run' ? ns : 'container'];
+    }));
+  }
+  const expected = { prestart: 'runtime', createRuntime: 'runtime', createContainer: 'container', startContainer: 'container', poststart: 'runtime', poststop: 'runtime' };
+  t.same(seen[SUBJECT], expected);
+  t.same(seen[SUBJECT], seen[REFERENCE], 'ocirt matches runc');
+});
