@@ -22,8 +22,7 @@ t.test('v1 with a cgroup namespace: one cgroup mount per hierarchy instead of bi
     'cgroup R/sys/fs/cgroup/cpu,cpuacct cgroup RDONLY|NOSUID|NODEV|NOEXEC cpu,cpuacct',
     'cgroup R/sys/fs/cgroup/memory cgroup RDONLY|NOSUID|NODEV|NOEXEC memory',
     'cgroup R/sys/fs/cgroup/systemd cgroup RDONLY|NOSUID|NODEV|NOEXEC name=systemd',
-    '- R/sys/fs/cgroup - RDONLY|NOSUID|NODEV|NOEXEC|REMOUNT|BIND -',
-  ]);
+  ], 'the tmpfs stays writable, as in runc');
 });
 
 t.test('v1 read-write: binds without RDONLY, the tmpfs stays writable, propagation applied', async (t) => {
@@ -73,8 +72,5 @@ t.test('without cgroup paths the host layout decides (statfs of /sys/fs/cgroup)'
   v2.sys.statfsResults.set('/sys/fs/cgroup', { type: 0x63677270, flags: 0 });
   t.match(mount(v2, {})[0], /cgroup2/);
   const v1 = makeHost(t);
-  t.same(mount(v1, {}), [
-    'tmpfs R/sys/fs/cgroup tmpfs NOSUID|NODEV|NOEXEC mode=755',
-    '- R/sys/fs/cgroup - RDONLY|NOSUID|NODEV|NOEXEC|REMOUNT|BIND -',
-  ]);
+  t.same(mount(v1, {}), ['tmpfs R/sys/fs/cgroup tmpfs NOSUID|NODEV|NOEXEC mode=755']);
 });

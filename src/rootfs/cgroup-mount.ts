@@ -9,7 +9,7 @@
 // part of a hybrid host is not shown.
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
-import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REMOUNT } from '../../ffi/constants.js';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from '../../ffi/constants.js';
 import { RuntimeError, SyscallError, fromNodeError } from '../errors.js';
 import { parseMountinfo } from '../cgroups/layout.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
@@ -60,6 +60,7 @@ function mountCgroupV1(ctx: MountContext, opts: ParsedMountOptions, dest: string
   const readonly = (opts.flags & MS_RDONLY) !== 0;
   const target = mkdirAllInRoot(ctx.rootfs, resolveInRoot(ctx.rootfs, dest));
   verifyInRoot(ctx.rootfs, target);
+  // Writable even for "ro", as in runc: "ro" applies to the hierarchies in it.
   ctx.sys.mount('tmpfs', target, 'tmpfs', TMPFS_FLAGS, 'mode=755');
   applyPropagation(ctx.sys, target, opts.propagation);
 
@@ -85,8 +86,6 @@ function mountCgroupV1(ctx: MountContext, opts: ParsedMountOptions, dest: string
       }
     }
   }
-  // runc leaves this tmpfs writable; a read-only cgroup mount should not offer a writable directory either.
-  if (readonly) ctx.sys.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | TMPFS_FLAGS, null);
 }
 
 /** The v1 hierarchies of the container's cgroup directories, named after their host mount points. */

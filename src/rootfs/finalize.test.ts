@@ -110,13 +110,15 @@ t.test('masking refuses a /dev/null that is not the character device 1:3', async
   }
 });
 
-t.test('shared and unbindable rootfsPropagation are applied to the new / first', async (t) => {
-  for (const [value, flags] of [['shared', 'SHARED'], ['runbindable', 'REC|UNBINDABLE']]) {
+t.test('unbindable rootfsPropagation is applied to the new / last, after the readonly-path binds', async (t) => {
+  for (const [value, flags] of [['unbindable', 'UNBINDABLE'], ['runbindable', 'REC|UNBINDABLE']]) {
+    const h = makeHost(t);
+    finalizeRootfs(h.sys, { spec: { linux: { rootfsPropagation: value, readonlyPaths: ['/etc'] } }, fsRoot: containerRoot(h) });
+    t.same(mountCalls(h.sys, h.root).map((c) => c.split(' ')[3]), ['BIND|REC', 'RDONLY|REMOUNT|BIND', flags], value);
+  }
+  for (const value of ['rslave', 'shared']) {
     const h = makeHost(t);
     finalizeRootfs(h.sys, { spec: { linux: { rootfsPropagation: value } }, fsRoot: containerRoot(h) });
-    t.same(mountCalls(h.sys, h.root), [`- / - ${flags} -`], value);
+    t.same(callLog(h.sys, h.root), [], `${value} was set before pivot_root`);
   }
-  const h = makeHost(t);
-  finalizeRootfs(h.sys, { spec: { linux: { rootfsPropagation: 'rslave' } }, fsRoot: containerRoot(h) });
-  t.same(callLog(h.sys, h.root), [], 'slave and private were set before pivot_root');
 });

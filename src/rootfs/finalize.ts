@@ -31,13 +31,6 @@ export function finalizeRootfs(sys: Sys, options: FinalizeOptions): void {
   const step = options.step ?? runStep;
   const fsRoot = options.fsRoot ?? '/';
 
-  // shared and unbindable cannot be set before the rootfs is bound onto itself and pivoted
-  // (pivot_root refuses a shared parent; an unbindable root cannot be bound): set them on the new `/`.
-  const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
-  if (propagation !== undefined && appliesAfterPivot(propagation)) {
-    step('rootfs propagation', () => wrap('set rootfs propagation', () => sys.mount(null, '/', null, propagation, null)));
-  }
-
   for (const m of spec.mounts ?? []) {
     if (!isDeferredReadonly(m)) continue;
     const opts = parseMountOptions(m.options);
@@ -64,6 +57,13 @@ export function finalizeRootfs(sys: Sys, options: FinalizeOptions): void {
     } finally {
       fs.closeSync(devNull.fd);
     }
+  }
+
+  // unbindable could not be set before the rootfs was bound onto itself, and set earlier
+  // (runbindable) it would stop the readonly-path and mask binds above: set it last.
+  const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
+  if (propagation !== undefined && appliesAfterPivot(propagation)) {
+    step('rootfs propagation', () => wrap('set rootfs propagation', () => sys.mount(null, '/', null, propagation, null)));
   }
 }
 

@@ -16,7 +16,8 @@ t.test('rootfsPropagation values', async (t) => {
   t.equal(msNames(rootfsPropagationFlags('rslave')!), 'REC|SLAVE');
   t.equal(msNames(rootfsPropagationFlags('unbindable')!), 'UNBINDABLE');
   t.throws(() => rootfsPropagationFlags('bogus'), /rootfsPropagation=bogus is not supported/);
-  t.ok(appliesAfterPivot(rootfsPropagationFlags('shared')!));
+  t.ok(appliesAfterPivot(rootfsPropagationFlags('unbindable')!));
   t.ok(appliesAfterPivot(rootfsPropagationFlags('runbindable')!));
+  t.notOk(appliesAfterPivot(rootfsPropagationFlags('shared')!), 'shared is set before pivot_root, as in runc');
   t.notOk(appliesAfterPivot(rootfsPropagationFlags('private')!));
 });

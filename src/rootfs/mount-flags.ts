@@ -73,7 +73,10 @@ export function rootfsPropagationFlags(value: string | undefined): number | unde
   return flags;
 }
 
-/** Whether the propagation must be applied to the new `/` after pivot_root (shared and unbindable do not survive the bind). */
+/**
+ * Whether the propagation is applied to the new `/` after pivot_root: only unbindable,
+ * which would stop the rootfs bind. shared applies before, as in runc (the new `/` is private).
+ */
 export function appliesAfterPivot(flags: number): boolean {
-  return (flags & (MS_SHARED | MS_UNBINDABLE)) !== 0;
+  return (flags & MS_UNBINDABLE) !== 0;
 }

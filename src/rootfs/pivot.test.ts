@@ -3,18 +3,19 @@ import t from 'tap';
 import { enterRootfs } from './pivot.js';
 import { callLog, makeHost } from './test-helpers.js';
 
-t.test('pivot_root(".", "."), then the old root is made rslave and detached', async (t) => {
+t.test('pivot_root(".", "."), then the old root (reached through "..") is made rslave and detached', async (t) => {
   const { sys, root } = makeHost(t);
   const steps: string[] = [];
   enterRootfs(sys, { rootfs: root, step: (name, fn) => { steps.push(name); return fn(); } });
   t.same(callLog(sys, root), [
     'chdir R',
     'pivotRoot . .',
+    'chdir ..',
     'mount - . - REC|SLAVE -',
     'umount2 . 0o2',
     'chdir /',
   ]);
-  t.same(steps, ['chdir rootfs', 'pivot_root', 'make old root rslave', 'detach old root', 'chdir /']);
+  t.same(steps, ['chdir rootfs', 'pivot_root', 'chdir old root', 'make old root rslave', 'detach old root', 'chdir /']);
 });
 
 t.test('a failing pivot_root stops there', async (t) => {

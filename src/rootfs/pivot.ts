@@ -1,7 +1,7 @@
 // Switching the init's root to the rootfs (runc pivotRoot / msMoveRoot).
 import * as fs from 'node:fs';
 import { MNT_DETACH, MS_MOVE, MS_REC, MS_SLAVE } from '../../ffi/constants.js';
-import { SyscallError, fromNodeError, wrap } from '../errors.js';
+import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
 import { parseMountinfo } from '../cgroups/layout.js';
 import type { Sys } from '../syscall/sys.js';
 import { isWithin } from './secure-path.js';
@@ -35,15 +35,26 @@ function realRootfs(rootfs: string): string {
 }
 
 /**
- * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked on top of it,
- * where the cwd still points. Detach it from there, after making it a slave so that the
- * unmount does not propagate to the host's mounts.
+ * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked on top of it.
+ * The cwd stays on the new root, where "." does not cross into the stacked old root but ".."
+ * does (the kernel follows mounts after ".."), so step onto the old root first (runc uses an
+ * fd of it with fchdir). Make it a slave so that detaching it does not propagate to the
+ * host's mounts; made on "." the rslave would hit the container's own mounts instead.
  */
 function pivotRoot(sys: Sys, step: Step): void {
   step('pivot_root', () => sys.pivotRoot('.', '.'));
+  step('chdir old root', () => {
+    sys.chdir('..');
+    if (sameFile('.', '/')) throw new RuntimeError('pivot_root: the old root is not reachable through ".."');
+  });
   step('make old root rslave', () => sys.mount(null, '.', null, MS_SLAVE | MS_REC, null));
   step('detach old root', () => sys.umount2('.', MNT_DETACH));
   step('chdir /', () => sys.chdir('/'));
+}
+
+function sameFile(a: string, b: string): boolean {
+  const [x, y] = [fs.statSync(a), fs.statSync(b)];
+  return x.dev === y.dev && x.ino === y.ino;
 }
 
 /**

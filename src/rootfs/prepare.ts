@@ -2,15 +2,14 @@
 // the mount loop of prepareRootfs + /dev setup). Runs in the init, in its new mount
 // namespace, with host paths.
 import * as fs from 'node:fs';
-import * as path from 'node:path/posix';
-import { MS_BIND, MS_PRIVATE, MS_REC, MS_SLAVE, MS_UNBINDABLE } from '../../ffi/constants.js';
-import { SyscallError, fromNodeError, withContext, wrap } from '../errors.js';
+import { MS_BIND, MS_PRIVATE, MS_REC, MS_UNBINDABLE } from '../../ffi/constants.js';
+import { RuntimeError, fromNodeError, withContext, wrap } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import { needsDevSetup, setupDev } from './devices.js';
 import { DEFAULT_ROOT_PROPAGATION, rootfsPropagationFlags } from './mount-flags.js';
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
-import { containerPath } from './secure-path.js';
+import { containerPath, isWithin } from './secure-path.js';
 import { runStep, type RootfsSpec, type Step } from './types.js';
 
 export interface PrepareOptions {
@@ -37,13 +36,15 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
   }
 
   // Host mounts keep reaching the container, nothing the container mounts reaches the host.
-  // shared/unbindable are applied to the new `/` after pivot_root (finalizeRootfs): an
-  // unbindable `/` could not be bound, and runc does the same for shared.
+  // Like runc, the value applies to the namespace's `/` before the rootfs is bound, so with
+  // shared/slave the new `/` usually ends up private (its shared parent is made private). unbindable waits
+  // for the new `/` (finalizeRootfs): from under an unbindable `/` the rootfs could not be bound.
   const requested = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
   const rootFlags = requested === undefined || (requested & MS_UNBINDABLE) !== 0 ? DEFAULT_ROOT_PROPAGATION : requested;
   step('root propagation', () => wrap('set / propagation', () => sys.mount(null, '/', null, rootFlags, null)));
   step('rootfs parent propagation', () =>
-    wrap('set rootfs parent mount propagation', () => setParentPropagation(sys, rootfs, rootFlags)));
+    wrap('set rootfs parent mount propagation', () =>
+      makeParentPrivate(sys, rootfs, options.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'))));
   // pivot_root needs the new root to be a mount point.
   step('bind rootfs', () => wrap('bind rootfs', () => sys.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null)));
 
@@ -65,18 +66,25 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
 
 /**
  * The mount the rootfs sits on must not be shared: pivot_root refuses that, and our bind
- * of the rootfs would propagate to the host. Walk up from the rootfs to the first mount
- * point (mount(2) answers EINVAL for a directory that is not one) and make it private,
- * or a slave when the root is one (runc rootfsParentMountPrivate).
+ * of the rootfs would propagate to the host. A shared one is made private; a slave stays
+ * a slave, so host mounts still reach the container (runc rootfsParentMountPrivate).
  */
-function setParentPropagation(sys: Sys, rootfs: string, rootFlags: number): void {
-  const flags = (rootFlags & MS_SLAVE) !== 0 ? MS_SLAVE : MS_PRIVATE;
-  for (let dir = rootfs; ; dir = path.dirname(dir)) {
-    try {
-      sys.mount(null, dir, null, flags, null);
-      return;
-    } catch (err) {
-      if (!(err instanceof SyscallError) || err.code !== 'EINVAL' || dir === '/') throw err;
-    }
+function makeParentPrivate(sys: Sys, rootfs: string, mountinfo: string): void {
+  const parent = mountHolding(mountinfo, rootfs);
+  if (parent === undefined) throw new RuntimeError(`no mount holds ${rootfs} in /proc/self/mountinfo`);
+  if (parent.shared) sys.mount(null, parent.mountPoint, null, MS_PRIVATE, null);
+}
+
+/** The mount whose mount point is the deepest one holding `dir` (the top-most if stacked). */
+export function mountHolding(mountinfo: string, dir: string): { mountPoint: string; shared: boolean } | undefined {
+  let best: { mountPoint: string; shared: boolean } | undefined;
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const separator = fields.indexOf('-', 6);
+    if (separator < 0) continue;
+    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    if (!isWithin(mountPoint, dir) || (best !== undefined && mountPoint.length < best.mountPoint.length)) continue;
+    best = { mountPoint, shared: fields.slice(6, separator).some((f) => f.startsWith('shared:')) };
   }
+  return best;
 }

@@ -143,7 +143,7 @@ t.test('pivot_root: a runc-default container with terminal, devices, binds and a
     ['/dev/shm', 'tmpfs', ['nosuid', 'nodev', 'noexec']],
     ['/dev/mqueue', 'mqueue', ['nosuid', 'nodev', 'noexec']],
     ['/sys', 'sysfs', ['ro', 'nosuid', 'nodev', 'noexec']],
-    ['/sys/fs/cgroup', 'tmpfs', ['ro', 'nosuid', 'nodev', 'noexec']],
+    ['/sys/fs/cgroup', 'tmpfs', ['rw', 'nosuid', 'nodev', 'noexec']], // writable as in runc; the hierarchies are ro
     ['/tmp', 'tmpfs', ['ro', 'nodev']],
     ['/proc/sys', 'proc', ['ro']],
     ['/sys/firmware', 'tmpfs', ['ro']],

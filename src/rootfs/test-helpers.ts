@@ -71,7 +71,7 @@ export function callLog(sys: FakeSys, root: string): string[] {
 export const V1_MOUNTINFO = [
   '22 27 0:21 / /proc rw,relatime - proc proc rw',
   '23 27 0:22 / /sys rw,relatime - sysfs sysfs rw',
-  '27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
+  '27 1 254:0 / / rw,relatime master:1 - ext4 /dev/vda rw', // after the init's rslave
   '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
   '32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct',
   '35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
