@@ -103,3 +103,7 @@ t.test('invalid container id', async (t) => {
 t.test('terminal without a console socket when detached', async (t) => {
   createFails(t, (s) => { s.process!.terminal = true; }, /cannot allocate tty if runc will detach without setting console socket/);
 });
+
+t.test('a user namespace is refused for now, with a pointer', async (t) => {
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user' }); }, /\/linux\/namespaces\/\d+: user namespaces are not supported yet/);
+});
