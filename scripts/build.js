@@ -25,7 +25,14 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['koffi'],
+  // yargs' help renderer and its Unicode tables are dead weight here (see the stubs).
+  alias: {
+    cliui: join(repo, 'scripts/bundle-stubs/cliui.mjs'),
+    'string-width': join(repo, 'scripts/bundle-stubs/string-width.mjs'),
+  },
   logLevel: 'warning',
 });
 
