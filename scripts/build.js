@@ -17,7 +17,11 @@ run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join
 
 rmSync(join(repo, 'dist/bundle'), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: join(repo, 'dist/src/cli/main.js'), init: join(repo, 'dist/src/init/main.js') },
+  entryPoints: {
+    cli: join(repo, 'dist/src/cli/main.js'),
+    init: join(repo, 'dist/src/init/main.js'),
+    'exec-init': join(repo, 'dist/src/init/exec-main.js'),
+  },
   outdir: join(repo, 'dist/bundle'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

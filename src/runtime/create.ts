@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
 import { loadBundleConfig } from '../config/load.js';
@@ -22,6 +21,7 @@ import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
+import { entryPoint } from './entry-points.js';
 import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
 import type { Spec } from '../generated/config.js';
@@ -50,12 +50,7 @@ export interface Created {
   child: ChildProcess;
 }
 
-// The built CLI is one bundled file with the init bundled beside it (dist/bundle/);
-// the library runs from dist/src, where the init is dist/src/init/main.js.
-const HERE = fileURLToPath(import.meta.url);
-const INIT_SCRIPT = HERE.includes('/dist/bundle/')
-  ? join(dirname(HERE), 'init.mjs')
-  : fileURLToPath(new URL('../init/main.js', import.meta.url));
+const INIT_SCRIPT = entryPoint('init');
 
 /** Reads and checks everything create needs before touching the system. */
 export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string; listenFds: number } {
