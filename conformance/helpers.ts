@@ -282,7 +282,8 @@ export function trackContainer(runtime: RuntimeName, id: string): void {
 export function spawnCollect(cmd: string, args: string[], opts: RtOptions = {}): Promise<RtResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
+    // tap adds its NODE_OPTIONS to every child's env; `env -u` keeps it from the runtimes.
+    const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', cmd, ...args], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ['pipe', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'],

@@ -7,6 +7,8 @@ export { runContainer, type RunOptions } from './runtime/run.js';
 export { containerState, listContainers } from './runtime/state.js';
 export { killContainer, type KillOptions } from './runtime/kill.js';
 export { deleteContainer, type DeleteOptions } from './runtime/delete.js';
+export { execProcess, type ExecOptions, type ExecResult } from './runtime/exec.js';
+export { pauseContainer, resumeContainer, containerPids } from './runtime/pause.js';
 export { features } from './runtime/features.js';
 export { type OciState, OCI_VERSION } from './runtime/oci-state.js';
 export { loadBundleConfig } from './config/load.js';

@@ -1,14 +1,20 @@
 // Helpers for the integration tests: run the built CLI, make temp dirs that are
 // removed at the end of the test, and check that nothing was left behind.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// tap hands its instrumentation to child processes through NODE_OPTIONS; the
-// runtimes under test must start as a caller would start them, without it.
+// tap hands its instrumentation to every child process through NODE_OPTIONS (it
+// adds it even to an explicit env); the runtime under test must start as a caller
+// starts it, so it is run through `env -u NODE_OPTIONS`.
 delete process.env.NODE_OPTIONS;
+
+/** argv that runs the runtime without tap's NODE_OPTIONS: spawn(...withoutTap(OCIRT, args)). */
+export function withoutTap(bin: string, args: string[]): [string, string[]] {
+  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', bin, ...args]];
+}
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const OCIRT = process.env.OCIRT_BIN ?? join(REPO, 'bin/ocirt');
@@ -16,9 +22,23 @@ export const ROOTFS = join(REPO, 'bundles/rootfs');
 
 export interface Result { status: number | null; stdout: string; stderr: string }
 
+/**
+ * Runs the CLI and returns its exit status and output. Output goes through temp
+ * files, not pipes: a container created without a terminal keeps the runtime's
+ * stdio, and a pipe would stay open (and the call blocked) for as long as it runs.
+ */
 export function ocirt(args: string[], opts: SpawnSyncOptions = {}): Result {
-  const r = spawnSync(OCIRT, args, { encoding: 'utf8', timeout: 60_000, ...opts });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-out-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const r = spawnSync(...withoutTap(OCIRT, args), { timeout: 60_000, ...opts, stdio: [opts.input !== undefined ? 'pipe' : 'ignore', out, err] });
+    return { status: r.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }

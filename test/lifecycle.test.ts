@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, REPO } from './helpers.js';
+import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, REPO, withoutTap } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import { checkState } from '../src/config/validate.js';
 
@@ -37,7 +37,7 @@ t.test('run exits with the container status, 128+signal when killed', async (t) 
   const b7 = makeBundle(t, (s) => { s.process!.args = ['sh', '-c', 'exit 7']; });
   t.equal(ocirt(['--root', root, 'run', '--bundle', b7, newId('x7')]).status, 7);
   const id = newId('killed');
-  const child = spawn(OCIRT, ['--root', root, 'run', '--bundle', bundle, id], { stdio: 'ignore' });
+  const child = spawn(...withoutTap(OCIRT, ['--root', root, 'run', '--bundle', bundle, id]), { stdio: 'ignore' });
   const status = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   for (let i = 0; i < 100 && !/"running"/.test(ocirt(['--root', root, 'state', id]).stdout); i++) await sleep(50);
   t.equal(ocirt(['--root', root, 'kill', id, 'KILL']).status, 0);
@@ -135,7 +135,7 @@ t.test('the container gets only stdio and the preserved fds', async (t) => {
   writeFileSync(file, 'from fd 3\n');
   const fd = openSync(file, 'r');
   t.teardown(() => closeSync(fd));
-  const child = spawn(OCIRT, ['--root', root, 'run', '--preserve-fds', '1', '--bundle', bundle, newId('fds')],
+  const child = spawn(...withoutTap(OCIRT, ['--root', root, 'run', '--preserve-fds', '1', '--bundle', bundle, newId('fds')]),
     { stdio: ['ignore', 'pipe', 'pipe', fd] });
   let out = '';
   let err = '';
@@ -167,7 +167,7 @@ t.test('concurrent commands on one container leave a valid state', async (t) => 
   const { R, bundle, id, root } = container(t);
   t.equal(R('run', '-d', '--bundle', bundle, id).status, 0);
   const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((res) => {
-    const c = spawn(OCIRT, ['--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(...withoutTap(OCIRT, ['--root', root, ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => res({ code, out }));

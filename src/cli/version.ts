@@ -35,6 +35,7 @@ VERSION:
 COMMANDS:
    create    create a container
    delete    delete any resources held by the container often used with detached container
+   exec      execute new process inside the container
    features  show the enabled features
    kill      kill sends the specified signal (default: SIGTERM) to the container's init process
    list      lists containers started by ocirt with the given root

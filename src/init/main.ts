@@ -12,6 +12,7 @@ import { SyncChannel, type RuntimeMessage, type WireError } from './sync.js';
 import type { InitConfig } from './config.js';
 import { setupContainer, startProcess } from './setup.js';
 import { waitForStart } from './exec-fifo.js';
+import { currentlyIgnored } from './signal-dispositions.js';
 
 const syncFd = Number(process.argv[2]);
 const sync = new SyncChannel(syncFd);
@@ -37,11 +38,15 @@ function fail(err: unknown): never {
 async function main(): Promise<void> {
   let config: InitConfig;
   let procFd: number;
+  let ignored: number[];
   try {
     // A container process must never be able to open our /proc/<pid>/exe or fds.
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0, 'PR_SET_DUMPABLE');
     // The host's /proc, kept to reopen exec.fifo after pivot_root.
     procFd = openSync('/proc', O_PATH | fsc.O_DIRECTORY);
+    // Node ignores some signals (SIGPIPE, SIGXFSZ) for itself, and an ignored signal
+    // stays ignored across execve: note them now, restore them before the exec.
+    ignored = currentlyIgnored();
     const msg = sync.receive<RuntimeMessage>();
     if (!msg || msg.type !== 'config') process.exit(1);
     config = msg.config as InitConfig;
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
   try {
     await waitForStart(procFd, config.fifoFd);
     closeSync(procFd);
-    startProcess(linuxSys, config, prepared);
+    startProcess(linuxSys, config, prepared, ignored);
   } catch (err) {
     // `create` has returned: the container's stderr is all that is left to tell.
     try {

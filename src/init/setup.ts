@@ -15,6 +15,7 @@ import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../root
 import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
+import { resetSignals } from './signal-dispositions.js';
 import { openPty, sendFd, makeControllingTerminal } from '../terminal/index.js';
 
 type Step = <T>(name: string, fn: () => T) => T;
@@ -87,7 +88,7 @@ function ensureCwd(cwd: string): void {
 }
 
 /** After `start`: the last hooks, then the container's credentials, then execve. */
-export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared): never {
+export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, ignoredSignals: readonly number[]): never {
   const proc = config.spec.process!;
   runHooks('startContainer', config.spec.hooks?.startContainer, { ...config.state, status: 'created' });
   try {
@@ -95,5 +96,6 @@ export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared): 
   } catch (err) {
     throw withContext('finalize process', err);
   }
+  resetSignals(ignoredSignals);
   return sys.execve(prepared.path, proc.args ?? [], prepared.env);
 }

@@ -1,0 +1,25 @@
+// What the runtime tells the exec init (src/init/exec-main.ts) in its first message.
+import type { Process } from '../generated/config.js';
+
+/** A namespace of the container's init the exec init joins, as an fd it inherited. */
+export interface JoinNamespace {
+  type: 'ipc' | 'uts' | 'network' | 'cgroup' | 'mount';
+  fd: number;
+}
+
+export interface ExecInitConfig {
+  id: string;
+  /** The final process spec (merged and validated by the runtime). */
+  process: Process;
+  /** In join order, the mount namespace last; namespaces we already share are left out. */
+  namespaces: JoinNamespace[];
+  /** How many fds from 3 on pass to the process (--preserve-fds). */
+  preserveFds: number;
+  /** The fd the pty master is sent over, when the process has a terminal. */
+  consoleFd?: number;
+  /** Whether stdio (0-2) becomes the container user's; false when it is the caller's own. */
+  chownStdio: boolean;
+  /** Join a session keyring of the container's own (`_ses.<id>`), as the init did. */
+  joinKeyring: boolean;
+  debug: boolean;
+}

@@ -1,0 +1,122 @@
+// The exec init: spawned by `exec` (src/runtime/exec.ts) inside the container's PID
+// namespace and cgroup, with the sync socket at the fd named in argv[2] and the
+// container init's other namespaces as inherited fds. It joins them (mount last),
+// sets up the terminal, applies the process attributes, drops to the process's
+// credentials and execs the program. All of it runs synchronously on the main
+// thread: namespaces, root, credentials and capabilities are per thread.
+//
+//   runtime                         exec init
+//   config ─────────────────────▶
+//          ◀───────────────────── log      (debug lines, warnings)
+//          ◀───────────────────── ready    (about to execve)
+//          ◀───────────────────── error    (any step failed, or execve did)
+//   EOF: execve succeeded (the socket is close-on-exec)
+import { dumpableError } from './exec-early.js'; // first: makes us non-dumpable before anything else loads
+import { closeSync } from 'node:fs';
+import { rawSyscall } from '../../ffi/libc.js';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, SYS } from '../../ffi/constants.js';
+import { errorMessage, RuntimeError, SyscallError, withContext } from '../errors.js';
+import { linuxSys } from '../syscall/linux.js';
+import { applyEarlyAttributes, containerEnv, finalizeProcess, resolveExecutable } from '../process/attributes.js';
+import { makeControllingTerminal, openPty, sendFd } from '../terminal/index.js';
+import { SyncChannel, type RuntimeMessage, type WireError } from './sync.js';
+import { currentlyIgnored, resetSignals } from './signal-dispositions.js';
+import type { ExecInitConfig, JoinNamespace } from './exec-config.js';
+
+const NS_FLAGS: Record<JoinNamespace['type'], number> = {
+  ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, network: CLONE_NEWNET, cgroup: CLONE_NEWCGROUP, mount: CLONE_NEWNS,
+};
+const KEYCTL_JOIN_SESSION_KEYRING = 1;
+
+const syncFd = Number(process.argv[2]);
+const sync = new SyncChannel(syncFd);
+
+function toWire(err: unknown): WireError {
+  const wire: WireError = { message: errorMessage(err) };
+  if (err instanceof SyscallError) {
+    wire.syscall = err.syscall;
+    wire.code = err.code;
+  }
+  return wire;
+}
+
+function fail(err: unknown): never {
+  try {
+    sync.send({ type: 'error', error: toWire(err) });
+  } catch {
+    // The runtime is gone; nothing to tell.
+  }
+  process.exit(1);
+}
+
+/** Joins the container's namespaces in the given order; the mount namespace must come last. */
+function joinNamespaces(namespaces: readonly JoinNamespace[], step: <T>(name: string, fn: () => T) => T): void {
+  for (const ns of namespaces) {
+    step(`join ${ns.type} namespace`, () => {
+      try {
+        // setns into a mount namespace needs a fs_struct of our own (Node's threads share
+        // ours); it then moves our root and cwd to the container's root.
+        if (ns.type === 'mount') linuxSys.unshare(CLONE_FS);
+        linuxSys.setns(ns.fd, NS_FLAGS[ns.type], `${ns.type} namespace of the container`);
+      } finally {
+        closeSync(ns.fd);
+      }
+    });
+  }
+}
+
+function run(): never {
+  if (dumpableError) throw withContext('exec init', dumpableError);
+  // Node ignores some signals for itself; read them while /proc is still the host's.
+  const ignored = currentlyIgnored();
+  const msg = sync.receive<RuntimeMessage>();
+  if (!msg) process.exit(1); // the runtime gave up before sending anything
+  if (msg.type !== 'config') throw new RuntimeError(`exec init: unexpected message ${msg.type}`);
+  const config = msg.config as ExecInitConfig;
+  const step = <T>(name: string, fn: () => T): T => {
+    if (!config.debug) return fn();
+    const t0 = process.hrtime.bigint();
+    try {
+      return fn();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      sync.send({ type: 'log', level: 'debug', msg: `exec init: ${name}`, fields: { duration: `${ms.toFixed(3)}ms` } });
+    }
+  };
+  const warn = (text: string) => sync.send({ type: 'log', level: 'warning', msg: text });
+  const proc = config.process;
+
+  joinNamespaces(config.namespaces, step);
+  if (config.joinKeyring) {
+    step('join session keyring', () =>
+      rawSyscall(SYS.keyctl, 'keyctl', `_ses.${config.id}`, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', `_ses.${config.id}`]));
+  }
+  if (proc.terminal) {
+    step('set up console', () => {
+      if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
+      // The container's /dev/ptmx: the pty belongs to the container's devpts.
+      const pty = openPty('/dev/ptmx', proc.consoleSize);
+      sendFd(config.consoleFd, pty.master, '/dev/ptmx');
+      closeSync(pty.master);
+      closeSync(config.consoleFd);
+      makeControllingTerminal(linuxSys, pty.slave);
+      if (pty.slave > 2) closeSync(pty.slave);
+    });
+  }
+  // rlimits, oom_score_adj, I/O priority, scheduler; no sysctls or personality (those
+  // belong to the container, set up by its init).
+  step('process attributes', () => applyEarlyAttributes(linuxSys, proc, undefined, { warn }));
+  const env = containerEnv(proc.env, proc.user?.uid ?? 0);
+  const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+  step('finalize process', () =>
+    finalizeProcess(linuxSys, proc, { preserveFds: config.preserveFds, warn, chownStdio: config.chownStdio ? undefined : [] }));
+  resetSignals(ignored);
+  sync.send({ type: 'ready' });
+  return linuxSys.execve(path, proc.args ?? [], env);
+}
+
+try {
+  run();
+} catch (err) {
+  fail(err);
+}

@@ -1,0 +1,308 @@
+// `exec`: run a new process inside a running container. Built like `create`: the
+// runtime enters the container init's PID namespace on its main thread only around
+// spawning the exec init (src/init/exec-main.ts), puts it into the container's cgroup
+// before releasing it, and hands it the init's other namespaces as fds; the exec init
+// joins them, sets up the process and execs it. The sync socket is close-on-exec, so
+// its end of file tells the runtime the program runs.
+import { entryPoint } from './entry-points.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { constants as osc } from 'node:os';
+import { resolve } from 'node:path';
+import * as libc from '../../ffi/libc.js';
+import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../ffi/constants.js';
+import { RuntimeError, fromNodeError } from '../errors.js';
+import { loadCgroupManager } from '../cgroups/index.js';
+import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../terminal/index.js';
+import { isSameLiveProcess } from '../state/procfs.js';
+import { SyncChannel, type InitMessage } from '../init/sync.js';
+import type { ExecInitConfig, JoinNamespace } from '../init/exec-config.js';
+import type { ContainerRecord } from '../state/record.js';
+import type { Process } from '../generated/config.js';
+import { loadContainer } from './container.js';
+import { writePidFile } from './create.js';
+import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
+import type { RuntimeContext } from './context.js';
+
+export interface ExecOptions extends ProcessOverrides {
+  /**
+   * A whole process spec (runc's --process): used instead of the container's process,
+   * and the overrides are ignored. Fields it leaves out that runc inherits from the
+   * container (capabilities, rlimits, LSM labels, I/O priority, scheduler) are inherited.
+   */
+  process?: Process;
+  /** With a terminal and `detach`: where the pty master is sent. */
+  consoleSocket?: string;
+  /** Written (digits only, atomically) with the process's host pid once it runs. */
+  pidFile?: string;
+  /** Return once the process runs instead of waiting for it. */
+  detach?: boolean;
+  /** Extra fds (from 3) handed to the process. */
+  preserveFds?: number;
+  /** Allow exec into a paused container (the process starts frozen). */
+  ignorePaused?: boolean;
+  /** The process's stdin, stdout and stderr without a terminal (default: ours, 0-2). */
+  stdio?: [number, number, number];
+}
+
+export interface ExecResult {
+  /** The process's pid as the host sees it. */
+  pid: number;
+  /** Its exit status (128+signal when killed); absent when detached. */
+  status?: number;
+}
+
+const EXEC_INIT = entryPoint('exec-init');
+
+/** The namespaces joined in the exec init, in order: the mount namespace last. */
+const JOINED: readonly [JoinNamespace['type'], string][] = [
+  ['ipc', 'ipc'], ['uts', 'uts'], ['network', 'net'], ['cgroup', 'cgroup'], ['mount', 'mnt'],
+];
+
+/** Signals a foreground exec passes on to its process (as runc does). */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGPIPE'];
+
+/** The process spec exec runs for these options (validated). */
+export function execSpec(record: ContainerRecord, opts: ExecOptions): Process {
+  if (opts.process) return processFromFile(opts.process, record.config.process);
+  if (!opts.args?.length) throw new RuntimeError('process args cannot be empty');
+  return processFromContainer(record.config.process, opts);
+}
+
+export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  const lock = ctx.store.lock(id);
+  let locked = true;
+  const fds: number[] = []; // ours to close when done
+  const closeAll = () => {
+    for (const fd of fds.splice(0)) {
+      try { closeSync(fd); } catch { /* already closed */ }
+    }
+  };
+  let child: ChildProcess | undefined;
+  let started = false;
+  try {
+    const { record, status } = loadContainer(ctx, id);
+    if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
+    if (status === 'paused' && !opts.ignorePaused) {
+      throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
+    }
+    const proc = ctx.log.step('prepare process', () => execSpec(record, opts));
+    const terminal = !!proc.terminal;
+    const detach = !!opts.detach;
+    if (terminal && detach && !opts.consoleSocket) {
+      throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+    }
+    if (opts.consoleSocket && !(terminal && detach)) {
+      throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+    }
+    const preserve = opts.preserveFds ?? 0;
+    if (!Number.isInteger(preserve) || preserve < 0) throw new RuntimeError(`invalid preserve-fds ${preserve}`);
+    for (let fd = 3; fd < 3 + preserve; fd++) {
+      try {
+        fstatSync(fd);
+      } catch (err) {
+        throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${preserve}): ${(err as NodeJS.ErrnoException).code}`);
+      }
+    }
+
+    // The init's namespaces, opened while we know the pid is still the init's.
+    const pidNs = openNamespace(record.pid, 'pid');
+    fds.push(pidNs);
+    const joins: { type: JoinNamespace['type']; fd: number }[] = [];
+    for (const [type, name] of JOINED) {
+      const fd = openNamespace(record.pid, name);
+      fds.push(fd);
+      if (!sameNamespace(fd, name)) joins.push({ type, fd });
+    }
+    for (const name of ['user', 'time']) {
+      // A kernel without time namespaces has no such file, for anyone.
+      if (!existsSync(`/proc/self/ns/${name}`)) continue;
+      const fd = openNamespace(record.pid, name);
+      const same = sameNamespace(fd, name);
+      closeSync(fd);
+      // Both need a single-threaded process to join (setns fails with EINVAL/EUSERS).
+      if (!same) throw new RuntimeError(`joining the container's ${name} namespace is not supported yet`);
+    }
+    if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
+
+    let consoleFd: number | undefined; // the exec init's end
+    let ptyPeer: number | undefined; // ours, foreground with a terminal: the master arrives here
+    if (terminal && detach) {
+      consoleFd = ctx.log.step('console socket connect', () => connectConsoleSocket(resolve(opts.consoleSocket!)));
+      fds.push(consoleFd);
+    } else if (terminal) {
+      [ptyPeer, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+      fds.push(ptyPeer, consoleFd);
+    }
+    const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+    fds.push(ours, theirs);
+
+    // The exec init's fds: 0-2 stdio, 3.. the preserved fds, then sync, the
+    // namespaces, the console.
+    const stdio: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(opts.stdio ?? [0, 1, 2])];
+    for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
+    const syncIndex = stdio.length;
+    stdio.push(theirs);
+    const namespaces: JoinNamespace[] = joins.map(({ type, fd }) => {
+      stdio.push(fd);
+      return { type, fd: stdio.length - 1 };
+    });
+    let consoleIndex: number | undefined;
+    if (consoleFd !== undefined) {
+      stdio.push(consoleFd);
+      consoleIndex = stdio.length - 1;
+    }
+
+    child = ctx.log.step('spawn exec init', () =>
+      inPidNamespace(pidNs, () =>
+        spawn(process.execPath, ['--no-warnings', EXEC_INIT, String(syncIndex)], { stdio, env: {}, argv0: 'ocirt-exec' })));
+    const init = child;
+    init.once('error', () => {});
+    const exited = new Promise<number>((res) => {
+      init.once('exit', (code, signal) => res(code ?? 128 + (signal ? osc.signals[signal] : 0)));
+    });
+    // Everything the exec init inherited is its own now; only our ends stay open.
+    for (const fd of [theirs, ...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : [])]) {
+      closeSync(fd);
+      fds.splice(fds.indexOf(fd), 1);
+    }
+    const pid = init.pid;
+    if (!pid) throw new RuntimeError('unable to start the exec init');
+
+    // Into the container's cgroup before it does anything in the container.
+    ctx.log.step('cgroup add process', () => loadCgroupManager(record.cgroup).addProcess(pid));
+    const config: ExecInitConfig = {
+      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug,
+    };
+    const sync = new SyncChannel(ours);
+    sync.send({ type: 'config', config });
+    // From here on the exec init is one of the container's processes (kill --all and
+    // delete reach it), and in a paused container it waits frozen until resume, which
+    // must be able to take the lock.
+    lock.release();
+    locked = false;
+    await driveExecInit(ctx, sync, exited);
+
+    let master: number | undefined;
+    if (ptyPeer !== undefined) {
+      // The exec init sent it before `ready`: it is queued already.
+      master = recvTerminal(ptyPeer, { nonblock: true })?.fd;
+      if (master === undefined) throw new RuntimeError('exec init did not send the terminal');
+    }
+    // A process whose pid file cannot be written is ended, as runc does.
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    started = true;
+    closeAll();
+
+    if (detach) {
+      // Let the process outlive us: nothing of ours may keep it (or us) waiting.
+      init.unref();
+      return { pid };
+    }
+    return { pid, status: await waitForeground(init, pid, exited, master) };
+  } catch (err) {
+    closeAll();
+    // The exec init, or the process it became.
+    if (child && !started) await killExecInit(child);
+    throw err;
+  } finally {
+    if (locked) lock.release();
+  }
+}
+
+/** Serves the exec init until its program runs (end of file after `ready`) or it fails. */
+async function driveExecInit(ctx: RuntimeContext, sync: SyncChannel, exited: Promise<number>): Promise<void> {
+  let ready = false;
+  for (;;) {
+    const msg = sync.receive<InitMessage>();
+    if (!msg) {
+      if (ready) return;
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+      throw new RuntimeError('exec init exited unexpectedly');
+    }
+    switch (msg.type) {
+      case 'log':
+        ctx.log.log(msg.level, msg.msg, msg.fields);
+        break;
+      case 'error':
+        throw new RuntimeError(`unable to start container process: ${msg.error.message}`);
+      case 'ready':
+        ready = true;
+        break;
+      default:
+        throw new RuntimeError(`exec init: unexpected message ${(msg as { type: string }).type}`);
+    }
+  }
+}
+
+/** Waits for a foreground process: signals go to it, its terminal is proxied through us. */
+async function waitForeground(init: ChildProcess, pid: number, exited: Promise<number>, master: number | undefined): Promise<number> {
+  const forward = (sig: NodeJS.Signals) => {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    const terminal = master !== undefined ? proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout }) : undefined;
+    const status = await exited;
+    // Output still in the pty once the process is gone; a child that kept the slave
+    // open must not hold us.
+    if (terminal) await Promise.race([terminal.catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
+    return status;
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+    init.unref();
+  }
+}
+
+async function killExecInit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((res) => child.once('exit', () => res()));
+  try {
+    child.kill('SIGKILL');
+  } catch { /* already gone */ }
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+}
+
+function openNamespace(pid: number, name: string): number {
+  const path = `/proc/${pid}/ns/${name}`;
+  try {
+    return openSync(path, fsc.O_RDONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError('cannot exec in a stopped container');
+    throw fromNodeError(err, 'open', path);
+  }
+}
+
+/** Whether the namespace behind `fd` is the one we are in already. */
+function sameNamespace(fd: number, name: string): boolean {
+  const theirs = fstatSync(fd);
+  let own;
+  try {
+    own = statSync(`/proc/self/ns/${name}`);
+  } catch (err) {
+    throw fromNodeError(err, 'stat', `/proc/self/ns/${name}`);
+  }
+  return own.ino === theirs.ino && own.dev === theirs.dev;
+}
+
+/**
+ * Runs `spawnChild` with our children's PID namespace set to the one behind `nsFd`
+ * (when it is not ours already), then returns to our own. Only the main thread's
+ * children are affected, and only while `spawnChild` runs.
+ */
+function inPidNamespace<T>(nsFd: number, spawnChild: () => T): T {
+  if (sameNamespace(nsFd, 'pid')) return spawnChild();
+  const own = openSync('/proc/self/ns/pid', fsc.O_RDONLY);
+  try {
+    libc.setns(nsFd, CLONE_NEWPID, "the container's pid namespace");
+    try {
+      return spawnChild();
+    } finally {
+      libc.setns(own, CLONE_NEWPID, 'back to the runtime pid namespace');
+    }
+  } finally {
+    closeSync(own);
+  }
+}
+

@@ -1,0 +1,503 @@
+// containerd end to end: a private containerd daemon whose runc shim
+// (containerd-shim-runc-v2) runs ocirt as its runtime binary, driven with `ctr`
+// exactly as a person would: run, exec, kill, ps, tty, and the shim's log.json.
+// A stub runtime that always fails shows the assertions depend on ocirt.
+import t, { type Test } from 'tap';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { OCIRT, ROOTFS, requireRoot, ensureRootfs, findCgroupDirs, processesWith, mountsUnder, type Result } from './helpers.js';
+
+const TOOLS = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3', 'env', 'cp', 'umount'];
+const RUNC = '/usr/sbin/runc';
+const PREFIX = 'ocirt-ctd-';
+const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+requireRoot();
+const missing = TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+if (missing.length) throw new Error(`this test needs ${missing.join(', ')} (apt-get install containerd python3)`);
+ensureRootfs();
+// Each ocirt command is a Node start-up, and the shim calls several per container.
+t.setTimeout(240_000);
+
+// ---------------------------------------------------------------------------------------------
+// The private daemon: root, state, sockets, runtime root, fifos and a rootfs copy in one temp dir.
+
+interface Daemon {
+  dir: string;
+  sock: string;
+  ns: string;
+  state: string;
+  runcRoot: string;
+  fifoDir: string;
+  rootfs: string;
+  proc: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Cgroup directories containerd's default cgroupsPath (`/<namespace>/<id>`) creates the parent of. */
+function cgroupParents(ns: string): string[] {
+  const found: string[] = [];
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    const p = join('/sys/fs/cgroup', ctrl, ns);
+    if (existsSync(p)) found.push(p);
+  }
+  return found;
+}
+
+/** rmdir a cgroup tree bottom-up (cgroup dirs go away with rmdir once they hold no process). */
+function removeCgroupTree(dir: string): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
+  try { rmdirSync(dir); } catch { /* busy or gone */ }
+}
+
+function killAll(marker: string): void {
+  for (const pid of processesWith(marker)) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+const lsDir = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+
+/**
+ * A shim killed before it could clean up leaves its socket in /run/containerd/s, named by the
+ * sha256 of `<containerd address>/<namespace>/<id>`; remove those of our daemon's tasks.
+ */
+function removeShimSockets(dir: string): void {
+  const tasks = join(dir, 'state', 'io.containerd.runtime.v2.task');
+  for (const ns of lsDir(tasks)) {
+    for (const id of lsDir(join(tasks, ns))) {
+      const hash = createHash('sha256').update(`${join(dir, 'containerd.sock')}/${ns}/${id}`).digest('hex');
+      rmSync(join('/run/containerd/s', hash), { force: true });
+    }
+  }
+}
+
+/** Removes what an earlier run killed before its teardown left: daemon, shims, containers, mounts, dirs. */
+function sweepStale(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // that test is still running
+    } catch { /* dead: sweep */ }
+    const dir = join(tmpdir(), name);
+    killAll(dir);
+    removeShimSockets(dir);
+    const runcRoot = join(dir, 'runc');
+    for (const ns of lsDir(runcRoot)) {
+      for (const id of lsDir(join(runcRoot, ns))) {
+        spawnSync(OCIRT, ['--root', join(runcRoot, ns), 'delete', '--force', id], { timeout: 30_000 });
+      }
+    }
+    for (const mp of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
+    rmSync(dir, { recursive: true, force: true });
+    for (const p of cgroupParents(`${PREFIX}${m[1]}`)) removeCgroupTree(p);
+  }
+}
+
+async function startContainerd(): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+  const d = {
+    dir,
+    sock: join(dir, 'containerd.sock'),
+    ns: `${PREFIX}${process.pid}`,
+    state: join(dir, 'state'),
+    runcRoot: join(dir, 'runc'),
+    fifoDir: join(dir, 'fifo'),
+    rootfs: join(dir, 'rootfs'),
+  };
+  mkdirSync(d.fifoDir);
+  const cp = spawnSync('cp', ['-a', ROOTFS, d.rootfs], { encoding: 'utf8' });
+  if (cp.status !== 0) throw new Error(`cp -a ${ROOTFS}: ${cp.stderr}`);
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, [
+    'version = 2',
+    `root = "${join(dir, 'root')}"`,
+    `state = "${d.state}"`,
+    // No CRI: the daemon starts in a few ms and touches nothing of the host's.
+    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+    '[grpc]',
+    `  address = "${d.sock}"`,
+    '[ttrpc]',
+    `  address = "${d.sock}.ttrpc"`,
+    '[plugins."io.containerd.internal.v1.opt"]',
+    `  path = "${join(dir, 'opt')}"`,
+    '',
+  ].join('\n'));
+  // tap's process-info hook adds its --import to NODE_OPTIONS of every child it spawns, whatever
+  // env is passed; `env -i` gives containerd, its shims and so ocirt the bare environment a
+  // service manager would.
+  const proc = spawn('env', ['-i', `PATH=${SERVICE_PATH}`, 'containerd', '--config', config, '--log-level', 'info'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let logText = '';
+  proc.stderr!.on('data', (chunk) => { logText += chunk; });
+  const exited = new Promise<void>((res) => proc.on('exit', () => res()));
+  const daemon: Daemon = { ...d, proc, exited };
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) break;
+    if (existsSync(d.sock) && ctrAt(daemon, ['version']).status === 0) return daemon;
+    await sleep(50);
+  }
+  proc.kill('SIGKILL');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error(`containerd did not come up: ${logText.slice(-2000)}`);
+}
+
+function ctrAt(d: Pick<Daemon, 'sock' | 'ns'>, args: string[], opts: SpawnSyncOptions = {}): Result {
+  const r = spawnSync('ctr', ['--address', d.sock, '--namespace', d.ns, ...args], { encoding: 'utf8', timeout: 60_000, ...opts });
+  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+sweepStale();
+const D = await startContainerd();
+const children: ChildProcess[] = [];
+const ids: string[] = [];
+
+t.teardown(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const id of ids) removeContainer(id);
+  D.proc.kill('SIGTERM');
+  await Promise.race([D.exited, sleep(10_000)]);
+  if (D.proc.exitCode === null && D.proc.signalCode === null) D.proc.kill('SIGKILL');
+  await D.exited;
+  killAll(D.dir); // shims of containers that could not be deleted
+  removeShimSockets(D.dir);
+  for (const mp of mountsUnder(D.dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
+  rmSync(D.dir, { recursive: true, force: true });
+  for (const p of cgroupParents(D.ns)) removeCgroupTree(p);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Driving ctr
+
+let n = 0;
+const newId = (what: string) => {
+  const id = `${what}-${process.pid}-${++n}`;
+  ids.push(id);
+  return id;
+};
+const ctr = (args: string[], opts: SpawnSyncOptions = {}) => ctrAt(D, args, opts);
+const bundleOf = (id: string) => join(D.state, 'io.containerd.runtime.v2.task', D.ns, id);
+
+/** `ctr run` argv: the runtime binary and its root, our fifo dir, the rootfs copy. */
+function runArgs(runtime: string, id: string, flags: string[], cmd: string[]): string[] {
+  return ['run', '--fifo-dir', D.fifoDir, '--runc-binary', runtime, '--runc-root', D.runcRoot, ...flags, '--rootfs', D.rootfs, id, ...cmd];
+}
+
+function removeContainer(id: string): void {
+  ctr(['task', 'rm', '--force', id]);
+  ctr(['container', 'rm', id]);
+}
+
+interface Running {
+  child: ChildProcess;
+  output(): string;
+  waitFor(re: RegExp, ms?: number): Promise<boolean>;
+  done: Promise<Result>;
+}
+
+/** Starts `ctr ARGS` in the background, collecting its output. */
+function ctrSpawn(args: string[]): Running {
+  const child = spawn('ctr', ['--address', D.sock, '--namespace', D.ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c) => { stdout += c; });
+  child.stderr!.on('data', (c) => { stderr += c; });
+  const done = new Promise<Result>((res) => child.on('close', (code, sig) => res({ status: code ?? (sig ? -1 : null), stdout, stderr })));
+  let finished = false;
+  void done.then(() => { finished = true; });
+  return {
+    child,
+    output: () => stdout,
+    async waitFor(re, ms = 20_000) {
+      for (const end = Date.now() + ms; Date.now() < end && !finished; await sleep(20)) if (re.test(stdout)) return true;
+      return re.test(stdout);
+    },
+    done,
+  };
+}
+
+/** The task's status and pid as `ctr task ls` shows them. */
+function taskInfo(id: string): { pid: number; status: string } | undefined {
+  const line = ctr(['task', 'ls']).stdout.split('\n').find((l) => l.split(/\s+/)[0] === id);
+  if (!line) return undefined;
+  const [, pid, status] = line.trim().split(/\s+/);
+  return { pid: Number(pid), status: status! };
+}
+
+async function waitStatus(id: string, want: string, ms = 15_000): Promise<string | undefined> {
+  let info = taskInfo(id);
+  for (const end = Date.now() + ms; Date.now() < end && info?.status !== want; await sleep(50)) info = taskInfo(id);
+  return info?.status;
+}
+
+/** Runs a detached container with no IO and waits until its task is RUNNING. */
+async function runDetached(t: Test, what: string, cmd: string[], flags: string[] = []): Promise<string> {
+  const id = newId(what);
+  t.teardown(() => removeContainer(id));
+  const r = ctr(runArgs(OCIRT, id, ['-d', '--null-io', ...flags], cmd));
+  t.equal(r.status, 0, `ctr run -d: ${r.stderr}`);
+  t.equal(await waitStatus(id, 'RUNNING'), 'RUNNING', 'the task is running');
+  return id;
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** What the shim's log.json holds, each line parsed (a line that is not JSON fails the test). */
+function logEntries(t: Test, id: string): Record<string, unknown>[] {
+  const text = readFileSync(join(bundleOf(id), 'log.json'), 'utf8');
+  const entries: Record<string, unknown>[] = [];
+  for (const line of text.split('\n').filter(Boolean)) {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      t.fail(`log.json line is not JSON: ${line}`);
+      continue;
+    }
+    t.match(entry, { level: /^(debug|info|warning|error|fatal)$/, msg: String }, `level and msg: ${line}`);
+    t.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/, 'time is RFC3339');
+    t.ok(Math.abs(Date.parse(String(entry.time)) - Date.now()) < 600_000, 'time is now');
+    entries.push(entry);
+  }
+  return entries;
+}
+
+// Runs ARGV on a new pty of 40 rows and 100 columns; writes INPUT once the output contains WAIT.
+const PTY_RUN = `
+import os, pty, sys, fcntl, termios, struct, select, time, signal
+want = os.environ.get('PTY_WAIT', '').encode()
+data = os.environ.get('PTY_INPUT', '').encode()
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 100, 0, 0))
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''
+sent = not data
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if not r:
+        continue
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and want in out:
+        os.write(fd, data)
+        sent = True
+else:
+    os.kill(pid, signal.SIGKILL)
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+`;
+
+/** Runs `ctr ARGS` on a pty (ctr -t needs one); returns its status and output without CRs. */
+function ctrOnPty(args: string[], wait = '', input = ''): { status: number | null; out: string; stderr: string } {
+  const r = spawnSync('python3', ['-c', PTY_RUN, 'ctr', '--address', D.sock, '--namespace', D.ns, ...args],
+    { encoding: 'utf8', timeout: 90_000, env: { ...process.env, PTY_WAIT: wait, PTY_INPUT: input } });
+  return { status: r.status, out: String(r.stdout).replace(/\r/g, ''), stderr: String(r.stderr) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+/** (1) A container that prints on both streams and exits 7, run by `ctr run --rm` with `runtime`. */
+function printAndExit(runtime: string): { id: string; r: Result } {
+  const id = newId('exit');
+  const r = ctr(runArgs(runtime, id, ['--rm'], ['/bin/sh', '-c', 'echo out; echo err >&2; exit 7']));
+  return { id, r };
+}
+
+t.test('ctr run: output and exit code of the container come back through the shim', async (t) => {
+  const { id, r } = printAndExit(OCIRT);
+  t.equal(r.status, 7, `exit code reaches ctr: ${r.stderr}`);
+  t.equal(r.stdout, 'out\n');
+  t.equal(r.stderr, 'err\n');
+  t.notOk(ctr(['container', 'ls', '-q']).stdout.split('\n').includes(id), '--rm removed the container');
+  t.notOk(existsSync(join(D.runcRoot, D.ns, id)), "ocirt's state dir is gone");
+  t.same(findCgroupDirs(id), [], 'the cgroup is gone');
+
+  const id0 = newId('zero');
+  const r0 = ctr(runArgs(OCIRT, id0, ['--rm', '--env', 'GREETING=hi there'], ['/bin/sh', '-c', 'echo "$GREETING from $(hostname)"']));
+  t.equal(r0.status, 0, r0.stderr);
+  // ctr's spec sets no hostname: the new UTS namespace keeps the host's, as with runc.
+  t.equal(r0.stdout, `hi there from ${hostname()}\n`, 'env from the spec containerd wrote');
+});
+
+t.test('a failed create reaches ctr with the message from log.json', async (t) => {
+  const id = newId('enoent');
+  const r = ctr(runArgs(OCIRT, id, ['--rm'], ['/no/such/program']));
+  t.equal(r.status, 1);
+  // The shim reads the last error entry of log.json; without a parsable entry it says
+  // "unable to retrieve OCI runtime error".
+  t.match(r.stderr, /OCI runtime create failed: ocirt create failed: .*\/no\/such\/program.*no such file or directory/);
+  t.notMatch(r.stderr, /unable to retrieve OCI runtime error/);
+  t.notOk(ctr(['container', 'ls', '-q']).stdout.split('\n').includes(id));
+  t.same(findCgroupDirs(id), []);
+});
+
+t.test("the shim's log.json holds JSON lines with level, msg and time", async (t) => {
+  const id = await runDetached(t, 'log', ['/bin/sleep', '300'], ['--cap-add', 'CAP_OCIRT_UNKNOWN']);
+  const entries = logEntries(t, id);
+  t.ok(entries.some((e) => e.level === 'warning' && /unknown capability "CAP_OCIRT_UNKNOWN"/.test(String(e.msg))),
+    'the warning about the unknown capability is there');
+});
+
+t.test('ctr task exec: output and exit code of the exec process come back', async (t) => {
+  const id = await runDetached(t, 'exec', ['/bin/sleep', '300']);
+  const initPid = taskInfo(id)!.pid;
+  let r = ctr(['task', 'exec', '--fifo-dir', D.fifoDir, '--exec-id', 'e1', id,
+    '/bin/sh', '-c', 'echo exec-out; cat /proc/1/comm; echo exec-err >&2; exit 5']);
+  t.equal(r.status, 5, `exec exit code reaches ctr: ${r.stderr}`);
+  t.equal(r.stdout, 'exec-out\nsleep\n', "runs in the container's PID namespace: its PID 1 is the sleep");
+  t.equal(r.stderr, 'exec-err\n');
+
+  r = ctr(['task', 'exec', '--fifo-dir', D.fifoDir, '--exec-id', 'e2', id, '/bin/sh', '-c', 'echo second']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'second\n', 'a second exec works too');
+
+  r = ctr(['task', 'exec', '--fifo-dir', D.fifoDir, '--exec-id', 'e3', id, '/no/such/program']);
+  t.not(r.status, 0, 'exec of a missing program fails');
+  t.match(r.stderr, /OCI runtime exec failed: .*\/no\/such\/program/);
+  const entries = logEntries(t, id);
+  t.ok(entries.some((e) => e.level === 'error' && /\/no\/such\/program/.test(String(e.msg))), 'the exec error is in log.json');
+
+  const tty = ctrOnPty(['task', 'exec', '--fifo-dir', D.fifoDir, '--tty', '--exec-id', 'e4', id,
+    '/bin/sh', '-c', 'tty; [ -t 0 ] && echo stdin-is-tty; exit 3']);
+  t.equal(tty.status, 3, `exec --tty: exit code through the pty: ${tty.out} ${tty.stderr}`);
+  t.match(tty.out, /^\/dev\/pts\/\d+\nstdin-is-tty\n/, 'exec --tty gets a terminal');
+
+  t.same(taskInfo(id), { pid: initPid, status: 'RUNNING' }, 'the container still runs');
+});
+
+t.test('ctr task kill: SIGTERM to a process that traps it', async (t) => {
+  const id = newId('term');
+  t.teardown(() => removeContainer(id));
+  const run = ctrSpawn(runArgs(OCIRT, id, ['--rm'],
+    ['/bin/sh', '-c', 'trap "echo got-TERM; exit 42" TERM; echo ready; while :; do sleep 0.1; done']));
+  t.ok(await run.waitFor(/ready\n/), `the container started: ${run.output()}`);
+  const k = ctr(['task', 'kill', '--signal', 'SIGTERM', id]);
+  t.equal(k.status, 0, k.stderr);
+  const r = await run.done;
+  t.equal(r.status, 42, `the trap's exit code reaches ctr: ${r.stderr}`);
+  t.equal(r.stdout, 'ready\ngot-TERM\n');
+});
+
+t.test('ctr task kill: PID 1 ignores SIGTERM without a handler, SIGKILL ends it (137)', async (t) => {
+  const id = newId('kill');
+  t.teardown(() => removeContainer(id));
+  const run = ctrSpawn(runArgs(OCIRT, id, ['--rm'], ['/bin/sleep', '300']));
+  t.equal(await waitStatus(id, 'RUNNING'), 'RUNNING');
+  t.equal(ctr(['task', 'kill', '--signal', 'SIGTERM', id]).status, 0);
+  await sleep(300);
+  t.equal(taskInfo(id)?.status, 'RUNNING', 'still running after SIGTERM');
+  const k = ctr(['task', 'kill', '--signal', 'SIGKILL', id]);
+  t.equal(k.status, 0, k.stderr);
+  const r = await run.done;
+  t.equal(r.status, 137, `128+9 reaches ctr: ${r.stderr}`);
+  t.equal(r.stdout, '');
+});
+
+t.test('ctr task ps lists every process of the container; kill --all ends them', async (t) => {
+  const id = await runDetached(t, 'ps', ['/bin/sh', '-c', 'sleep 300 & sleep 301 & wait']);
+  const initPid = taskInfo(id)!.pid;
+  let pids: number[] = [];
+  for (let i = 0; i < 100 && pids.length < 3; i++, await sleep(50)) {
+    const r = ctr(['task', 'ps', id]);
+    t.equal(r.status, 0, r.stderr);
+    if (r.status !== 0) break;
+    pids = r.stdout.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+  }
+  t.equal(pids.length, 3, `three processes: ${pids.join(' ')}`);
+  t.ok(pids.includes(initPid), 'the init is one of them');
+  const cmdlines = pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')).sort();
+  t.same(cmdlines, ['/bin/sh -c sleep 300 & sleep 301 & wait', 'sleep 300', 'sleep 301']);
+
+  const k = ctr(['task', 'kill', '--all', '--signal', 'SIGKILL', id]);
+  t.equal(k.status, 0, k.stderr);
+  t.equal(await waitStatus(id, 'STOPPED'), 'STOPPED');
+  for (let i = 0; i < 100 && pids.some(pidAlive); i++) await sleep(50);
+  t.same(pids.filter(pidAlive), [], 'every process is gone');
+});
+
+t.test('ctr run --tty: the container gets a terminal with the caller size and input', async (t) => {
+  const id = newId('tty');
+  t.teardown(() => removeContainer(id));
+  // ctr resizes the container's terminal just after start, so wait for the size first.
+  const script = 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; ' +
+    'i=0; until stty -a | grep -q "rows 40; columns 100"; do i=$((i+1)); [ $i -gt 50 ] && break; sleep 0.1; done; ' +
+    'echo "size $(stty size)"; read line; echo "got:$line"; exit 4';
+  const { status, out, stderr } = ctrOnPty(runArgs(OCIRT, id, ['--rm', '--tty'], ['/bin/sh', '-c', script]), 'size 40 100', 'hello\r');
+  t.equal(status, 4, `exit code through the pty: ${out} ${stderr}`);
+  t.match(out, /^\/dev\/pts\/0\n/m, 'stdin is the container pty');
+  t.match(out, /^stdio-is-tty$/m);
+  t.match(out, /^size 40 100$/m, "the caller's window size reaches the container");
+  t.match(out, /^got:hello$/m, 'input reaches the container');
+});
+
+t.test('a stub runtime that exits 1 fails the same scenario', async (t) => {
+  const stub = join(D.dir, 'stub-runtime');
+  writeFileSync(stub, '#!/bin/sh\nexit 1\n');
+  chmodSync(stub, 0o755);
+  const { id, r } = printAndExit(stub);
+  t.teardown(() => removeContainer(id));
+  t.not(r.status, 7, 'the exit code test would fail');
+  t.not(r.stdout, 'out\n', 'the output test would fail');
+  t.match(r.stderr, /OCI runtime create failed/);
+});
+
+t.test('ctr run --rm /bin/true: ocirt and runc timings (median of 5)', async (t) => {
+  const times: Record<string, number[]> = { ocirt: [], runc: [] };
+  for (let i = 0; i < 5; i++) {
+    for (const [name, bin] of [['ocirt', OCIRT], ['runc', RUNC]] as const) {
+      const id = newId(`true-${name}`);
+      const t0 = performance.now();
+      const r = ctr(runArgs(bin, id, ['--rm'], ['/bin/true']));
+      times[name]!.push(performance.now() - t0);
+      t.equal(r.status, 0, `${name}: ${r.stderr}`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  t.comment(`ctr run --rm /bin/true, median of 5: ocirt ${median(times.ocirt!).toFixed(0)} ms, runc ${median(times.runc!).toFixed(0)} ms`);
+});
+
+t.test('nothing is left behind: containers, tasks, snapshots, shims, state, cgroups, mounts', async (t) => {
+  for (const id of ids) removeContainer(id);
+  t.equal(ctr(['container', 'ls', '-q']).stdout, '', 'no containers');
+  t.equal(ctr(['task', 'ls', '-q']).stdout, '', 'no tasks');
+  const snapshots = ctr(['snapshots', 'ls']);
+  t.equal(snapshots.status, 0, snapshots.stderr);
+  t.same(snapshots.stdout.trim().split('\n').slice(1), [], 'no snapshots (--rootfs uses none)');
+  let shims = processesWith(D.sock);
+  for (let i = 0; i < 100 && shims.length; i++, await sleep(50)) shims = processesWith(D.sock);
+  t.same(shims, [], 'every shim exited');
+  const stateDir = join(D.runcRoot, D.ns);
+  t.same(existsSync(stateDir) ? readdirSync(stateDir) : [], [], "ocirt's root holds no container");
+  t.same(ids.flatMap(findCgroupDirs), [], 'no cgroup of any container');
+  t.same(mountsUnder(D.dir), [], 'no mounts under the temp dir');
+});
