@@ -15,11 +15,11 @@ import { dumpableError } from './exec-early.js'; // first: makes us non-dumpable
 import { closeSync } from 'node:fs';
 import { rawSyscall } from '../../ffi/libc.js';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, SYS } from '../../ffi/constants.js';
-import { errorMessage, RuntimeError, SyscallError, withContext } from '../errors.js';
+import { RuntimeError, withContext } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
 import { applyEarlyAttributes, containerEnv, finalizeProcess, resolveExecutable } from '../process/attributes.js';
 import { makeControllingTerminal, openPty, sendFd } from '../terminal/index.js';
-import { SyncChannel, type RuntimeMessage, type WireError } from './sync.js';
+import { SyncChannel, type RuntimeMessage } from './sync.js';
 import { currentlyIgnored, resetSignals } from './signal-dispositions.js';
 import type { ExecInitConfig, JoinNamespace } from './exec-config.js';
 
@@ -31,22 +31,8 @@ const KEYCTL_JOIN_SESSION_KEYRING = 1;
 const syncFd = Number(process.argv[2]);
 const sync = new SyncChannel(syncFd);
 
-function toWire(err: unknown): WireError {
-  const wire: WireError = { message: errorMessage(err) };
-  if (err instanceof SyscallError) {
-    wire.syscall = err.syscall;
-    wire.code = err.code;
-  }
-  return wire;
-}
-
 function fail(err: unknown): never {
-  try {
-    sync.send({ type: 'error', error: toWire(err) });
-  } catch {
-    // The runtime is gone; nothing to tell.
-  }
-  process.exit(1);
+  return sync.failAndExit(err);
 }
 
 /** Joins the container's namespaces in the given order; the mount namespace must come last. */

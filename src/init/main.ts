@@ -6,9 +6,9 @@
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import * as libc from '../../ffi/libc.js';
 import { O_PATH, PR_SET_DUMPABLE } from '../../ffi/constants.js';
-import { errorMessage, SyscallError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
-import { SyncChannel, type RuntimeMessage, type WireError } from './sync.js';
+import { SyncChannel, type RuntimeMessage } from './sync.js';
 import type { InitConfig } from './config.js';
 import { setupContainer, startProcess } from './setup.js';
 import { waitForStart } from './exec-fifo.js';
@@ -17,22 +17,8 @@ import { currentlyIgnored } from './signal-dispositions.js';
 const syncFd = Number(process.argv[2]);
 const sync = new SyncChannel(syncFd);
 
-function toWire(err: unknown): WireError {
-  const wire: WireError = { message: errorMessage(err) };
-  if (err instanceof SyscallError) {
-    wire.syscall = err.syscall;
-    wire.code = err.code;
-  }
-  return wire;
-}
-
 function fail(err: unknown): never {
-  try {
-    sync.send({ type: 'error', error: toWire(err) });
-  } catch {
-    // The runtime is gone; nothing to tell.
-  }
-  process.exit(1);
+  return sync.failAndExit(err);
 }
 
 async function main(): Promise<void> {

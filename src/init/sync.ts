@@ -11,7 +11,7 @@
 //           ◀─────────────────────── log      (any time: debug lines for --debug)
 //           ◀─────────────────────── error    (any time: the init failed and exits)
 import { readSync, writeSync } from 'node:fs';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, SyscallError, errorMessage } from '../errors.js';
 
 export interface WireError {
   message: string;
@@ -29,8 +29,28 @@ export type RuntimeMessage =
   | { type: 'config'; config: unknown }
   | { type: 'hooksDone' };
 
+/** An error as it crosses to the runtime: the message, plus the syscall and errno name. */
+export function toWire(err: unknown): WireError {
+  const wire: WireError = { message: errorMessage(err) };
+  if (err instanceof SyscallError) {
+    wire.syscall = err.syscall;
+    wire.code = err.code;
+  }
+  return wire;
+}
+
 export class SyncChannel {
   constructor(readonly fd: number) {}
+
+  /** The init's last word: tells the runtime why it failed, then exits. */
+  failAndExit(err: unknown): never {
+    try {
+      this.send({ type: 'error', error: toWire(err) });
+    } catch {
+      // The runtime is gone; nothing to tell.
+    }
+    process.exit(1);
+  }
 
   send(message: InitMessage | RuntimeMessage): void {
     const body = Buffer.from(JSON.stringify(message));

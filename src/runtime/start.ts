@@ -41,15 +41,20 @@ async function releaseInit(c: Loaded): Promise<void> {
   }
   try {
     const buf = Buffer.alloc(1);
-    for (;;) {
-      let got = 0;
+    const readByte = (): boolean => {
       try {
-        got = readSync(fd, buf, 0, 1, null);
+        return readSync(fd, buf, 0, 1, null) === 1;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw fromNodeError(err, 'read', c.fifo);
+        return false;
       }
-      if (got === 1) break;
+    };
+    // Until the init opens its end, a read finds no writer and returns nothing.
+    while (!readByte()) {
       if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) {
+        // A short-lived process may have been released, run and exited between our
+        // read and this check: its byte is still in the fifo.
+        if (readByte()) break;
         throw new RuntimeError('container init exited before start: exec fifo is empty');
       }
       await sleep(1);

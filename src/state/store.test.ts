@@ -60,7 +60,7 @@ t.test('a lock waits for the holder, and sees a removal', async (t) => {
     const koffi = require(${JSON.stringify(join(process.cwd(), 'node_modules/koffi'))});
     const flock = koffi.load('libc.so.6').func('int flock(int, int)');
     const fd = fs.openSync(${JSON.stringify(store.dir('c'))}, 'r');
-    process.stdout.write('ready\n');
+    process.stdout.write('ready\\n');
     const t0 = Date.now();
     flock(fd, 2);
     console.log(Date.now() - t0, fs.fstatSync(fd).nlink);
@@ -69,7 +69,8 @@ t.test('a lock waits for the holder, and sees a removal', async (t) => {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   // Hold the lock for 300 ms after the other process is about to take it.
-  while (!out.includes('ready\n')) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !out.includes('ready\n'); i++) await new Promise((r) => setTimeout(r, 10));
+  t.ok(out.includes('ready\n'), 'the other process is about to lock');
   await new Promise((r) => setTimeout(r, 300));
   store.remove('c');
   lock.release();
