@@ -29,7 +29,9 @@ function time(label, argvFor) {
   for (let i = 0; i < n; i++) {
     const [cmd, ...args] = argvFor(`bench-${process.pid}-${i}`);
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: bundle, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The environment an engine gives a runtime: no NODE_OPTIONS, no NODE_EXTRA_CA_CERTS
+    // (which alone adds tens of milliseconds to every Node start).
+    const r = spawnSync(cmd, args, { cwd: bundle, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
     times.push(ms);
