@@ -24,11 +24,9 @@ export async function waitForStart(procFd: number, fifoFd: number): Promise<void
       }
       throw err;
     }
-    try {
-      writeSync(fd, '0');
-    } finally {
-      closeSync(fd);
-    }
+    writeSync(fd, '0');
+    // The write end stays open, close-on-exec: it closes when the container's
+    // process is exec'd, and that end of file tells `start` the process runs.
     closeSync(fifoFd);
     return;
   }

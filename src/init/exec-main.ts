@@ -59,16 +59,7 @@ function run(): never {
   if (!msg) process.exit(1); // the runtime gave up before sending anything
   if (msg.type !== 'config') throw new RuntimeError(`exec init: unexpected message ${msg.type}`);
   const config = msg.config as ExecInitConfig;
-  const step = <T>(name: string, fn: () => T): T => {
-    if (!config.debug) return fn();
-    const t0 = process.hrtime.bigint();
-    try {
-      return fn();
-    } finally {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      sync.send({ type: 'log', level: 'debug', msg: `exec init: ${name}`, fields: { duration: `${ms.toFixed(3)}ms` } });
-    }
-  };
+  const step = sync.stepLogger('exec init', !!config.debug);
   const warn = (text: string) => sync.send({ type: 'log', level: 'warning', msg: text });
   const proc = config.process;
 

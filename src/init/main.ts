@@ -39,16 +39,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(err);
   }
-  const step = <T>(name: string, fn: () => T): T => {
-    if (!config.debug) return fn();
-    const t0 = process.hrtime.bigint();
-    try {
-      return fn();
-    } finally {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      sync.send({ type: 'log', level: 'debug', msg: `init: ${name}`, fields: { duration: `${ms.toFixed(3)}ms` } });
-    }
-  };
+  const step = sync.stepLogger('init', !!config.debug);
   let prepared;
   try {
     prepared = setupContainer(linuxSys, config, sync, step);

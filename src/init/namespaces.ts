@@ -4,10 +4,9 @@
 import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
+import type { Step } from './sync.js';
 import type { Sys } from '../syscall/sys.js';
 import type { Spec } from '../generated/config.js';
-
-type Step = <T>(name: string, fn: () => T) => T;
 
 const FLAGS: Record<string, number> = {
   network: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, mount: CLONE_NEWNS, cgroup: CLONE_NEWCGROUP, time: CLONE_NEWTIME,

@@ -9,7 +9,7 @@ import { SYS } from '../../ffi/constants.js';
 import { RuntimeError, withContext, fromNodeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
-import type { SyncChannel, RuntimeMessage } from './sync.js';
+import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
 import { setupNamespaces } from './namespaces.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
@@ -17,8 +17,6 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
 import { resetSignals } from './signal-dispositions.js';
 import { openPty, sendFd, makeControllingTerminal } from '../terminal/index.js';
-
-type Step = <T>(name: string, fn: () => T) => T;
 
 export interface Prepared {
   /** The executable, resolved in the container's PATH. */

@@ -39,8 +39,25 @@ export function toWire(err: unknown): WireError {
   return wire;
 }
 
+/** Runs one named step of the init's work (see SyncChannel.stepLogger). */
+export type Step = <T>(name: string, fn: () => T) => T;
+
 export class SyncChannel {
   constructor(readonly fd: number) {}
+
+  /** With --debug, times each step and sends it to the runtime's log as `<prefix>: <name>`. */
+  stepLogger(prefix: string, debug: boolean): Step {
+    return (name, fn) => {
+      if (!debug) return fn();
+      const t0 = process.hrtime.bigint();
+      try {
+        return fn();
+      } finally {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        this.send({ type: 'log', level: 'debug', msg: `${prefix}: ${name}`, fields: { duration: `${ms.toFixed(3)}ms` } });
+      }
+    };
+  }
 
   /** The init's last word: tells the runtime why it failed, then exits. */
   failAndExit(err: unknown): never {

@@ -41,14 +41,16 @@ async function releaseInit(c: Loaded): Promise<void> {
   }
   try {
     const buf = Buffer.alloc(1);
-    const readByte = (): boolean => {
+    /** 1: a byte, 0: no writer (end of file), -1: a writer but nothing yet. */
+    const read = (): number => {
       try {
-        return readSync(fd, buf, 0, 1, null) === 1;
+        return readSync(fd, buf, 0, 1, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw fromNodeError(err, 'read', c.fifo);
-        return false;
+        return -1;
       }
     };
+    const readByte = () => read() === 1;
     // Until the init opens its end, a read finds no writer and returns nothing.
     while (!readByte()) {
       if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) {
@@ -59,6 +61,9 @@ async function releaseInit(c: Loaded): Promise<void> {
       }
       await sleep(1);
     }
+    // The init keeps its end open until it execs the container's process (the fd is
+    // close-on-exec): end of file means the process runs, so poststart may follow.
+    while (read() !== 0) await sleep(1);
   } finally {
     closeSync(fd);
   }
