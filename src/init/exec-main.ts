@@ -13,20 +13,19 @@
 //   EOF: execve succeeded (the socket is close-on-exec)
 import { dumpableError } from './exec-early.js'; // first: makes us non-dumpable before anything else loads
 import { closeSync } from 'node:fs';
-import { rawSyscall } from '../../ffi/libc.js';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, SYS } from '../../ffi/constants.js';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { RuntimeError, withContext } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
 import { applyEarlyAttributes, containerEnv, finalizeProcess, resolveExecutable } from '../process/attributes.js';
-import { makeControllingTerminal, openPty, sendFd } from '../terminal/index.js';
+import { makeControllingTerminal, sendConsole } from '../terminal/index.js';
 import { SyncChannel, type RuntimeMessage } from './sync.js';
+import { joinSessionKeyring } from './keyring.js';
 import { currentlyIgnored, resetSignals } from './signal-dispositions.js';
 import type { ExecInitConfig, JoinNamespace } from './exec-config.js';
 
 const NS_FLAGS: Record<JoinNamespace['type'], number> = {
   ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, network: CLONE_NEWNET, cgroup: CLONE_NEWCGROUP, mount: CLONE_NEWNS,
 };
-const KEYCTL_JOIN_SESSION_KEYRING = 1;
 
 const syncFd = Number(process.argv[2]);
 const sync = new SyncChannel(syncFd);
@@ -66,16 +65,12 @@ function run(): never {
   joinNamespaces(config.namespaces, step);
   if (config.joinKeyring) {
     step('join session keyring', () =>
-      rawSyscall(SYS.keyctl, 'keyctl', `_ses.${config.id}`, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', `_ses.${config.id}`]));
+      joinSessionKeyring(config.id));
   }
   if (proc.terminal) {
     step('set up console', () => {
       if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
-      // The container's /dev/ptmx: the pty belongs to the container's devpts.
-      const pty = openPty('/dev/ptmx', proc.consoleSize);
-      sendFd(config.consoleFd, pty.master, '/dev/ptmx');
-      closeSync(pty.master);
-      closeSync(config.consoleFd);
+      const pty = sendConsole(config.consoleFd, proc.consoleSize);
       makeControllingTerminal(linuxSys, pty.slave);
       if (pty.slave > 2) closeSync(pty.slave);
     });

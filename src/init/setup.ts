@@ -3,28 +3,25 @@
 // pivot_root, the terminal, masked and read-only paths, process attributes, and the
 // executable lookup — all before `ready`, so that create fails if any of it fails.
 // After `start`: startContainer hooks, credentials and capabilities, execve.
-import { closeSync, mkdirSync } from 'node:fs';
-import { rawSyscall } from '../../ffi/libc.js';
-import { SYS } from '../../ffi/constants.js';
+import { mkdirSync } from 'node:fs';
 import { RuntimeError, withContext, fromNodeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
 import { setupNamespaces } from './namespaces.js';
+import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
 import { resetSignals } from './signal-dispositions.js';
-import { openPty, sendFd, makeControllingTerminal } from '../terminal/index.js';
+import { sendConsole, makeControllingTerminal } from '../terminal/index.js';
 
 export interface Prepared {
   /** The executable, resolved in the container's PATH. */
   path: string;
   env: string[];
 }
-
-const KEYCTL_JOIN_SESSION_KEYRING = 1;
 
 export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
   const { spec } = config;
@@ -35,7 +32,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   if (!config.noNewKeyring) {
     // A session keyring of the container's own, as runc makes (named _ses.<id>).
     step('join session keyring', () =>
-      rawSyscall(SYS.keyctl, 'keyctl', `_ses.${config.id}`, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', `_ses.${config.id}`]));
+      joinSessionKeyring(config.id));
   }
   if (spec.hostname !== undefined) step('sethostname', () => sys.sethostname(spec.hostname!));
   if (spec.domainname !== undefined) step('setdomainname', () => sys.setdomainname(spec.domainname!));
@@ -56,11 +53,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   if (proc.terminal) {
     step('set up console', () => {
       if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
-      const pty = openPty('/dev/ptmx', proc.consoleSize);
-      // runc names the fd /dev/ptmx in the message; receivers only take the fd.
-      sendFd(config.consoleFd, pty.master, '/dev/ptmx');
-      closeSync(pty.master);
-      closeSync(config.consoleFd);
+      const pty = sendConsole(config.consoleFd, proc.consoleSize);
       bindConsole(sys, { rootfs: '/', ptySlavePath: pty.slavePath });
       makeControllingTerminal(sys, pty.slave);
     });

@@ -3,7 +3,7 @@
 // `start`. Any failure on the way undoes everything: init killed, cgroup removed,
 // state directory deleted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
@@ -22,6 +22,7 @@ import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
 import { entryPoint } from './entry-points.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
 import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
 import type { Spec } from '../generated/config.js';
@@ -58,12 +59,7 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   const terminal = !!spec.process?.terminal;
   const detached = !opts.foreground;
-  if (terminal && detached && !opts.consoleSocket) {
-    throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
-  }
-  if (opts.consoleSocket && !(terminal && detached)) {
-    throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
-  }
+  checkTerminalFlags(terminal, detached, opts.consoleSocket);
   // A label the host cannot apply must not be silently dropped (runc refuses too).
   if (spec.process?.selinuxLabel && !selinuxEnabled()) {
     throw new RuntimeError('selinux label is specified in config, but selinux is disabled or not supported');
@@ -82,13 +78,7 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   const env = opts.env ?? process.env;
   const listenFds = env.LISTEN_FDS && Number(env.LISTEN_PID) === process.pid ? Number(env.LISTEN_FDS) || 0 : 0;
   const total = listenFds + (opts.preserveFds ?? 0);
-  for (let fd = 3; fd < 3 + total; fd++) {
-    try {
-      fstatSync(fd);
-    } catch (err) {
-      throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${total}): ${(err as NodeJS.ErrnoException).code}`);
-    }
-  }
+  checkPreservedFds(total);
   return { spec, bundle, rootfs, listenFds };
 }
 
@@ -181,16 +171,9 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: ContainerRecord, pid: number, exited: Promise<void>): Promise<void> {
   for (;;) {
     const msg = sync.receive<InitMessage>();
-    if (!msg) {
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
-      throw new RuntimeError('container init exited unexpectedly');
-    }
+    if (!msg) return initVanished('container init', exited);
+    if (handleInitMessage(ctx.log, msg)) continue;
     switch (msg.type) {
-      case 'log':
-        ctx.log.log(msg.level, msg.msg, msg.fields);
-        break;
-      case 'error':
-        throw new RuntimeError(`unable to start container process: ${msg.error.message}`);
       case 'hooks': {
         const state = hookState(record, pid, 'creating');
         const hooks = record.config.hooks;

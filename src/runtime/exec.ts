@@ -5,6 +5,7 @@
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
 import { entryPoint } from './entry-points.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { constants as osc } from 'node:os';
@@ -89,21 +90,10 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const proc = ctx.log.step('prepare process', () => execSpec(record, opts));
     const terminal = !!proc.terminal;
     const detach = !!opts.detach;
-    if (terminal && detach && !opts.consoleSocket) {
-      throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
-    }
-    if (opts.consoleSocket && !(terminal && detach)) {
-      throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
-    }
+    checkTerminalFlags(terminal, detach, opts.consoleSocket);
     const preserve = opts.preserveFds ?? 0;
     if (!Number.isInteger(preserve) || preserve < 0) throw new RuntimeError(`invalid preserve-fds ${preserve}`);
-    for (let fd = 3; fd < 3 + preserve; fd++) {
-      try {
-        fstatSync(fd);
-      } catch (err) {
-        throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${preserve}): ${(err as NodeJS.ErrnoException).code}`);
-      }
-    }
+    checkPreservedFds(preserve);
 
     // The init's namespaces, opened while we know the pid is still the init's.
     const pidNs = openNamespace(record.pid, 'pid');
@@ -218,15 +208,10 @@ async function driveExecInit(ctx: RuntimeContext, sync: SyncChannel, exited: Pro
     const msg = sync.receive<InitMessage>();
     if (!msg) {
       if (ready) return;
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
-      throw new RuntimeError('exec init exited unexpectedly');
+      return initVanished('exec init', exited);
     }
+    if (handleInitMessage(ctx.log, msg)) continue;
     switch (msg.type) {
-      case 'log':
-        ctx.log.log(msg.level, msg.msg, msg.fields);
-        break;
-      case 'error':
-        throw new RuntimeError(`unable to start container process: ${msg.error.message}`);
       case 'ready':
         ready = true;
         break;
