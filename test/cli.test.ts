@@ -3,7 +3,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, tempDir, OCIRT } from './helpers.js';
+import { ocirt, tempDir, OCIRT, REPO } from './helpers.js';
 import { checkFeatures, checkSpec } from '../src/config/validate.js';
 
 t.test('--version and -v', async (t) => {
@@ -147,4 +147,30 @@ t.test('kill: an unknown container is reported before a bad signal', async (t) =
   const r = ocirt(['--root', root, 'kill', 'x', 'NOPE']);
   t.equal(r.status, 1);
   t.match(r.stderr, /container does not exist/);
+});
+
+t.test('checkpoint and restore: the probes engines run parse as with runc', async (t) => {
+  // Podman: `checkpoint --help` exits 0, and `restore --lsm-mount-context` without a
+  // value answers "flag needs an argument".
+  let r = ocirt(['checkpoint', '--help']);
+  t.equal(r.status, 0);
+  t.match(r.stdout, /ocirt checkpoint - checkpoint a running container/);
+  t.match(r.stdout, /--image-path value/);
+  r = ocirt(['restore', '--lsm-mount-context']);
+  t.equal(r.status, 1);
+  t.match(r.stdout + r.stderr, /flag needs an argument: -lsm-mount-context/);
+  r = ocirt(['restore', '--help']);
+  t.equal(r.status, 0);
+  t.match(r.stdout, /--lsm-profile value/);
+  // The operations themselves are refused, after runc's own checks.
+  const root = tempDir(t);
+  r = ocirt(['--root', root, 'checkpoint', '--image-path', join(root, 'img'), '--leave-running', 'nope']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /container does not exist/);
+  r = ocirt(['--root', root, 'restore', '--bundle', root, '--image-path', join(root, 'img'), '-d', 'nope']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /config\.json not found/);
+  r = ocirt(['--root', root, 'restore', '--bundle', join(REPO, 'bundles/hello'), 'nope']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /cannot checkpoint or restore containers: it has no CRIU support/);
 });

@@ -15,8 +15,13 @@ import { controllerSupport } from './controllers.js';
 import { CgroupError, errnoCode, fsError } from './errors.js';
 import { parsePidList, readCgroupFile, writeCgroupFile } from './files.js';
 import { type CgroupMode, detectCgroupLayout } from './layout.js';
+import { type ApplyResourcesOptions, applyCgroupResources } from './resources.js';
+import type { LinuxResources } from './resource-values.js';
 import { readV1FreezerState, setV1Frozen } from './v1/freezer.js';
 import { isV2Frozen, setV2Frozen } from './v2/freezer.js';
+import type { CgroupStats } from './stats.js';
+import { readV1OomKillCount, readV1Stats } from './v1/stats.js';
+import { readV2OomKillCount, readV2Stats } from './v2/stats.js';
 
 /** What the state file stores; `loadCgroupManager` takes it back. */
 export interface SavedCgroupManager {
@@ -306,6 +311,34 @@ export class CgroupManager {
       path: base.path,
       cause: err,
     });
+  }
+
+  /**
+   * The container's resource usage (what `events` reports). Cgroup v2 only in unified mode: in hybrid mode the
+   * v1 controllers hold the accounting (runc's fs driver reads only those too).
+   */
+  stats(): CgroupStats {
+    if (this.mode === 'unified') {
+      const dir = this.#paths[''];
+      if (dir === undefined) throw new CgroupError('no cgroup2 directory in use');
+      return readV2Stats(this.#fs, dir);
+    }
+    return readV1Stats(this.#fs, this.#paths);
+  }
+
+  /** OOM kills in the container's memory cgroup so far; undefined without memory accounting. */
+  oomKillCount(): bigint | undefined {
+    const dir = this.mode === 'unified' ? this.#paths[''] : this.#paths.memory;
+    if (dir === undefined) return undefined;
+    return this.mode === 'unified' ? readV2OomKillCount(this.#fs, dir) : readV1OomKillCount(this.#fs, dir);
+  }
+
+  /**
+   * Write `linux.resources` into the cgroup (runc's `Set`): at create before the init joins, and again on
+   * `update`. Errors name the file and errno; see resources.ts.
+   */
+  applyResources(resources: LinuxResources | undefined, options: ApplyResourcesOptions = {}): void {
+    applyCgroupResources(this.#fs, this.mode, this.#paths, resources, options);
   }
 
   toJSON(): SavedCgroupManager {

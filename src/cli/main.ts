@@ -11,9 +11,12 @@ import { create, start, run, state, kill, del } from './commands/lifecycle.js';
 import { list, spec, features } from './commands/info.js';
 import { exec } from './commands/exec.js';
 import { pause, resume, ps } from './commands/processes.js';
+import { events } from './commands/events.js';
+import { update } from './commands/update.js';
+import { checkpoint, restore } from './commands/checkpoint.js';
 import { printVersion, mainHelp } from './version.js';
 
-const COMMANDS: Command[] = [create, start, run, state, kill, del, exec, list, spec, features, pause, resume, ps];
+const COMMANDS: Command[] = [create, start, run, state, kill, del, exec, list, spec, features, pause, resume, ps, events, update, checkpoint, restore];
 
 const GLOBAL_OPTIONS: Record<string, Options> = {
   debug: { type: 'boolean', describe: 'enable debug logging' },

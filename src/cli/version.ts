@@ -33,19 +33,23 @@ VERSION:
    ${packageVersion()}
 
 COMMANDS:
-   create    create a container
-   delete    delete any resources held by the container often used with detached container
-   exec      execute new process inside the container
-   features  show the enabled features
-   kill      kill sends the specified signal (default: SIGTERM) to the container's init process
-   list      lists containers started by ocirt with the given root
-   pause     pause suspends all processes inside the container
-   ps        ps displays the processes running inside a container
-   resume    resumes all processes that have been previously paused
-   run       create and run a container
-   spec      create a new specification file
-   start     executes the user defined process in a created container
-   state     output the state of a container
+   checkpoint  checkpoint a running container
+   create      create a container
+   delete      delete any resources held by the container often used with detached container
+   events      display container events such as OOM notifications, cpu, memory, and IO usage statistics
+   exec        execute new process inside the container
+   features    show the enabled features
+   kill        kill sends the specified signal (default: SIGTERM) to the container's init process
+   list        lists containers started by ocirt with the given root
+   pause       pause suspends all processes inside the container
+   ps          ps displays the processes running inside a container
+   restore     restore a container from a previous checkpoint
+   resume      resumes all processes that have been previously paused
+   run         create and run a container
+   spec        create a new specification file
+   start       executes the user defined process in a created container
+   state       output the state of a container
+   update      update container resource constraints
 
 GLOBAL OPTIONS:
    --debug             enable debug logging

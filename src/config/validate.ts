@@ -22,6 +22,17 @@ export function validateSpec(obj: unknown): asserts obj is Spec {
   if (issues.length > 0) throw ConfigError.invalid('config.json', issues);
 }
 
+/**
+ * Schema problems of a lone `LinuxResources` document (`update --resources`), with pointers relative to it.
+ * The compiled validators have no entry point for it, so it is checked in place inside a minimal config.
+ */
+export function checkLinuxResources(obj: unknown): ValidationIssue[] {
+  const prefix = '/linux/resources';
+  return checkSpec({ ociVersion: '1.0.0', linux: { resources: obj } })
+    .filter((i) => i.pointer === prefix || i.pointer.startsWith(`${prefix}/`))
+    .map((i) => ({ pointer: i.pointer.slice(prefix.length), message: i.message }));
+}
+
 /** Schema problems of a state document; empty when it is valid. */
 export function checkState(obj: unknown): ValidationIssue[] {
   return runValidator(compiled.validateState, obj);

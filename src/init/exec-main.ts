@@ -11,7 +11,7 @@
 //          ◀───────────────────── ready    (about to execve)
 //          ◀───────────────────── error    (any step failed, or execve did)
 //   EOF: execve succeeded (the socket is close-on-exec)
-import { dumpableError } from './exec-early.js'; // first: makes us non-dumpable before anything else loads
+import { dumpableError } from './early-guard.js'; // first: non-dumpable, no inspector on SIGUSR1
 import { closeSync } from 'node:fs';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { RuntimeError, withContext } from '../errors.js';
@@ -54,6 +54,7 @@ function run(): never {
   if (dumpableError) throw withContext('exec init', dumpableError);
   // Node ignores some signals for itself; read them while /proc is still the host's.
   const ignored = currentlyIgnored();
+  sync.send({ type: 'booted' });
   const msg = sync.receive<RuntimeMessage>();
   if (!msg) process.exit(1); // the runtime gave up before sending anything
   if (msg.type !== 'config') throw new RuntimeError(`exec init: unexpected message ${msg.type}`);

@@ -3,9 +3,9 @@
 // main thread, reports ready, waits for `start` on exec.fifo, then execs the
 // container's process. Nothing here runs asynchronously before the wait, so no
 // libuv pool thread ever acts for it in the container's namespaces.
+import { dumpableError } from './early-guard.js'; // first: non-dumpable, no inspector on SIGUSR1
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
-import * as libc from '../../ffi/libc.js';
-import { O_PATH, PR_SET_DUMPABLE } from '../../ffi/constants.js';
+import { O_PATH } from '../../ffi/constants.js';
 import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
 import { SyncChannel, type RuntimeMessage } from './sync.js';
@@ -26,13 +26,13 @@ async function main(): Promise<void> {
   let procFd: number;
   let ignored: number[];
   try {
-    // A container process must never be able to open our /proc/<pid>/exe or fds.
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0, 'PR_SET_DUMPABLE');
+    if (dumpableError) throw dumpableError;
     // The host's /proc, kept to reopen exec.fifo after pivot_root.
     procFd = openSync('/proc', O_PATH | fsc.O_DIRECTORY);
     // Node ignores some signals (SIGPIPE, SIGXFSZ) for itself, and an ignored signal
     // stays ignored across execve: note them now, restore them before the exec.
     ignored = currentlyIgnored();
+    sync.send({ type: 'booted' });
     const msg = sync.receive<RuntimeMessage>();
     if (!msg || msg.type !== 'config') process.exit(1);
     config = msg.config as InitConfig;

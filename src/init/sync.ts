@@ -20,6 +20,7 @@ export interface WireError {
 }
 
 export type InitMessage =
+  | { type: 'booted' }
   | { type: 'hooks' }
   | { type: 'ready' }
   | { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; msg: string; fields?: Record<string, unknown> }

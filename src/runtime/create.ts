@@ -2,7 +2,7 @@
 // in its cgroup and namespaces, drive it through setup, and return once it waits for
 // `start`. Any failure on the way undoes everything: init killed, cgroup removed,
 // state directory deleted.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
@@ -21,8 +21,9 @@ import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
+import { spawnInit } from './spawn-init.js';
 import { entryPoint } from './entry-points.js';
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
+import { awaitBooted, checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
 import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
 import type { Spec } from '../generated/config.js';
@@ -100,6 +101,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
     const cg = cgroup;
     ctx.log.step('cgroup mkdir', () => cg.create());
+    ctx.log.step('cgroup resources', () =>
+      cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
 
     let consoleFd: number | undefined = opts.foreground?.consoleFd;
     if (opts.consoleSocket) {
@@ -119,7 +122,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     child = ctx.log.step('spawn init', () =>
       enterChildNamespaces(spec, () =>
-        spawn(process.execPath, ['--no-warnings', INIT_SCRIPT, String(syncIndex)], { stdio, env: {}, argv0: 'ocirt-init' })));
+        spawnInit({ script: INIT_SCRIPT, args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});
@@ -128,6 +131,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
 
+    const sync = new SyncChannel(ours);
+    await awaitBooted(ctx.log, sync, 'container init', exited);
     ctx.log.step('cgroup add init', () => cg.addProcess(pid));
     const startTime = readProcStat(pid)?.startTime ?? '';
     const record: ContainerRecord = {
@@ -140,7 +145,6 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
       cgroupPaths: cg.paths, debug: ctx.debug, state: hookState(record, pid, 'creating'),
     };
-    const sync = new SyncChannel(ours);
     sync.send({ type: 'config', config });
     await driveInit(ctx, sync, record, pid, exited);
 

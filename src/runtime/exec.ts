@@ -5,8 +5,8 @@
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
 import { entryPoint } from './entry-points.js';
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { awaitBooted, checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { constants as osc } from 'node:os';
 import { resolve } from 'node:path';
@@ -22,6 +22,7 @@ import type { ContainerRecord } from '../state/record.js';
 import type { Process } from '../generated/config.js';
 import { loadContainer } from './container.js';
 import { writePidFile } from './create.js';
+import { spawnInit } from './spawn-init.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from './context.js';
 
@@ -145,7 +146,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
 
     child = ctx.log.step('spawn exec init', () =>
       inPidNamespace(pidNs, () =>
-        spawn(process.execPath, ['--no-warnings', EXEC_INIT, String(syncIndex)], { stdio, env: {}, argv0: 'ocirt-exec' })));
+        spawnInit({ script: EXEC_INIT, args: [String(syncIndex)], stdio, argv0: 'ocirt-exec' })));
     const init = child;
     init.once('error', () => {});
     const exited = new Promise<number>((res) => {
@@ -159,13 +160,14 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start the exec init');
 
-    // Into the container's cgroup before it does anything in the container.
+    // Into the container's cgroup once Node has loaded, before it does anything in the container.
+    const sync = new SyncChannel(ours);
+    await awaitBooted(ctx.log, sync, 'exec init', exited);
     ctx.log.step('cgroup add process', () => loadCgroupManager(record.cgroup).addProcess(pid));
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug,
     };
-    const sync = new SyncChannel(ours);
     sync.send({ type: 'config', config });
     // From here on the exec init is one of the container's processes (kill --all and
     // delete reach it), and in a paused container it waits frozen until resume, which

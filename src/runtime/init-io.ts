@@ -4,7 +4,7 @@
 import { fstatSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { InitMessage } from '../init/sync.js';
+import type { InitMessage, SyncChannel } from '../init/sync.js';
 
 /** runc's checkTerminal: a detached terminal needs a console socket, and only it may have one. */
 export function checkTerminalFlags(terminal: boolean, detached: boolean, consoleSocket: string | undefined): void {
@@ -40,6 +40,23 @@ export function handleInitMessage(log: Logger, msg: InitMessage): boolean {
       throw new RuntimeError(`unable to start container process: ${msg.error.message}`);
     default:
       return false;
+  }
+}
+
+/**
+ * Waits until a freshly spawned init has loaded (its `booted`). The runtime puts it
+ * into the container's cgroup only then: memory is charged to the cgroup a process is
+ * in when it touches a page, so Node's own start-up stays out of the container's
+ * memory limit (runc's init is a few MB; Node's start-up alone would be more than a
+ * 6 MB limit allows).
+ */
+export async function awaitBooted(log: Logger, sync: SyncChannel, what: string, exited: Promise<unknown>): Promise<void> {
+  for (;;) {
+    const msg = sync.receive<InitMessage>();
+    if (!msg) return initVanished(what, exited);
+    if (handleInitMessage(log, msg)) continue;
+    if (msg.type === 'booted') return;
+    throw new RuntimeError(`${what}: unexpected message ${msg.type}`);
   }
 }
 

@@ -40,3 +40,10 @@ export function inheritCpuset(fs: CgroupFs, dir: string): void {
   };
   ensure(dir);
 }
+
+/** `linux.resources.cpu.cpus`/`mems` → cpuset.cpus/cpuset.mems (empty means "keep the inherited value"). */
+export function applyV1Cpuset(fs: CgroupFs, dir: string, r: { cpu?: { cpus?: string; mems?: string } }): void {
+  const names = cpusetFileNames(fs, dir);
+  if (r.cpu?.cpus) writeCgroupFile(fs, dir, names.cpus, r.cpu.cpus);
+  if (r.cpu?.mems) writeCgroupFile(fs, dir, names.mems, r.cpu.mems);
+}

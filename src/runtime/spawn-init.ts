@@ -1,0 +1,127 @@
+// Spawning the init and the exec init: Node processes that start inside the
+// container's PID namespace while still holding the host's root, mounts and
+// privileges. A container process must never be able to reach them as host programs:
+//
+// - Not dumpable, from their first instruction: a container process running as the
+//   same uid and with the same capabilities could otherwise open their
+//   /proc/PID/exe, /cwd or /fd while Node starts (its first statement comes tens of
+//   milliseconds later). A fork keeps the parent's dumpable flag, so the runtime makes
+//   itself non-dumpable; and execve marks a process non-dumpable when its permitted
+//   capabilities grow (commit_creds), which for root means from the bounding set. The
+//   spawn forks the main thread and capabilities are per thread, so the main thread
+//   withholds one capability it never uses from its permitted set: each Node it
+//   spawns regains it and starts non-dumpable.
+// - Run from a read-only view of the Node binary: if the container's program is
+//   `#!/proc/self/exe` (or a symlink to it), the final execve runs the init's own
+//   executable inside the container, dumpable, where a container process can hold
+//   /proc/PID/exe and reopen it for writing once it stops running (CVE-2019-5736).
+//   The binary is exec'd through a detached read-only clone of its mount
+//   (open_tree + mount_setattr), so every such open fails with EROFS. The clone is
+//   in no mount table and goes away with its last user.
+// - No inspector on SIGUSR1: Node starts its debugger when it gets SIGUSR1, which a
+//   container process may send. A SIGUSR1 listener replaces Node's handler; it is
+//   installed by an --import that runs before the init's modules load. Before that,
+//   during Node's own start-up, --inspect-port names an address that cannot be bound,
+//   so a debugger started then fails to listen.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import * as libc from '../../ffi/libc.js';
+import {
+  AT_EMPTY_PATH, AT_FDCWD, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
+  PR_CAPBSET_READ, PR_SET_DUMPABLE, SYS,
+} from '../../ffi/constants.js';
+import { capNumber } from '../linux/capabilities.js';
+import { RuntimeError } from '../errors.js';
+
+/** Capabilities the runtime's main thread never needs, in the order they are given up. */
+const WITHHELD = ['CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_SYS_BOOT', 'CAP_SYS_TTY_CONFIG', 'CAP_LEASE'];
+
+/** Node's flags for the inits; 0.0.0.0/8 is "this network", not an address a host gives an interface. */
+const NODE_FLAGS = ['--no-warnings', '--inspect-port=0.0.0.1:9229', '--import=data:text/javascript,process.on("SIGUSR1",()=>{})'];
+
+let prepared = false;
+
+export interface InitSpawn {
+  /** The bundled or compiled init script. */
+  script: string;
+  /** Arguments after the script. */
+  args: string[];
+  /** fds 0.. of the child; the executable's fd is added after them. */
+  stdio: (number | 'ignore' | 'inherit')[];
+  /** What `ps` shows. */
+  argv0: string;
+}
+
+/**
+ * Spawns a runtime Node process (init or exec init) with an empty environment,
+ * non-dumpable from its execve and running from a read-only clone of the Node binary.
+ * Call it on the main thread, where the caller has set the child's PID namespace.
+ */
+export function spawnInit({ script, args, stdio, argv0 }: InitSpawn): ChildProcess {
+  prepareRuntimeThread();
+  const exe = readOnlyExecutable(process.execPath);
+  try {
+    const childStdio: StdioOptions = [...stdio, exe];
+    return spawn(`/proc/self/fd/${stdio.length}`, [...NODE_FLAGS, script, ...args], {
+      stdio: childStdio,
+      env: {},
+      argv0,
+    });
+  } finally {
+    closeSync(exe);
+  }
+}
+
+/** An O_PATH-like fd of `path` on a detached, read-only, nosuid, nodev clone of its mount. */
+function readOnlyExecutable(path: string): number {
+  const fd = libc.rawSyscall(SYS.open_tree, 'open_tree', path, ['int', AT_FDCWD], ['str', path], ['uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC]);
+  try {
+    libc.mountSetattr(fd, '', AT_EMPTY_PATH, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+function prepareRuntimeThread(): void {
+  if (prepared) return;
+  libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0, 'PR_SET_DUMPABLE 0');
+  // Not root: execve gives the child no capabilities, so there is no growth to use
+  // (and such a runtime cannot set up containers anyway).
+  if (process.geteuid?.() === 0) withholdOneCapability();
+  prepared = true;
+}
+
+/** This thread's bounding set. */
+function boundingSet(): bigint {
+  let set = 0n;
+  for (let cap = 0; cap < 64; cap++) {
+    let inSet: number;
+    try {
+      inSet = libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0, `PR_CAPBSET_READ ${cap}`);
+    } catch {
+      break; // EINVAL: past the kernel's last capability
+    }
+    if (inSet === 1) set |= 1n << BigInt(cap);
+  }
+  return set;
+}
+
+function withholdOneCapability(): void {
+  const caps = libc.capget();
+  // What an exec as root gets (no file capabilities): inheritable | bounding.
+  const regained = caps.inheritable | boundingSet();
+  // It gains some capability already: nothing to give up.
+  if (regained & ~caps.permitted) return;
+  for (const name of WITHHELD) {
+    const bit = 1n << BigInt(capNumber(name));
+    if (caps.permitted & regained & bit) {
+      libc.capset({ effective: caps.effective & ~bit, permitted: caps.permitted & ~bit, inheritable: caps.inheritable });
+      return;
+    }
+  }
+  throw new RuntimeError(
+    `cannot start the init hidden from the container: none of ${WITHHELD.join(', ')} is in the runtime's permitted and bounding sets`,
+  );
+}

@@ -1,0 +1,195 @@
+// A container process must never reach the runtime's own program. The init and the
+// exec init are Node processes that start inside the container's PID namespace with
+// the host's root, mounts and privileges (src/runtime/spawn-init.ts). Each test runs
+// an attacker as the container's process and drives the runtime against it:
+// - while Node starts, the attacker reads every /proc/PID/exe and cwd;
+// - the container's program is `#!/proc/self/exe`, so the final execve runs the
+//   runtime's Node binary inside the container, and the attacker tries to reopen it
+//   for writing once it stops (CVE-2019-5736);
+// - the attacker sends SIGUSR1 (Node's "start the inspector") to every process.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { OCIRT, REPO, ROOTFS, tempDir, requireRoot, ensureRootfs, withoutTap, type Result } from './helpers.js';
+import { makeBundle } from './bundle.js';
+import { ALL_CAPABILITIES } from '../src/linux/capabilities.js';
+import type { Spec } from '../src/generated/config.js';
+
+requireRoot();
+ensureRootfs();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLI = join(REPO, 'dist/bundle/cli.mjs');
+const read = (dir: string, name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');
+
+interface Runtime { R: (...a: string[]) => Result; root: string; argv: (...a: string[]) => [string, string[]] }
+
+/** The runtime under test, optionally run through `prefix` (setpriv) or a copy of Node. */
+function runtime(t: Test, prefix: string[] = [], node?: string): Runtime {
+  const root = tempDir(t, 'ocirt-root-');
+  const argv = (...a: string[]): [string, string[]] => {
+    const cmd = node ? [node, CLI] : [OCIRT];
+    return withoutTap(prefix[0] ?? cmd[0]!, [...prefix.slice(1), ...(prefix.length ? cmd : cmd.slice(1)), '--root', root, ...a]);
+  };
+  const R = (...a: string[]): Result => {
+    const r = spawnSync(...argv(...a), { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  return { R, root, argv };
+}
+
+/** Runs `script` detached as the container's process, with `out` at /mnt; returns its id. */
+function runAttacker(t: Test, rt: Runtime, out: string, script: string, patch: (s: Spec) => void = () => {}): string {
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sh', '-c', script];
+    delete s.process!.capabilities!.ambient;
+    s.mounts!.push({ destination: '/mnt', type: 'bind', source: out, options: ['rbind', 'rw'] });
+    patch(s);
+  });
+  const id = `attacker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  t.teardown(() => { rt.R('delete', '--force', id); });
+  const errFile = join(tempDir(t), 'run.err');
+  const err = openSync(errFile, 'w');
+  const r = spawnSync(...rt.argv('run', '--detach', '--bundle', bundle, id), { stdio: ['ignore', 'ignore', err], timeout: 60_000 });
+  closeSync(err);
+  if (r.status !== 0) throw new Error(`run --detach failed: ${readFileSync(errFile, 'utf8')}`);
+  return id;
+}
+
+async function waitFor(path: string, ms = 5000): Promise<boolean> {
+  for (let waited = 0; !existsSync(path) && waited < ms; waited += 50) await sleep(50);
+  return existsSync(path);
+}
+
+// Every exe or cwd it can read that is not busybox goes to /mnt/seen; /mnt/ok proves
+// it reads those it may.
+const SCANNER = `
+while :; do
+  for p in /proc/[0-9]*; do
+    e=$(readlink $p/exe 2>/dev/null) || continue
+    case "$e" in
+      /bin/busybox) : > /mnt/ok ;;
+      *) echo "$p exe $e" >> /mnt/seen ;;
+    esac
+    c=$(readlink $p/cwd 2>/dev/null) && [ "$e" != /bin/busybox ] && echo "$p cwd $c" >> /mnt/seen
+  done
+done`;
+
+t.test('a starting init or exec init is not dumpable', async (t) => {
+  // Capabilities alone already stop a container process whose set is smaller than the
+  // runtime's; here the runtime runs without CAP_SYS_PTRACE and the container gets
+  // every capability it has, so only dumpability stands between them.
+  const rt = runtime(t, ['setpriv', '--bounding-set', '-sys_ptrace', '--']);
+  const bounding = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+  const all = ALL_CAPABILITIES.filter((name, n) => name !== 'CAP_SYS_PTRACE' && (bounding >> BigInt(n)) & 1n);
+  const out = tempDir(t, 'ocirt-scan-');
+  const id = runAttacker(t, rt, out, SCANNER, (s) => {
+    s.process!.capabilities = { bounding: all, effective: all, permitted: all };
+  });
+  const initPid = (JSON.parse(rt.R('state', id).stdout) as { pid: number }).pid;
+  t.ok(await waitFor(join(out, 'ok')), "the scanner reads /proc/PID/exe of the container's processes");
+
+  for (let i = 0; i < 20; i++) {
+    const r = rt.R('exec', id, 'true');
+    t.equal(r.status, 0, `exec ${i}: ${r.stderr}`);
+  }
+  // A second container in the scanner's PID namespace: its init starts there too.
+  const sibling = makeBundle(t, (s) => {
+    s.process!.args = ['true'];
+    delete s.process!.capabilities!.ambient;
+    s.linux!.namespaces = s.linux!.namespaces!.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: `/proc/${initPid}/ns/pid` } : ns));
+  });
+  for (let i = 0; i < 8; i++) {
+    const sid = `sibling-${process.pid}-${i}`;
+    t.teardown(() => { rt.R('delete', '--force', sid); });
+    const r = rt.R('run', '--bundle', sibling, sid);
+    t.equal(r.status, 0, `sibling ${i}: ${r.stderr}`);
+  }
+  t.equal(rt.R('kill', id, 'KILL').status, 0);
+  t.equal(read(out, 'seen'), '', 'nothing but busybox was readable');
+});
+
+// Holds an fd of the first non-busybox /proc/PID/exe it can open, then tries to
+// reopen it for writing until that works or 3000 tries have failed.
+const OVERWRITER = `
+until [ -e /mnt/held ]; do
+  for p in /proc/[0-9]*; do
+    e=$(readlink $p/exe 2>/dev/null) || continue
+    [ "$e" = /bin/busybox ] && continue
+    command exec 3<$p/exe 2>/dev/null || continue
+    echo "$p $e" > /mnt/held
+    break
+  done
+done
+i=0
+while [ $i -lt 3000 ]; do
+  i=$((i+1))
+  if { echo pwned >/proc/self/fd/3; } 2>>/mnt/errors; then echo written > /mnt/result; break; fi
+  usleep 1000
+done
+: > /mnt/finished
+exec sleep 1000`;
+
+/** The busybox rootfs plus the loader and libraries Node needs, so Node can run in it. */
+function rootfsThatRunsNode(t: Test): string {
+  const rootfs = join(tempDir(t, 'ocirt-rootfs-'), 'rootfs');
+  cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
+  const ldd = spawnSync('ldd', [process.execPath], { encoding: 'utf8' }).stdout;
+  for (const lib of ldd.matchAll(/(\/\S+) \(0x/g)) {
+    const dest = join(rootfs, lib[1]!);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(realpathSync(lib[1]!), dest);
+  }
+  return rootfs;
+}
+
+t.test('a #!/proc/self/exe program cannot overwrite the runtime\'s Node binary', async (t) => {
+  // The runtime runs on a copy of Node, so a failure costs the copy only.
+  const dir = tempDir(t, 'ocirt-node-');
+  const node = join(dir, 'node');
+  copyFileSync(process.execPath, node);
+  chmodSync(node, 0o755);
+  const digest = () => createHash('sha256').update(readFileSync(node)).digest('hex');
+  const before = digest();
+  const rt = runtime(t, [], node);
+  const out = tempDir(t, 'ocirt-overwrite-');
+  writeFileSync(join(out, 'evil'), '#!/proc/self/exe\n', { mode: 0o755 });
+  const rootfs = rootfsThatRunsNode(t);
+  const id = runAttacker(t, rt, out, OVERWRITER, (s) => { s.root = { path: rootfs, readonly: true }; });
+
+  for (let i = 0; i < 20 && !existsSync(join(out, 'held')); i++) {
+    const r = rt.R('exec', id, '/mnt/evil');
+    t.not(r.status, null, 'exec returns');
+  }
+  t.ok(existsSync(join(out, 'held')), `the attacker held the exe of the runtime's Node as it ran in the container: ${read(out, 'held')}`);
+  t.ok(await waitFor(join(out, 'finished'), 30_000), 'the attacker gave up or succeeded');
+  t.equal(read(out, 'result'), '', 'no write went through');
+  t.match(read(out, 'errors'), /Read-only file system/, 'every write was refused as read-only');
+  t.equal(digest(), before, "the runtime's Node binary is unchanged");
+});
+
+t.test('SIGUSR1 from the container never starts an inspector in the runtime', async (t) => {
+  const rt = runtime(t);
+  const out = tempDir(t, 'ocirt-usr1-');
+  // PID 1 signals every other process in the PID namespace every 10 ms: often enough to
+  // land in Node's start-up, rarely enough not to kill every exec init before Node
+  // handles SIGUSR1 at all.
+  const id = runAttacker(t, rt, out, ': > /mnt/ok; while :; do kill -USR1 -1 2>/dev/null; usleep 10000; done');
+  t.ok(await waitFor(join(out, 'ok')));
+  const listeners = () => [readFileSync('/proc/net/tcp', 'utf8'), readFileSync('/proc/net/tcp6', 'utf8')]
+    .join('').split('\n').filter((l) => / 0A /.test(l) && /:240D /.test(l)); // LISTEN on port 9229
+  const statuses = new Set<number | null>();
+  let stderr = '';
+  for (let i = 0; i < 30; i++) {
+    const r = rt.R('exec', id, 'sleep', '0.2');
+    statuses.add(r.status);
+    stderr += r.stderr;
+    t.same(listeners(), [], `exec ${i}: no inspector listens`);
+  }
+  t.match(stderr, /Starting inspector on 0\.0\.0\.1:9229 failed/, 'signals did land during Node\'s start-up');
+  t.notMatch(stderr, /Debugger listening/, 'no inspector started');
+  // The exec init dies if the signal lands before Node handles it, and `sleep` dies of it.
+  for (const s of statuses) t.ok(s === 0 || s === 138 || s === 255, `exec status ${s}`);
+});
