@@ -445,6 +445,37 @@ t.test('ctr task ps lists every process of the container; kill --all ends them',
   t.same(pids.filter(pidAlive), [], 'every process is gone');
 });
 
+/** The container's cgroup directory for a v1 controller, from the init's /proc/PID/cgroup. */
+function v1CgroupDir(pid: number, controller: string): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  if (!line) throw new Error(`no ${controller} cgroup for ${pid}`);
+  return `/sys/fs/cgroup/${controller}${line.split(':').slice(2).join(':')}`;
+}
+
+t.test('ctr task pause and resume freeze and thaw the container', async (t) => {
+  const id = await runDetached(t, 'pause', ['/bin/sleep', '300']);
+  const pid = taskInfo(id)!.pid;
+  const freezer = `${v1CgroupDir(pid, 'freezer')}/freezer.state`;
+  let r = ctr(['task', 'pause', id]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(taskInfo(id)?.status, 'PAUSED');
+  t.equal(readFileSync(freezer, 'utf8').trim(), 'FROZEN');
+  r = ctr(['task', 'resume', id]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(taskInfo(id)?.status, 'RUNNING');
+  t.equal(readFileSync(freezer, 'utf8').trim(), 'THAWED');
+});
+
+t.test('ctr run --memory-limit and containerd\'s device rules reach the cgroup', async (t) => {
+  const limit = 64 * 1024 * 1024;
+  const id = await runDetached(t, 'limits', ['/bin/sleep', '300'], ['--memory-limit', String(limit)]);
+  const pid = taskInfo(id)!.pid;
+  t.equal(readFileSync(`${v1CgroupDir(pid, 'memory')}/memory.limit_in_bytes`, 'utf8').trim(), String(limit));
+  const devices = readFileSync(`${v1CgroupDir(pid, 'devices')}/devices.list`, 'utf8');
+  t.notMatch(devices, /^a \*:\* rwm$/m, 'not every device is allowed');
+  t.match(devices, /^c 1:3 rwm$/m, '/dev/null is allowed');
+});
+
 t.test('ctr run --tty: the container gets a terminal with the caller size and input', async (t) => {
   const id = newId('tty');
   t.teardown(() => removeContainer(id));
