@@ -64,6 +64,12 @@ const HEADER_CHECKS: Array<[string, string[]]> = [
     'O_NONBLOCK', 'O_CLOEXEC', 'O_PATH', 'F_GETFD', 'F_SETFD', 'F_GETFL', 'F_SETFL', 'FD_CLOEXEC']],
   ['linux/openat2.h', ['RESOLVE_NO_XDEV', 'RESOLVE_NO_MAGICLINKS', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH',
     'RESOLVE_IN_ROOT', 'RESOLVE_CACHED']],
+  ['linux/bpf.h', ['BPF_PROG_LOAD', 'BPF_PROG_ATTACH', 'BPF_PROG_DETACH', 'BPF_PROG_GET_FD_BY_ID', 'BPF_PROG_QUERY',
+    'BPF_PROG_TYPE_CGROUP_DEVICE', 'BPF_CGROUP_DEVICE', 'BPF_F_ALLOW_OVERRIDE', 'BPF_F_ALLOW_MULTI', 'BPF_F_REPLACE',
+    'BPF_OBJ_NAME_LEN', 'BPF_DEVCG_ACC_MKNOD', 'BPF_DEVCG_ACC_READ', 'BPF_DEVCG_ACC_WRITE', 'BPF_DEVCG_DEV_BLOCK',
+    'BPF_DEVCG_DEV_CHAR', 'BPF_MOV', 'BPF_JNE', 'BPF_EXIT']],
+  ['linux/bpf_common.h', ['BPF_LDX', 'BPF_ALU', 'BPF_JMP', 'BPF_W', 'BPF_MEM', 'BPF_K', 'BPF_X', 'BPF_AND', 'BPF_RSH',
+    'BPF_JEQ']],
   ['linux/close_range.h', ['CLOSE_RANGE_UNSHARE', 'CLOSE_RANGE_CLOEXEC']],
   ['linux/stat.h', ['S_IFMT', 'S_IFSOCK', 'S_IFLNK', 'S_IFREG', 'S_IFBLK', 'S_IFDIR', 'S_IFCHR', 'S_IFIFO']],
   ['linux/sched.h', ['CLONE_NEWTIME', 'CLONE_VM', 'CLONE_FS', 'CLONE_FILES', 'CLONE_SIGHAND', 'CLONE_PIDFD',
@@ -217,4 +223,6 @@ t.test('syscall tables', async (t) => {
   }
   t.equal(C.SYSCALLS_X64.pivot_root, 155);
   t.equal(C.SYSCALLS_ARM64.pivot_root, 41);
+  t.equal(C.SYSCALLS_X64.bpf, 321);
+  t.equal(C.SYSCALLS_ARM64.bpf, 280);
 });

@@ -364,6 +364,41 @@ export const AUDIT_ARCH_I386 = 0x40000003;
 export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
 
 // ---------------------------------------------------------------------------
+// bpf(2) (linux/bpf.h): the commands, program/attach types and flags the cgroup v2 device
+// filter needs, and the access/type bits of struct bpf_cgroup_dev_ctx.
+export const BPF_PROG_LOAD = 5;
+export const BPF_PROG_ATTACH = 8;
+export const BPF_PROG_DETACH = 9;
+export const BPF_PROG_GET_FD_BY_ID = 13;
+export const BPF_PROG_QUERY = 16;
+export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+export const BPF_CGROUP_DEVICE = 6;
+export const BPF_F_ALLOW_OVERRIDE = 1 << 0;
+export const BPF_F_ALLOW_MULTI = 1 << 1;
+export const BPF_F_REPLACE = 1 << 2;
+/** Size of bpf_attr.prog_name, NUL included. */
+export const BPF_OBJ_NAME_LEN = 16;
+export const BPF_DEVCG_ACC_MKNOD = 1 << 0;
+export const BPF_DEVCG_ACC_READ = 1 << 1;
+export const BPF_DEVCG_ACC_WRITE = 1 << 2;
+export const BPF_DEVCG_DEV_BLOCK = 1 << 0;
+export const BPF_DEVCG_DEV_CHAR = 1 << 1;
+// eBPF opcode parts (linux/bpf_common.h, linux/bpf.h): class | size/op | source.
+export const BPF_LDX = 0x01;
+export const BPF_ALU = 0x04;
+export const BPF_JMP = 0x05;
+export const BPF_W = 0x00;
+export const BPF_MEM = 0x60;
+export const BPF_K = 0x00;
+export const BPF_X = 0x08;
+export const BPF_AND = 0x50;
+export const BPF_RSH = 0x70;
+export const BPF_MOV = 0xb0;
+export const BPF_JEQ = 0x10;
+export const BPF_JNE = 0x50;
+export const BPF_EXIT = 0x90;
+
+// ---------------------------------------------------------------------------
 // Syscall numbers for the calls glibc does not wrap (or wraps too late), per arch.
 
 /** Names of the syscalls the runtime invokes through syscall(2). */
@@ -373,7 +408,7 @@ export type SyscallName =
   | 'openat2' | 'close_range' | 'pidfd_open' | 'pidfd_send_signal' | 'pidfd_getfd'
   | 'ioprio_set' | 'ioprio_get' | 'sched_setattr' | 'sched_getattr'
   | 'setresuid' | 'setresgid' | 'setgroups' | 'capset' | 'capget' | 'personality' | 'prctl'
-  | 'clone3' | 'keyctl' | 'memfd_create' | 'execveat' | 'seccomp' | 'gettid' | 'tgkill';
+  | 'clone3' | 'keyctl' | 'memfd_create' | 'execveat' | 'seccomp' | 'gettid' | 'tgkill' | 'bpf';
 
 export type SyscallTable = Readonly<Record<SyscallName, number>>;
 
@@ -414,6 +449,7 @@ export const SYSCALLS_X64: SyscallTable = Object.freeze({
   seccomp: 317,
   gettid: 186,
   tgkill: 234,
+  bpf: 321,
 });
 
 /** arm64 (asm-generic/unistd.h). Syscalls added since 5.x share numbers across arches. */
@@ -453,6 +489,7 @@ export const SYSCALLS_ARM64: SyscallTable = Object.freeze({
   seccomp: 277,
   gettid: 178,
   tgkill: 131,
+  bpf: 280,
 });
 
 /** The syscall table for a Node `process.arch` value; throws for architectures we have no numbers for. */

@@ -128,10 +128,19 @@ export class CgroupManager {
     }
   }
 
-  /** Move process `pid` (all its threads) into the cgroup, in every hierarchy. */
-  addProcess(pid: number): void {
+  /**
+   * Move process `pid` (all its threads) into the cgroup, in every hierarchy, or only into those that account
+   * memory (v1 `memory`; the cgroup2 directory in unified mode), or all the others: the runtime moves a fresh
+   * init in two steps so that Node's start-up is charged to the runtime's memory cgroup.
+   */
+  addProcess(pid: number, which: 'all' | 'memory' | 'all but memory' = 'all'): void {
     if (!Number.isInteger(pid) || pid <= 0) throw new CgroupError(`invalid pid ${pid}`);
-    for (const dir of this.#directories().keys()) writeCgroupFile(this.#fs, dir, 'cgroup.procs', `${pid}`);
+    for (const [dir, keys] of this.#directories()) {
+      const accountsMemory = keys.includes('memory') || (this.mode === 'unified' && keys.includes(''));
+      if (which === 'memory' && !accountsMemory) continue;
+      if (which === 'all but memory' && accountsMemory) continue;
+      writeCgroupFile(this.#fs, dir, 'cgroup.procs', `${pid}`);
+    }
   }
 
   /** Whether the cgroup directory exists (it is gone after destroy(), or never made). */

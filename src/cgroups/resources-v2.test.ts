@@ -4,19 +4,30 @@ import * as path from 'node:path/posix';
 
 import t, { type Test } from 'tap';
 
+import { deviceRulesFor } from './device-rules.js';
 import { createCgroupManager } from './manager.js';
 import { RecordingFs, V2_DEFAULT_FILES, seed } from './resource-fixtures.js';
 import type { LinuxResources } from './resource-values.js';
+import { deviceFilterBytes } from './v2/device-filter.js';
+import type { DeviceFilterTarget } from './v2/devices.js';
 import { UNIFIED_MOUNTINFO, UNIFIED_SELF, fakeTree, tempDir } from './test-fixtures.js';
 
-/** The rule list of a config that allows every device: needs no eBPF filter, so v2 accepts it. */
+/** The rule list of a config that allows every device. */
 const ALLOW_ALL = [{ allow: true, access: 'rwm' }];
+
+/** The fake's directories are not cgroup2 ones: it takes the device filter programs instead of bpf(2). */
+class FilterRecordingFs extends RecordingFs implements DeviceFilterTarget {
+  readonly deviceFilters: [string, Buffer][] = [];
+  replaceDeviceFilter(dir: string, program: Buffer): void {
+    this.deviceFilters.push([dir, program]);
+  }
+}
 
 function setup(t: Test) {
   const root = tempDir('res2');
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const { fs: fake } = fakeTree(root, UNIFIED_MOUNTINFO, UNIFIED_SELF);
-  const rec = new RecordingFs(fake);
+  const rec = new FilterRecordingFs(fake);
   const manager = createCgroupManager({ id: 'c1', cgroupsPath: '/test/c1', root, mountinfo: UNIFIED_MOUNTINFO, selfCgroup: UNIFIED_SELF, fs: rec });
   manager.create();
   const dir = manager.path('')!;
@@ -151,10 +162,18 @@ t.test('unified: written last (overrides converted values), with runc\'s checks'
   t.throws(() => apply({ unified: { 'memory.bogus': '1' } }), { message: /memory.bogus: ENOENT$/ });
 });
 
-t.test('devices: restricting rules are refused (no eBPF filter: fail closed); allow-all is accepted', async (t) => {
-  const { manager } = setup(t);
-  t.throws(() => manager.applyResources({ devices: [{ allow: false, access: 'rwm' }] }), { message: /need an eBPF device filter/ });
-  t.throws(() => manager.applyResources({}), { message: /need an eBPF device filter/ }); // runc's defaults alone are a whitelist
-  t.doesNotThrow(() => manager.applyResources({ devices: [{ allow: true, access: 'rwm' }] }));
-  t.doesNotThrow(() => manager.applyResources({ devices: [{ allow: false, access: 'rwm' }] }, { rootless: true }));
+t.test('devices: the rule list becomes an eBPF filter for the cgroup2 directory, replaced on each apply', async (t) => {
+  const { dir, rec, manager } = setup(t);
+  manager.applyResources({ devices: [{ allow: false, access: 'rwm' }] });
+  manager.applyResources({});
+  manager.applyResources({ devices: [{ allow: true, access: 'rwm' }] });
+  t.same(rec.deviceFilters.map(([d]) => d), [dir, dir, dir]);
+  t.same(rec.deviceFilters.map(([, p]) => p), [
+    deviceFilterBytes(deviceRulesFor([{ allow: false, access: 'rwm' }])),
+    deviceFilterBytes(deviceRulesFor([])), // runc's defaults alone are a whitelist
+    deviceFilterBytes(deviceRulesFor([{ allow: true, access: 'rwm' }])),
+  ]);
+  t.same(rec.writtenFiles().filter((f) => f.startsWith('devices.')), [], 'no device files on v2');
+  manager.applyResources({ devices: [{ allow: false, access: 'rwm' }] }, { rootless: true });
+  t.equal(rec.deviceFilters.length, 4, 'rootless still tries (its failure would be ignored)');
 });

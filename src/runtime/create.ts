@@ -23,7 +23,7 @@ import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
 import { spawnInit } from './spawn-init.js';
 import { entryPoint } from './entry-points.js';
-import { awaitBooted, checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
 import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
 import type { Spec } from '../generated/config.js';
@@ -132,8 +132,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     if (!pid) throw new RuntimeError('unable to start container init');
 
     const sync = new SyncChannel(ours);
-    await awaitBooted(ctx.log, sync, 'container init', exited);
-    ctx.log.step('cgroup add init', () => cg.addProcess(pid));
+    await joinCgroupAroundBoot(ctx.log, cg, pid, sync, { memory: spec.linux?.resources?.memory, frozen: false }, 'container init', exited);
     const startTime = readProcStat(pid)?.startTime ?? '';
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,

@@ -5,7 +5,7 @@
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
 import { entryPoint } from './entry-points.js';
-import { awaitBooted, checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished } from './init-io.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { constants as osc } from 'node:os';
@@ -160,10 +160,10 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start the exec init');
 
-    // Into the container's cgroup once Node has loaded, before it does anything in the container.
+    // Into the container's cgroup before it does anything in the container.
     const sync = new SyncChannel(ours);
-    await awaitBooted(ctx.log, sync, 'exec init', exited);
-    ctx.log.step('cgroup add process', () => loadCgroupManager(record.cgroup).addProcess(pid));
+    await joinCgroupAroundBoot(ctx.log, loadCgroupManager(record.cgroup), pid, sync,
+      { memory: record.config.linux?.resources?.memory, frozen: status === 'paused' }, 'exec init', exited);
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug,

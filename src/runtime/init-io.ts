@@ -5,6 +5,8 @@ import { fstatSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InitMessage, SyncChannel } from '../init/sync.js';
+import type { CgroupManager } from '../cgroups/index.js';
+import type { LinuxMemory } from '../generated/config.js';
 
 /** runc's checkTerminal: a detached terminal needs a console socket, and only it may have one. */
 export function checkTerminalFlags(terminal: boolean, detached: boolean, consoleSocket: string | undefined): void {
@@ -44,20 +46,33 @@ export function handleInitMessage(log: Logger, msg: InitMessage): boolean {
 }
 
 /**
- * Waits until a freshly spawned init has loaded (its `booted`). The runtime puts it
- * into the container's cgroup only then: memory is charged to the cgroup a process is
- * in when it touches a page, so Node's own start-up stays out of the container's
- * memory limit (runc's init is a few MB; Node's start-up alone would be more than a
- * 6 MB limit allows).
+ * Puts a freshly spawned init (container init or exec init) into the container's
+ * cgroup and waits until Node has loaded (its `booted`). Memory is charged to the
+ * cgroup a process is in when it touches a page, and Node's start-up alone is more
+ * than a small limit allows (Docker's minimum is 6 MB; runc's init needs a few MB).
+ * So when the container's memory is limited, the init joins the memory cgroup only
+ * once it has loaded; otherwise it joins everything at once, which overlaps with
+ * Node's start-up (each cgroup move may wait for an RCU grace period). Into a frozen
+ * cgroup (exec into a paused container) it moves only once it has loaded, or it
+ * would never say so.
  */
-export async function awaitBooted(log: Logger, sync: SyncChannel, what: string, exited: Promise<unknown>): Promise<void> {
+export async function joinCgroupAroundBoot(
+  log: Logger, cg: CgroupManager, pid: number, sync: SyncChannel,
+  container: { memory: LinuxMemory | undefined; frozen: boolean }, what: string, exited: Promise<unknown>,
+): Promise<void> {
+  const { memory, frozen } = container;
+  const limited = memory !== undefined && [memory.limit, memory.reservation, memory.swap].some((v) => v !== undefined && v >= 0);
+  const before = frozen ? undefined : limited ? 'all but memory' : 'all';
+  const after = frozen ? 'all' : limited ? 'memory' : undefined;
+  if (before) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before));
   for (;;) {
     const msg = sync.receive<InitMessage>();
     if (!msg) return initVanished(what, exited);
     if (handleInitMessage(log, msg)) continue;
-    if (msg.type === 'booted') return;
+    if (msg.type === 'booted') break;
     throw new RuntimeError(`${what}: unexpected message ${msg.type}`);
   }
+  if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(pid, after));
 }
 
 /** The init closed the channel without a word: let it be reaped, then fail. */
