@@ -272,6 +272,25 @@ t.test('podman top, pause and unpause', async (t) => {
   t.equal(podman(['inspect', '--format', '{{.State.Status}}', 'top1']).stdout, 'running\n');
 });
 
+t.test('podman run --memory --pids-limit, then podman update: the limits reach the cgroup', async (t) => {
+  const r = run(['-d', '--name', 'upd1', '--memory', '64m', '--pids-limit', '100'], ['/bin/sleep', '300']);
+  t.equal(r.status, 0, r.stderr);
+  t.teardown(() => { podman(['rm', '-f', '-t', '0', 'upd1']); });
+  const pid = Number(podman(['inspect', '--format', '{{.State.Pid}}', 'upd1']).stdout);
+  const dir = (controller: string) => {
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller))!;
+    return `/sys/fs/cgroup/${controller}${line.split(':').slice(2).join(':')}`;
+  };
+  const read = (controller: string, file: string) => readFileSync(join(dir(controller), file), 'utf8').trim();
+  t.equal(read('memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
+  t.equal(read('pids', 'pids.max'), '100');
+  const u = podman(['update', '--memory', '128m', '--cpu-shares', '512', 'upd1']);
+  t.equal(u.status, 0, u.stderr);
+  t.equal(read('memory', 'memory.limit_in_bytes'), String(128 * 1024 * 1024), 'update changed the memory limit');
+  t.equal(read('cpu', 'cpu.shares'), '512', 'and the cpu shares');
+  t.equal(read('pids', 'pids.max'), '100', 'and left the pids limit alone');
+});
+
 t.test('podman run -t gives the container a terminal', async (t) => {
   const cmd = ['podman', ...GLOBAL, 'run', '--rm', '-t', ...RUN, '--rootfs', rootfs,
     '/bin/sh', '-c', 'tty; stty size; [ -t 0 ] && [ -t 1 ] && echo "stdio is a tty"; echo "TERM=$TERM"; exit 6'];
