@@ -213,6 +213,15 @@ export function close(fd: number): void {
   check(rawClose(fd), 'close', `fd ${fd}`);
 }
 
+const rawRenameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
+const AT_FDCWD = -100;
+const RENAME_NOREPLACE = 1;
+
+/** rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE). */
+export function renameNoReplace(from: string, to: string): void {
+  check(rawRenameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE), 'renameat2', `${from} to ${to}`);
+}
+
 // --- raw syscalls glibc does not wrap (numbers from constants.ts SYS) ---------------
 
 export function mountSetattr(dirfd: number, path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number): void {

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { StateStore, validateId, writeFileAtomic } from './store.js';
 import { NotFoundError } from '../errors.js';
 import type { ContainerRecord } from './record.js';
@@ -23,6 +23,23 @@ t.test('container ids follow runc rules', async (t) => {
   for (const bad of ['', '.', '..', 'a/b', 'a b', '../x', 'é']) {
     t.throws(() => validateId(bad), /invalid container ID format/, JSON.stringify(bad));
   }
+});
+
+t.test('create makes the directory under another name, locked, then renames it into place', async (t) => {
+  const root = join(tmp(), 'root');
+  const store = new StateStore(root);
+  mkdirSync(root, { recursive: true });
+  // What a runtime killed between mkdir and rename leaves (pid 2^22+1 cannot exist).
+  mkdirSync(join(root, '~creating~4194305~abc'));
+  const lock = store.createLocked('c1');
+  t.same(readdirSync(root), ['c1'], 'only the container: the abandoned create is swept, no temp name is left');
+  // Another process cannot take the lock: the directory appeared already locked.
+  const probe = spawnSync('flock', ['-n', store.dir('c1'), 'true']);
+  t.equal(probe.status, 1, 'flock -n on the new directory fails while create holds it');
+  lock.release();
+  t.equal(spawnSync('flock', ['-n', store.dir('c1'), 'true']).status, 0, 'and succeeds once released');
+  t.throws(() => store.createLocked('c1'), /container with given ID already exists/);
+  t.same(readdirSync(root), ['c1'], 'a refused create leaves nothing behind');
 });
 
 t.test('--root / is refused', async (t) => {

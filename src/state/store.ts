@@ -3,11 +3,11 @@
 // exec.fifo. Every command that reads or changes a container holds an exclusive
 // flock on its directory, so concurrent commands on one container serialise.
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, fstatSync,
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, fstatSync,
   writeSync, constants as fsc,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { flock } from '../../ffi/libc.js';
+import { flock, renameNoReplace } from '../../ffi/libc.js';
 import { RuntimeError, NotFoundError, fromNodeError } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
@@ -22,6 +22,8 @@ export function validateId(id: string): void {
 }
 
 export const STATE_FILE = 'state.json';
+/** Prefix of a directory being created ('~' is not allowed in ids, so it is never listed as a container). */
+const CREATING = '~creating~';
 export const EXEC_FIFO = 'exec.fifo';
 
 export class StateStore {
@@ -49,7 +51,11 @@ export class StateStore {
     }
   }
 
-  /** Makes the container's directory; fails if the id is taken. Returns a held lock. */
+  /**
+   * Makes the container's directory; fails if the id is taken. Returns a held lock. The directory is made under
+   * a name that is no valid id, locked, and only then renamed into place (never over anything), so no other
+   * command ever finds it unlocked and takes it for the leftover of an aborted create.
+   */
   createLocked(id: string): ContainerLock {
     const dir = this.dir(id);
     try {
@@ -57,13 +63,35 @@ export class StateStore {
     } catch (err) {
       throw fromNodeError(err, 'mkdir', this.root);
     }
+    this.#sweepAbandonedCreates();
+    const tmp = join(this.root, `${CREATING}${process.pid}~${Math.random().toString(36).slice(2, 10)}`);
     try {
-      mkdirSync(dir, { mode: 0o711 });
+      mkdirSync(tmp, { mode: 0o711 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError('container with given ID already exists');
-      throw fromNodeError(err, 'mkdir', dir);
+      throw fromNodeError(err, 'mkdir', tmp);
     }
-    return ContainerLock.acquire(dir);
+    let lock: ContainerLock | undefined;
+    try {
+      lock = ContainerLock.acquire(tmp);
+      renameNoReplace(tmp, dir);
+    } catch (err) {
+      lock?.release();
+      rmSync(tmp, { recursive: true, force: true });
+      if ((err as { code?: string }).code === 'EEXIST') throw new RuntimeError('container with given ID already exists');
+      throw err;
+    }
+    return lock.movedTo(dir);
+  }
+
+  /** Directories of creates whose runtime died between mkdir and rename. */
+  #sweepAbandonedCreates(): void {
+    for (const name of readdirSync(this.root)) {
+      if (!name.startsWith(CREATING)) continue;
+      const pid = Number(name.slice(CREATING.length).split('~')[0]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !existsSync(`/proc/${pid}`)) {
+        rmSync(join(this.root, name), { recursive: true, force: true });
+      }
+    }
   }
 
   /** Locks an existing container; NotFoundError when there is none (or it was deleted while we waited). */
@@ -163,6 +191,13 @@ export class ContainerLock {
       throw err;
     }
     return new ContainerLock(dir, fd);
+  }
+
+  /** The same held lock, for the directory's new path after a rename. */
+  movedTo(dir: string): ContainerLock {
+    const moved = new ContainerLock(dir, this.fd);
+    this.fd = -1;
+    return moved;
   }
 
   /** The directory was deleted (by a `delete` we waited for). */
