@@ -395,6 +395,16 @@ t.test('ctr task exec: output and exit code of the exec process come back', asyn
   t.same(taskInfo(id), { pid: initPid, status: 'RUNNING' }, 'the container still runs');
 });
 
+t.test("ctr run --seccomp: containerd's default profile confines the process and its execs", async (t) => {
+  const id = await runDetached(t, 'seccomp', ['/bin/sleep', '300'], ['--seccomp']);
+  const pid = taskInfo(id)!.pid;
+  t.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Seccomp:\s+2$/m, 'the container process runs under a filter');
+  const r = ctr(['task', 'exec', '--fifo-dir', D.fifoDir, '--exec-id', 's1', id,
+    '/bin/sh', '-c', 'grep "^Seccomp:" /proc/self/status']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^Seccomp:\s+2\n/, 'the exec process runs under the filter too');
+});
+
 t.test('ctr task kill: SIGTERM to a process that traps it', async (t) => {
   const id = newId('term');
   t.teardown(() => removeContainer(id));

@@ -186,6 +186,27 @@ t.test('seccomp errno only with actions that return one', async (t) => {
   );
 });
 
+t.test('seccomp notify is refused; argument indexes stop at 5', async (t) => {
+  t.same(
+    check((s) => (s.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      listenerPath: '/run/agent.sock',
+      syscalls: [
+        { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' },
+        { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 6, value: 1, op: 'SCMP_CMP_EQ' }] },
+      ],
+    })),
+    [
+      '/linux/seccomp/listenerPath: seccomp notify listeners are not supported by ocirt',
+      '/linux/seccomp/syscalls/0/action: SCMP_ACT_NOTIFY is not supported by ocirt (no seccomp agent handoff)',
+      '/linux/seccomp/syscalls/1/args/1/index: must be less than 6 (a syscall has at most 6 arguments)',
+    ],
+  );
+  t.same(check((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' })), [
+    '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY is not supported by ocirt (no seccomp agent handoff)',
+  ]);
+});
+
 t.test('intelRdt closID and memory policy', async (t) => {
   t.same(check((s) => (s.linux!.intelRdt = { closID: '/' })), [], '"/" is the default group');
   t.same(check((s) => (s.linux!.intelRdt = { closID: '../x' })), ['/linux/intelRdt/closID: invalid closID "../x"']);

@@ -299,12 +299,25 @@ function checkSeccomp(ctx: Context): void {
   if (seccomp.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(seccomp.defaultAction)) {
     ctx.add('/linux/seccomp/defaultErrnoRet', `cannot be used with defaultAction ${seccomp.defaultAction} (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)`);
   }
+  // The seccomp agent protocol (the notify fd sent over listenerPath with the state) is not
+  // implemented: refuse rather than run without the agent.
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') ctx.add('/linux/seccomp/defaultAction', NOTIFY_UNSUPPORTED);
+  if (seccomp.listenerPath !== undefined) ctx.add('/linux/seccomp/listenerPath', 'seccomp notify listeners are not supported by ocirt');
   seccomp.syscalls?.forEach((sc, i) => {
     if (sc.errnoRet !== undefined && !ERRNO_ACTIONS.has(sc.action)) {
       ctx.add(jsonPointer('linux', 'seccomp', 'syscalls', i, 'errnoRet'), `cannot be used with action ${sc.action} (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)`);
     }
+    if (sc.action === 'SCMP_ACT_NOTIFY') ctx.add(jsonPointer('linux', 'seccomp', 'syscalls', i, 'action'), NOTIFY_UNSUPPORTED);
+    sc.args?.forEach((arg, j) => {
+      if (arg.index >= SYSCALL_MAX_ARGS) {
+        ctx.add(jsonPointer('linux', 'seccomp', 'syscalls', i, 'args', j, 'index'), `must be less than ${SYSCALL_MAX_ARGS} (a syscall has at most ${SYSCALL_MAX_ARGS} arguments)`);
+      }
+    });
   });
 }
+
+const NOTIFY_UNSUPPORTED = 'SCMP_ACT_NOTIFY is not supported by ocirt (no seccomp agent handoff)';
+const SYSCALL_MAX_ARGS = 6;
 
 function checkIntelRdt(ctx: Context): void {
   const closID = ctx.spec.linux?.intelRdt?.closID;

@@ -1,5 +1,5 @@
 // What the runtime tells the exec init (src/init/exec-main.ts) in its first message.
-import type { Process } from '../generated/config.js';
+import type { LinuxSeccomp, Process } from '../generated/config.js';
 
 /** A namespace of the container's init the exec init joins, as an fd it inherited. */
 export interface JoinNamespace {
@@ -22,4 +22,6 @@ export interface ExecInitConfig {
   /** Join a session keyring of the container's own (`_ses.<id>`), as the init did. */
   joinKeyring: boolean;
   debug: boolean;
+  /** The container's seccomp profile: exec'd processes get the same filter as the container's process. */
+  seccomp?: LinuxSeccomp;
 }

@@ -22,6 +22,7 @@ import { SyncChannel, type RuntimeMessage } from './sync.js';
 import { joinSessionKeyring } from './keyring.js';
 import { currentlyIgnored, resetSignals } from './signal-dispositions.js';
 import type { ExecInitConfig, JoinNamespace } from './exec-config.js';
+import { buildSeccompFilter } from '../process/seccomp.js';
 
 const NS_FLAGS: Record<JoinNamespace['type'], number> = {
   ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, network: CLONE_NEWNET, cgroup: CLONE_NEWCGROUP, mount: CLONE_NEWNS,
@@ -63,6 +64,11 @@ function run(): never {
   const warn = (text: string) => sync.send({ type: 'log', level: 'warning', msg: text });
   const proc = config.process;
 
+  // Before joining the mount namespace: libseccomp is loaded from the host's filesystem.
+  const seccompSpec = config.seccomp;
+  const debug = config.debug ? (msg: string) => sync.send({ type: 'log', level: 'debug', msg }) : undefined;
+  const filter = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
+
   joinNamespaces(config.namespaces, step);
   if (config.joinKeyring) {
     step('join session keyring', () =>
@@ -82,7 +88,9 @@ function run(): never {
   const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
   step('finalize process', () =>
-    finalizeProcess(linuxSys, proc, { preserveFds: config.preserveFds, warn, chownStdio: config.chownStdio ? undefined : [] }));
+    finalizeProcess(linuxSys, proc, {
+      preserveFds: config.preserveFds, warn, chownStdio: config.chownStdio ? undefined : [], seccomp: filter && (() => filter.load()),
+    }));
   resetSignals(ignored);
   sync.send({ type: 'ready' });
   return linuxSys.execve(path, proc.args ?? [], env);

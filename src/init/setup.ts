@@ -16,17 +16,26 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
 import { resetSignals } from './signal-dispositions.js';
 import { sendConsole, makeControllingTerminal } from '../terminal/index.js';
+import { buildSeccompFilter, type SeccompFilter } from '../process/seccomp.js';
 
 export interface Prepared {
   /** The executable, resolved in the container's PATH. */
   path: string;
   env: string[];
+  /** The container's seccomp filter, built and waiting to be loaded just before execve. */
+  seccomp?: SeccompFilter;
 }
 
 export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
   const { spec } = config;
   const proc = spec.process;
   if (!proc) throw new RuntimeError('config has no process to run');
+
+  // Built first: libseccomp is loaded from the host's filesystem, which pivot_root takes away,
+  // and a bad profile fails `create` rather than `start`.
+  const seccompSpec = spec.linux?.seccomp;
+  const debug = config.debug ? (msg: string) => sync.send({ type: 'log', level: 'debug', msg }) : undefined;
+  const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   setupNamespaces(sys, spec, step);
   if (!config.noNewKeyring) {
@@ -66,7 +75,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
-  return { path, env };
+  return { path, env, seccomp };
 }
 
 /** Like runc, a missing cwd is created (we are inside the container root now). */
@@ -83,7 +92,8 @@ export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, i
   const proc = config.spec.process!;
   runHooks('startContainer', config.spec.hooks?.startContainer, { ...config.state, status: 'created' });
   try {
-    finalizeProcess(sys, proc, { preserveFds: config.preserveFds });
+    const filter = prepared.seccomp;
+    finalizeProcess(sys, proc, { preserveFds: config.preserveFds, seccomp: filter && (() => filter.load()) });
   } catch (err) {
     throw withContext('finalize process', err);
   }

@@ -166,7 +166,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       { memory: record.config.linux?.resources?.memory, frozen: status === 'paused' }, 'exec init', exited);
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
-      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug,
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
     };
     sync.send({ type: 'config', config });
     // From here on the exec init is one of the container's processes (kill --all and

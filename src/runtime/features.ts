@@ -5,8 +5,32 @@ import { KNOWN_MOUNT_OPTIONS } from '../linux/mount-options.js';
 import { ALL_CAPABILITIES } from '../linux/capabilities.js';
 import { OCI_VERSION } from './oci-state.js';
 import { packageVersion } from '../cli/version.js';
+import { KNOWN_SECCOMP_FLAGS, SECCOMP_ACTIONS, SECCOMP_OPERATORS, seccompArchitectures, supportedSeccompFlags } from '../process/seccomp.js';
+import { libseccomp } from '../../ffi/seccomp.js';
+
+/** linux.seccomp of the features document; disabled when libseccomp cannot be loaded. */
+function seccompFeatures(): { features: object; version?: string } {
+  try {
+    const v = libseccomp.version();
+    return {
+      features: {
+        enabled: true,
+        // SCMP_ACT_NOTIFY is left out: the listener fd handoff is not implemented.
+        actions: [...SECCOMP_ACTIONS].sort(),
+        operators: [...SECCOMP_OPERATORS],
+        archs: seccompArchitectures(),
+        knownFlags: [...KNOWN_SECCOMP_FLAGS],
+        supportedFlags: supportedSeccompFlags(),
+      },
+      version: `${v.major}.${v.minor}.${v.micro}`,
+    };
+  } catch {
+    return { features: { enabled: false } };
+  }
+}
 
 export function features(): object {
+  const seccomp = seccompFeatures();
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -20,9 +44,11 @@ export function features(): object {
       apparmor: { enabled: apparmorEnabled() },
       selinux: { enabled: selinuxEnabled() },
       mountExtensions: { idmap: { enabled: false } },
+      seccomp: seccomp.features,
     },
     annotations: {
       'org.opencontainers.ocirt.version': packageVersion(),
+      ...(seccomp.version ? { 'io.github.seccomp.libseccomp.version': seccomp.version } : {}),
     },
   };
 }
