@@ -287,3 +287,33 @@ t.test('each hook runs in the namespaces the spec names', async (t) => {
   t.same(seen[SUBJECT], expected);
   t.same(seen[SUBJECT], seen[REFERENCE], 'ocirt matches runc');
 });
+
+t.test('startContainer runs with the process\'s user and capabilities', async (t) => {
+  // runc runs it from the init once the credentials and capabilities are the process's.
+  const hook = (markers: string): SpecHook => ({
+    path: '/bin/sh',
+    args: ['sh', '-c', `d=${markers}; [ -d "$d" ] || d=/markers; id -u > "$d/uid"; grep CapBnd /proc/self/status > "$d/caps"; cat >/dev/null`],
+  });
+  const seen: Record<string, string> = {};
+  for (const runtime of [SUBJECT, REFERENCE] as RuntimeName[]) {
+    const markers = await tempDir('markers');
+    fs.chmodSync(markers, 0o777);
+    const bundle = await makeBundle((s) => {
+      withHooks(markers, { startContainer: [hook(markers)] })(s);
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+      s.process!.args = ['true'];
+    }, { rootfs: 'copy' });
+    const c = await create(runtime, bundle);
+    t.ok(c.created, `${runtime} create`);
+    if (c.created) {
+      t.equal((await c.start()).status, 0, `${runtime} start`);
+      await c.waitStatus('stopped').catch(() => undefined);
+    }
+    await c.delete(true);
+    const read = (f: string) => (fs.existsSync(path.join(markers, f)) ? fs.readFileSync(path.join(markers, f), 'utf8').trim() : 'did not run');
+    seen[runtime] = `${read('uid')} ${read('caps')}`;
+  }
+  t.equal(seen[SUBJECT], '1000 CapBnd:\t0000000000000021', "uid 1000, the process's bounding set");
+  t.equal(seen[SUBJECT], seen[REFERENCE], 'ocirt matches runc');
+});

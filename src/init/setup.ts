@@ -87,15 +87,31 @@ function ensureCwd(cwd: string): void {
   }
 }
 
-/** After `start`: the last hooks, then the container's credentials, then execve. */
+/**
+ * After `start`: the container's credentials and capabilities, the startContainer
+ * hooks (as the container's user, like runc), then execve.
+ */
 export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, ignoredSignals: readonly number[]): never {
   const proc = config.spec.process!;
-  runHooks('startContainer', config.spec.hooks?.startContainer, { ...config.state, status: 'created' });
+  const hooks = config.spec.hooks?.startContainer;
+  let hooksFailed: unknown;
   try {
     const filter = prepared.seccomp;
-    finalizeProcess(sys, proc, { preserveFds: config.preserveFds, seccomp: filter && (() => filter.load()) });
+    finalizeProcess(sys, proc, {
+      preserveFds: config.preserveFds,
+      seccomp: filter && (() => filter.load()),
+      beforeExec: () => {
+        try {
+          runHooks('startContainer', hooks, { ...config.state, status: 'created' });
+        } catch (err) {
+          hooksFailed = err;
+          throw err;
+        }
+      },
+    });
   } catch (err) {
-    throw withContext('finalize process', err);
+    // A hook's own error is reported as it is, not as a step of finalizing.
+    throw err === hooksFailed ? err : withContext('finalize process', err);
   }
   resetSignals(ignoredSignals);
   return sys.execve(prepared.path, proc.args ?? [], prepared.env);

@@ -221,6 +221,11 @@ export interface FinalizeOptions extends KernelPaths {
    * last step when it is on (so the filter sees as few runtime syscalls as possible).
    */
   seccomp?: () => void;
+  /**
+   * Runs once the process has its final credentials, capabilities and fds, before a
+   * no_new_privs seccomp filter is loaded: where runc runs the startContainer hooks.
+   */
+  beforeExec?: () => void;
   /** A rootless container cannot set supplementary groups. */
   rootless?: boolean;
   /** The fds whose owner becomes the container user (default 0, 1, 2). */
@@ -233,7 +238,7 @@ export interface FinalizeOptions extends KernelPaths {
  * The last steps before execve, in runc's order: AppArmor exec profile,
  * no_new_privs, SELinux exec label, umask, [seccomp without NNP], bounding set,
  * keep-caps, stdio owner, setgroups, setresgid, setresuid, cwd, capset, ambient set,
- * stdio and fd inheritance, [seccomp with NNP].
+ * stdio and fd inheritance, [startContainer hooks], [seccomp with NNP].
  */
 export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
@@ -319,6 +324,7 @@ export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions =
   for (let fd = 0; fd < 3 + preserve; fd++) sys.setCloexec(fd, false);
   sys.cloexecFrom(3 + preserve);
 
+  opts.beforeExec?.();
   if (proc.noNewPrivileges) opts.seccomp?.();
 }
 
