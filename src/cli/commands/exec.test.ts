@@ -13,7 +13,7 @@ t.test('repeatable flags: every occurrence, long and short form', async (t) => {
 });
 
 t.test('flags to exec options', async (t) => {
-  const o = execFlags(['sh', '-c', 'id'], {
+  const o = await execFlags(['sh', '-c', 'id'], {
     _: [], e: ['A=1', 'B=2'], env: ['B=2'], tty: true, user: '1000:100', g: ['5'], c: ['CAP_KILL'], cwd: '/tmp',
     'no-new-privs': true, apparmor: 'p', 'process-label': 'l', detach: true, 'pid-file': 'rel.pid', 'preserve-fds': 2,
     'ignore-paused': true, 'console-socket': '/s',
@@ -33,16 +33,16 @@ t.test('flags to exec options', async (t) => {
   t.equal(o.preserveFds, 2);
   t.equal(o.ignorePaused, true);
   t.equal(o.consoleSocket, '/s');
-  t.equal(execFlags(['x'], { _: [] }).noNewPrivileges, undefined, 'no-new-privs only when given');
-  t.throws(() => execFlags(['x'], { _: [], 'preserve-fds': -1 }), /invalid value for --preserve-fds/);
-  t.throws(() => execFlags(['x'], { _: [], 'pidfd-socket': '/s' }), /--pidfd-socket is not supported/);
+  t.equal((await execFlags(['x'], { _: [] })).noNewPrivileges, undefined, 'no-new-privs only when given');
+  await t.rejects(execFlags(['x'], { _: [], 'preserve-fds': -1 }), /invalid value for --preserve-fds/);
+  await t.rejects(execFlags(['x'], { _: [], 'pidfd-socket': '/s' }), /--pidfd-socket is not supported/);
 });
 
 t.test('--process reads the file and ignores the overrides', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ocirt-exec-flags-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'p.json'), JSON.stringify({ args: ['ls'], cwd: '/', terminal: true }));
-  const o = execFlags([], { _: [], process: join(dir, 'p.json'), detach: true });
+  const o = await execFlags([], { _: [], process: join(dir, 'p.json'), detach: true });
   t.same(o.process, { args: ['ls'], cwd: '/', terminal: true });
   t.equal(o.args, undefined);
   t.equal(o.detach, true);

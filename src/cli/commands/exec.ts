@@ -3,8 +3,7 @@
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { Command, ParsedArgs } from '../command.js';
-import { execProcess, type ExecOptions } from '../../runtime/exec.js';
-import { parseAdditionalGids, parseUserFlag, readProcessFile } from '../../runtime/exec-process.js';
+import type { ExecOptions } from '../../runtime/exec.js';
 import { RuntimeError, withContext } from '../../errors.js';
 
 // Repeatable flags take one value per occurrence.
@@ -41,7 +40,9 @@ export function repeatedValues(flags: ParsedArgs, name: string, alias: string): 
 }
 
 /** The exec options the flags and arguments ask for. */
-export function execFlags(args: string[], flags: ParsedArgs): ExecOptions {
+export async function execFlags(args: string[], flags: ParsedArgs): Promise<ExecOptions> {
+  // Loaded here, as every command's code is, so other commands do not pay for it.
+  const { parseAdditionalGids, parseUserFlag, readProcessFile } = await import('../../runtime/exec-process.js');
   const preserve = flags['preserve-fds'];
   if (preserve !== undefined && (!Number.isInteger(preserve) || (preserve as number) < 0)) {
     throw new RuntimeError(`invalid value for --preserve-fds: ${String(preserve)}`);
@@ -80,7 +81,9 @@ export const exec: Command = {
   failureStatus: 255,
   async run(ctx, [id, ...args], flags) {
     try {
-      const result = await execProcess(ctx, id!, execFlags(args, flags));
+      const options = await execFlags(args, flags);
+      const { execProcess } = await import('../../runtime/exec.js');
+      const result = await execProcess(ctx, id!, options);
       return result.status ?? 0;
     } catch (err) {
       throw withContext('exec failed', err);
