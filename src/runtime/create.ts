@@ -100,6 +100,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     cgroup = ctx.log.step('cgroup create', () =>
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
     const cg = cgroup;
+    // Recorded first, so that a create killed from here on can be undone by delete.
+    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON() });
     ctx.log.step('cgroup mkdir', () => cg.create());
     ctx.log.step('cgroup resources', () =>
       cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
@@ -130,10 +132,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     fds.splice(fds.indexOf(theirs), 1);
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
+    const startTime = readProcStat(pid)?.startTime ?? '';
+    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), pid, pidStartTime: startTime });
 
     const sync = new SyncChannel(ours);
     await joinCgroupAroundBoot(ctx.log, cg, pid, sync, { memory: spec.linux?.resources?.memory, frozen: false }, 'container init', exited);
-    const startTime = readProcStat(pid)?.startTime ?? '';
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
@@ -148,6 +151,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     await driveInit(ctx, sync, record, pid, exited);
 
     ctx.log.step('save state', () => ctx.store.write(record));
+    ctx.store.removeCreateJournal(id);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     for (const fd of fds) closeSync(fd);
     fds.length = 0;

@@ -28,9 +28,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
     try {
       c = loadContainer(ctx, id);
     } catch (err) {
-      // A directory without state is what an interrupted create leaves: remove it.
+      // A directory without state is what an interrupted create leaves: undo it.
       if (err instanceof NotFoundError) {
-        ctx.store.remove(id);
+        await undoInterruptedCreate(ctx, id);
         if (opts.force) return;
       }
       throw err;
@@ -49,6 +49,25 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
   } finally {
     lock.release();
   }
+}
+
+/**
+ * A create killed half-way left its directory, maybe a cgroup and an init (which
+ * exits by itself once it sees the runtime gone, unless it already reported ready):
+ * its journal says what to kill and remove.
+ */
+async function undoInterruptedCreate(ctx: RuntimeContext, id: string): Promise<void> {
+  const journal = ctx.store.readCreateJournal(id);
+  if (journal?.pid && journal.pidStartTime && isSameLiveProcess(journal.pid, journal.pidStartTime)) {
+    try { process.kill(journal.pid, SIGKILL); } catch { /* gone */ }
+    for (let i = 0; i < 1000 && isSameLiveProcess(journal.pid, journal.pidStartTime); i++) await sleep(10);
+  }
+  if (journal?.cgroup) {
+    const cgroup = loadCgroupManager(journal.cgroup);
+    try { cgroup.signalAll(SIGKILL); } catch { /* nothing left */ }
+    cgroup.destroy();
+  }
+  ctx.store.remove(id);
 }
 
 async function killAndWait(c: Loaded): Promise<void> {

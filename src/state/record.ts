@@ -23,3 +23,15 @@ export interface ContainerRecord {
   /** uid that created the container (list's OWNER column). */
   owner: number;
 }
+
+/**
+ * What a create in progress has made so far (create.json, until state.json exists):
+ * enough for `delete` to undo a create that was killed half-way.
+ */
+export interface CreateJournal {
+  /** The cgroup manager's saved form, once the cgroup exists. */
+  cgroup?: unknown;
+  /** The init's host pid and start time, once it is spawned. */
+  pid?: number;
+  pidStartTime?: string;
+}

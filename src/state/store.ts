@@ -9,7 +9,7 @@ import {
 import { join, resolve } from 'node:path';
 import { flock, renameNoReplace } from '../../ffi/libc.js';
 import { RuntimeError, NotFoundError, fromNodeError } from '../errors.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerRecord, CreateJournal } from './record.js';
 
 const LOCK_EX = 2;
 const LOCK_UN = 8;
@@ -25,6 +25,8 @@ export const STATE_FILE = 'state.json';
 /** Prefix of a directory being created ('~' is not allowed in ids, so it is never listed as a container). */
 const CREATING = '~creating~';
 export const EXEC_FIFO = 'exec.fifo';
+/** What a create in progress has made so far, for `delete` to undo if the create is killed. */
+export const CREATE_JOURNAL = 'create.json';
 
 export class StateStore {
   readonly root: string;
@@ -132,6 +134,25 @@ export class StateStore {
     const dir = this.dir(record.id);
     const tmp = join(dir, `.${STATE_FILE}.${process.pid}`);
     writeFileAtomic(tmp, join(dir, STATE_FILE), JSON.stringify(record));
+  }
+
+  /** Records (atomically) what an unfinished create has made; state.json supersedes it. */
+  writeCreateJournal(id: string, journal: CreateJournal): void {
+    const dir = this.dir(id);
+    writeFileAtomic(join(dir, `.${CREATE_JOURNAL}.${process.pid}`), join(dir, CREATE_JOURNAL), JSON.stringify(journal));
+  }
+
+  /** The journal an interrupted create left, if any. */
+  readCreateJournal(id: string): CreateJournal | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), CREATE_JOURNAL), 'utf8')) as CreateJournal;
+    } catch {
+      return undefined; // none, or torn: nothing was recorded yet
+    }
+  }
+
+  removeCreateJournal(id: string): void {
+    rmSync(join(this.dir(id), CREATE_JOURNAL), { force: true });
   }
 
   remove(id: string): void {
