@@ -107,6 +107,31 @@ t.test('delete of a created container kills its init', async (t) => {
   t.equal(R('list', '-q').stdout, '');
 });
 
+t.test('kill KILL of a container without its own PID namespace kills every process in its cgroup', async (t) => {
+  // With a PID namespace the kernel ends the others with the init; without one, as runc,
+  // SIGKILL goes to the whole cgroup. Other signals still go to the init only.
+  const root = tempDir(t, 'ocirt-root-');
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sh', '-c', 'trap "" TERM; sleep 300 & sleep 301 & wait'];
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+  });
+  const id = newId('nopidns');
+  t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
+  const R = (...a: string[]) => ocirt(['--root', root, ...a]);
+  t.equal(R('run', '--detach', '--bundle', bundle, id).status, 0);
+  let pids: number[] = [];
+  for (let i = 0; i < 100 && pids.length < 3; i++, await sleep(20)) pids = JSON.parse(R('ps', '--format', 'json', id).stdout) ?? [];
+  t.equal(pids.length, 3, 'the shell and its two sleeps');
+  const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  t.equal(R('kill', id, 'TERM').status, 0);
+  await sleep(200);
+  t.same(pids.filter(alive), pids, 'TERM reaches the init only, which ignores it');
+  t.equal(R('kill', id, 'KILL').status, 0);
+  for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(20);
+  t.same(pids.filter(alive), [], 'KILL ended every process');
+  t.equal(JSON.parse(R('state', id).stdout).status, 'stopped');
+});
+
 t.test('kill accepts numbers and names with or without SIG', async (t) => {
   const { R, bundle, id } = container(t, ['sh', '-c', 'trap "" USR1 USR2 HUP; sleep 300 & wait']);
   t.equal(R('run', '--detach', '--bundle', bundle, id).status, 0);
