@@ -110,16 +110,23 @@ function boundingSet(): bigint {
 
 function withholdOneCapability(): void {
   const caps = libc.capget();
-  // What an exec as root gets (no file capabilities): inheritable | bounding.
-  const regained = caps.inheritable | boundingSet();
-  // It gains some capability already: nothing to give up.
-  if (regained & ~caps.permitted) return;
+  const cap = capabilityToWithhold(caps.permitted, caps.inheritable, boundingSet());
+  if (cap === undefined) return;
+  const bit = 1n << BigInt(cap);
+  libc.capset({ effective: caps.effective & ~bit, permitted: caps.permitted & ~bit, inheritable: caps.inheritable });
+}
+
+/**
+ * The capability to drop from the permitted set so that an execve as root gains one
+ * (it gets inheritable | bounding, without file capabilities), or undefined when it
+ * gains one already.
+ */
+export function capabilityToWithhold(permitted: bigint, inheritable: bigint, bounding: bigint): number | undefined {
+  const regained = inheritable | bounding;
+  if (regained & ~permitted) return undefined;
   for (const name of WITHHELD) {
-    const bit = 1n << BigInt(capNumber(name));
-    if (caps.permitted & regained & bit) {
-      libc.capset({ effective: caps.effective & ~bit, permitted: caps.permitted & ~bit, inheritable: caps.inheritable });
-      return;
-    }
+    const cap = capNumber(name);
+    if (permitted & regained & (1n << BigInt(cap))) return cap;
   }
   throw new RuntimeError(
     `cannot start the init hidden from the container: none of ${WITHHELD.join(', ')} is in the runtime's permitted and bounding sets`,
