@@ -128,7 +128,10 @@ t.test('--detach --pid-file: returns while the process runs, which outlives ocir
   t.ok(alive(pid), 'the process runs');
   for (let i = 0; i < 100 && readFileSync(outFile, 'utf8') === ''; i++) await sleep(20);
   t.equal(readFileSync(outFile, 'utf8'), 'started\n', 'its stdout is the one ocirt had');
-  t.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\x00300\x00$/);
+  // The shell prints, then execs sleep: wait for the exec.
+  const cmdline = () => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  for (let i = 0; i < 100 && !cmdline().startsWith('sleep'); i++) await sleep(20);
+  t.match(cmdline(), /^sleep\x00300\x00$/);
   t.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${c.initPid}/ns/pid`), 'in the container\'s pid namespace');
   t.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), readFileSync(`/proc/${c.initPid}/cgroup`, 'utf8'), 'in the container\'s cgroup');
   const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
