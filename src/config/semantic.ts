@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import type { LinuxNamespaceType, Spec } from '../generated/config.js';
 import { jsonPointer, type ValidationIssue } from './errors.js';
+import { isKnownCapability } from '../linux/capabilities.js';
+import { RLIMITS } from '../linux/rlimits.js';
 
 export interface SemanticOptions {
   /**
@@ -52,7 +54,7 @@ export function semanticWarnings(spec: Spec): ValidationIssue[] {
   if (caps) {
     for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
       caps[set]?.forEach((name, i) => {
-        if (!KNOWN_CAPABILITIES.has(name)) {
+        if (!isKnownCapability(name)) {
           warnings.push({ pointer: jsonPointer('process', 'capabilities', set, i), message: `unknown capability ${JSON.stringify(name)} is ignored` });
         }
       });
@@ -146,7 +148,7 @@ function checkRootAndProcess(ctx: Context): void {
 
   const firstOfType = new Map<string, number>();
   proc.rlimits?.forEach((rl, i) => {
-    if (!LINUX_RLIMITS.has(rl.type)) {
+    if (!Object.hasOwn(RLIMITS, rl.type)) {
       ctx.add(jsonPointer('process', 'rlimits', i, 'type'), `unknown rlimit ${JSON.stringify(rl.type)}`);
     }
     const first = firstOfType.get(rl.type);
@@ -347,20 +349,4 @@ function checkMemoryPolicy(ctx: Context): void {
   }
 }
 
-/** Resource names setrlimit(2) knows on Linux. */
-const LINUX_RLIMITS = new Set([
-  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS', 'RLIMIT_MEMLOCK',
-  'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS', 'RLIMIT_RTPRIO',
-  'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
-]);
 
-/** capabilities(7) names up to Linux 6.x (CAP_CHECKPOINT_RESTORE = 40). */
-const KNOWN_CAPABILITIES = new Set([
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
-  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-]);
