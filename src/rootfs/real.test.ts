@@ -11,6 +11,7 @@ import { detectCgroupLayout } from '../cgroups/layout.js';
 import { hierarchyKeys } from '../cgroups/cgroups-path.js';
 import type { HelperConfig, HelperReport, Inspected } from './real-helper.js';
 import type { RootfsSpec } from './types.js';
+import { runcDefaultMounts } from './test-helpers.js';
 
 const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), 'real-helper.js');
 
@@ -98,13 +99,7 @@ t.test('pivot_root: a runc-default container with terminal, devices, binds and a
     root: { readonly: true },
     process: { terminal: true },
     mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      ...runcDefaultMounts(),
       { destination: '/escape/data', type: 'bind', source: '../volume', options: ['rbind', 'ro', 'nosuid'] },
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nodev', 'size=1m'] },
       { destination: '/etc/app', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'size=1m'] },
