@@ -30,9 +30,6 @@ import type { SpecNamespace } from './base-config.js';
 setupSuite(t);
 
 const KINDS = ['pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup', 'time', 'user'] as const;
-const SPEC_TYPE: Record<string, SpecNamespace['type']> = {
-  pid: 'pid', net: 'network', ipc: 'ipc', uts: 'uts', mnt: 'mount', cgroup: 'cgroup', time: 'time', user: 'user',
-};
 const PRINT_NS = `for n in ${KINDS.join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`;
 
 /** Turn "kind link" lines into "kind host|holder|new" so runs can be compared. */

@@ -19,7 +19,8 @@ import {
 const libc = koffi.load('libc.so.6');
 
 const iovec = koffi.struct('ocirt_iovec', { iov_base: 'void *', iov_len: 'size_t' });
-const msghdr = koffi.struct('ocirt_msghdr', {
+// Registered by name for the sendmsg/recvmsg prototypes below.
+koffi.struct('ocirt_msghdr', {
   msg_name: 'void *',
   msg_namelen: 'uint32_t',
   msg_iov: 'void *',

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { RLIMITS, rlimitName, rlimitResource } from './rlimits.js';
 
 const HEADER = '/usr/include/asm-generic/resource.h';

@@ -3,7 +3,7 @@
 // `start`. Any failure on the way undoes everything: init killed, cgroup removed,
 // state directory deleted.
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';

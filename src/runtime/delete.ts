@@ -60,7 +60,7 @@ async function undoInterruptedCreate(ctx: RuntimeContext, id: string): Promise<v
   const journal = ctx.store.readCreateJournal(id);
   if (journal?.pid && journal.pidStartTime && isSameLiveProcess(journal.pid, journal.pidStartTime)) {
     try { process.kill(journal.pid, SIGKILL); } catch { /* gone */ }
-    for (let i = 0; i < 1000 && isSameLiveProcess(journal.pid, journal.pidStartTime); i++) await sleep(10);
+    await waitUntilGone(journal.pid, journal.pidStartTime);
   }
   if (journal?.cgroup) {
     const cgroup = loadCgroupManager(journal.cgroup);
@@ -76,12 +76,16 @@ async function killAndWait(c: Loaded): Promise<void> {
   } catch {
     // Already gone.
   }
-  // Like runc: poll for up to 10 s.
+  if (!(await waitUntilGone(c.record.pid, c.record.pidStartTime))) throw new RuntimeError('container init still running');
+}
+
+/** Polls for up to 10 s, like runc, until the process is gone; false if it is still there. */
+async function waitUntilGone(pid: number, startTime: string): Promise<boolean> {
   for (let i = 0; i < 1000; i++) {
-    if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) return;
+    if (!isSameLiveProcess(pid, startTime)) return true;
     await sleep(10);
   }
-  throw new RuntimeError('container init still running');
+  return false;
 }
 
 /** Removes what is left of a stopped container; poststop failures are only warnings. */
