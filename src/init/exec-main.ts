@@ -11,7 +11,7 @@
 //          ◀───────────────────── ready    (about to execve)
 //          ◀───────────────────── error    (any step failed, or execve did)
 //   EOF: execve succeeded (the socket is close-on-exec)
-import { dumpableError } from './early-guard.js'; // first: non-dumpable, no inspector on SIGUSR1
+import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync } from 'node:fs';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { RuntimeError, withContext } from '../errors.js';

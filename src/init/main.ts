@@ -3,7 +3,7 @@
 // main thread, reports ready, waits for `start` on exec.fifo, then execs the
 // container's process. Nothing here runs asynchronously before the wait, so no
 // libuv pool thread ever acts for it in the container's namespaces.
-import { dumpableError } from './early-guard.js'; // first: non-dumpable, no inspector on SIGUSR1
+import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { O_PATH } from '../../ffi/constants.js';
 import { errorMessage } from '../errors.js';
