@@ -5,7 +5,8 @@ import * as C from './constants.js';
 /**
  * Reads `#define NAME value` and `NAME = value,` (enum) entries from a C header, for the
  * simple value forms used by the uapi headers: integer literals (C octal/hex/decimal, with
- * U/L suffixes), `(1 << n)`, `(1UL << n)` and references to names already read.
+ * U/L suffixes), `(1 << n)`, `(1UL << n)` (n a literal or a name already read) and
+ * references to names already read.
  */
 function readHeaderValues(file: string): Map<string, bigint> {
   const values = new Map<string, bigint>();
@@ -18,8 +19,11 @@ function readHeaderValues(file: string): Map<string, bigint> {
       const v = /^0[0-7]+$/.test(digits) ? BigInt('0o' + digits.slice(1)) : BigInt(digits);
       return sign === '-' ? -v : v;
     }
-    const shift = /^(1|1u|1ul|1ull)\s*<<\s*(\d+)$/i.exec(e);
-    if (shift) return 1n << BigInt(shift[2] as string);
+    const shift = /^(1|1u|1ul|1ull)\s*<<\s*(\w+)$/i.exec(e);
+    if (shift) {
+      const n = evalExpr(shift[2] as string);
+      return n === undefined ? undefined : 1n << n;
+    }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(e)) return values.get(e);
     return undefined;
   };
