@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Spec } from '../generated/config.js';
 import { ConfigError, sortIssuesByDocumentOrder } from './errors.js';
+import { isRlimitValue, readJson } from './json-reader.js';
 import { checkSemantics, type SemanticOptions } from './semantic.js';
 import { validateSpec } from './validate.js';
 
@@ -65,31 +66,12 @@ function readConfigText(configPath: string): string {
   }
 }
 
-/** JSON.parse with errors that say where: `invalid config.json: JSON syntax error at line 3, column 5: ...`. */
+/**
+ * Parses a config.json text with errors that say where: `invalid config.json: JSON syntax error at line 3,
+ * column 5: ...`, and `invalid config.json: <pointer>: ...` for nesting too deep or an inexact integer.
+ */
 export function parseConfigText(text: string, document = 'config.json'): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const m = / in JSON at position (\d+)/.exec(message);
-    // V8 gives a character offset for most errors and none for "Unexpected end of JSON input".
-    const offset = m ? Number(m[1]) : text.length;
-    const { line, column } = lineAndColumn(text, offset);
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
-    throw new ConfigError(`invalid ${document}: JSON syntax error at line ${line}, column ${column}: ${what}`, [], { cause: err });
-  }
-}
-
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
+  return readJson(text, { document, acceptsUint64Max: isRlimitValue });
 }
 
 function errnoCode(err: unknown): string | undefined {

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import type { LinuxNamespaceType, Spec } from '../generated/config.js';
 import { jsonPointer, type ValidationIssue } from './errors.js';
+import { checkIdMappings, checkUserIds } from './ids.js';
+import { sysctlDottedName } from './sysctl-name.js';
 import { isKnownCapability } from '../linux/capabilities.js';
 import { RLIMITS } from '../linux/rlimits.js';
 
@@ -22,8 +24,10 @@ export interface SemanticOptions {
 export function checkSemantics(spec: Spec, options: SemanticOptions = {}): ValidationIssue[] {
   const ctx = new Context(spec, options.isHostNetns ?? isRuntimeNetns);
   checkVersion(ctx);
+  checkNulBytes(ctx);
   checkRootAndProcess(ctx);
   checkNamespaces(ctx);
+  checkIdMaps(ctx);
   checkUts(ctx);
   checkPaths(ctx);
   checkSysctls(ctx);
@@ -145,6 +149,7 @@ function checkRootAndProcess(ctx: Context): void {
   if (proc.user && (proc.user.uid === undefined || proc.user.gid === undefined)) {
     ctx.add(proc.user.uid === undefined ? '/process/user/uid' : '/process/user/gid', 'is required');
   }
+  ctx.issues.push(...checkUserIds(proc.user, '/process'));
 
   const firstOfType = new Map<string, number>();
   proc.rlimits?.forEach((rl, i) => {
@@ -204,6 +209,40 @@ function checkNamespaces(ctx: Context): void {
   }
 }
 
+/** The ids user-namespace maps and id-mapped mounts name (checked even while user namespaces are refused). */
+function checkIdMaps(ctx: Context): void {
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    ctx.issues.push(...checkIdMappings(ctx.spec.linux?.[field], 'linux', field));
+  }
+  ctx.spec.mounts?.forEach((m, i) => {
+    for (const field of ['uidMappings', 'gidMappings'] as const) ctx.issues.push(...checkIdMappings(m[field], 'mounts', i, field));
+  });
+}
+
+/**
+ * Strings reach the kernel as C strings, which end at the first NUL: the option `"mode=0700\u0000,exec"`
+ * would lose `,exec`, and a path or argument would name something shorter than the config says.
+ * Every string (and object key) of the fields ocirt uses is checked; annotations are only passed on to
+ * hooks as JSON, so they may hold anything.
+ */
+const NUL_CHECKED_FIELDS = ['process', 'root', 'hostname', 'domainname', 'mounts', 'hooks', 'linux'] as const;
+
+function checkNulBytes(ctx: Context): void {
+  const visit = (value: unknown, tokens: (string | number)[]): void => {
+    if (typeof value === 'string') {
+      if (value.includes('\0')) ctx.add(jsonPointer(...tokens), `${JSON.stringify(value)} contains a NUL byte`);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, [...tokens, i]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\0')) ctx.add(jsonPointer(...tokens, key), `the name ${JSON.stringify(key)} contains a NUL byte`);
+        visit(item, [...tokens, key]);
+      }
+    }
+  };
+  for (const field of NUL_CHECKED_FIELDS) visit(ctx.spec[field], [field]);
+}
+
 function checkUts(ctx: Context): void {
   if (ctx.has('uts')) return;
   if (ctx.spec.hostname) ctx.add('/hostname', 'unable to set hostname without a private UTS namespace');
@@ -226,14 +265,16 @@ const IPC_SYSCTLS = new Set([
 function checkSysctls(ctx: Context): void {
   const sysctl = ctx.spec.linux?.sysctl;
   if (!sysctl) return;
-  for (const name of Object.keys(sysctl)) {
-    const where = jsonPointer('linux', 'sysctl', name);
+  for (const key of Object.keys(sysctl)) {
+    const where = jsonPointer('linux', 'sysctl', key);
     // The name becomes a path under /proc/sys ('.' and '/' both separate components); an empty, '.' or
     // '..' component would name something else than the user wrote.
-    if (name.split(/[./]/).some((part) => part === '' || part === '..')) {
-      ctx.add(where, `invalid sysctl name ${JSON.stringify(name)}`);
+    if (key.split(/[./]/).some((part) => part === '' || part === '..')) {
+      ctx.add(where, `invalid sysctl name ${JSON.stringify(key)}`);
       continue;
     }
+    // `kernel/shmmax` is `kernel.shmmax` (sysctl.d(5)); the rules below are written for the dotted form.
+    const name = sysctlDottedName(key);
     if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) {
       if (!ctx.has('ipc')) ctx.add(where, `sysctl ${JSON.stringify(name)} is not allowed in the hosts ipc namespace`);
       continue;

@@ -57,7 +57,7 @@ export function validateFeatures(obj: unknown): asserts obj is Features {
 
 function runValidator<T>(validator: CompiledValidator<T>, obj: unknown): ValidationIssue[] {
   if (validator(obj)) return [];
-  return sortIssuesByDocumentOrder(issuesFromSchemaErrors(validator.errors ?? []), obj);
+  return sortIssuesByDocumentOrder(issuesFromSchemaErrors(validator.errors ?? [], obj), obj);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -70,9 +70,11 @@ function runValidator<T>(validator: CompiledValidator<T>, obj: unknown): Validat
  *   any other anyOf/oneOf error is dropped when errors from inside its branches explain it;
  * - a bad property name (propertyNames) is reported once, with the name;
  * - `required`/`dependencies` point at the missing property itself: `/process/cwd: is required`;
- * - identical lines are reported once (a conditional branch may repeat a base-schema error).
+ * - identical lines are reported once (a conditional branch may repeat a base-schema error);
+ * - a value outside a list of kernel or libseccomp constants is named (`unknown value "SCMP_ACT_X": ...`)
+ *   when `doc` (the validated document) is given.
  */
-export function issuesFromSchemaErrors(errors: readonly SchemaError[]): ValidationIssue[] {
+export function issuesFromSchemaErrors(errors: readonly SchemaError[], doc?: unknown): ValidationIssue[] {
   const consumed = new Set<SchemaError>();
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
@@ -129,7 +131,7 @@ export function issuesFromSchemaErrors(errors: readonly SchemaError[]): Validati
         add(childPointer(e.instancePath, e.params['additionalProperty']), 'is not allowed here');
         continue;
     }
-    const message = describe(e);
+    const message = describe(e, doc);
     if (e.propertyName !== undefined) {
       add(e.instancePath, `property name ${JSON.stringify(e.propertyName)} ${message}`);
     } else {
@@ -198,7 +200,27 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function describe(e: SchemaError): string {
+/** RFC 6901 lookup; undefined when the pointer leads nowhere. */
+function valueAt(doc: unknown, pointer: string): unknown {
+  let node: unknown = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (!Object.hasOwn(node, token)) return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
+}
+
+/**
+ * Lists of upper-case constants (SCMP_ACT_*, SCMP_ARCH_*, SCHED_*, MPOL_*, IOPRIO_CLASS_*...) are long and
+ * a wrong entry is usually a near miss, so their errors name the value that was given.
+ */
+function isConstantList(values: readonly unknown[]): boolean {
+  return values.every((v) => typeof v === 'string' && /^[A-Z][A-Z0-9_]*$/.test(v));
+}
+
+function describe(e: SchemaError, doc: unknown): string {
   const p = e.params;
   switch (e.keyword) {
     case 'type': {
@@ -206,7 +228,10 @@ function describe(e: SchemaError): string {
       return `must be ${types.map((t) => TYPE_NAMES[t] ?? t).join(' or ')}`;
     }
     case 'enum': {
-      const values = (p['allowedValues'] as unknown[]).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const allowed = p['allowedValues'] as unknown[];
+      const values = allowed.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const given = doc === undefined ? undefined : valueAt(doc, e.instancePath);
+      if (given !== undefined && isConstantList(allowed)) return `unknown value ${JSON.stringify(given)}: must be one of ${values.join(', ')}`;
       return `must be one of ${values.join(', ')}`;
     }
     case 'const':

@@ -335,7 +335,11 @@ t.test('applyEarlyAttributes: errors name what failed', async (t) => {
 t.test('sysctlPath refuses keys that could leave /proc/sys', async (t) => {
   t.equal(sysctlPath('net.ipv4.ip_forward'), '/proc/sys/net/ipv4/ip_forward');
   t.equal(sysctlPath('kernel.msgmax', '/x/proc'), '/x/proc/sys/kernel/msgmax');
-  for (const bad of ['', 'net/ipv4/ip_forward', 'a..b', '.a', 'a.', '..', 'kernel.a\0b']) {
+  // The slash spelling is the path itself; in it a '.' belongs to a component (an interface eth0.100).
+  t.equal(sysctlPath('kernel/shmmax'), '/proc/sys/kernel/shmmax');
+  t.equal(sysctlPath('net/ipv4/conf/eth0.100/rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
+  t.equal(sysctlPath('net.ipv4.conf.eth0/100.rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
+  for (const bad of ['', 'a..b', '.a', 'a.', '..', 'kernel.a\0b', '/kernel/shmmax', 'kernel/', 'a/../b', 'a/./b', 'kernel/a\0b']) {
     t.throws(() => sysctlPath(bad), { message: /^invalid sysctl key / }, JSON.stringify(bad));
   }
 });

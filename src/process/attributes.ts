@@ -25,6 +25,7 @@ import { ioprioFromSpec, personalityDomain, schedFlagsToMask, schedPolicy } from
 import type { Linux, Process } from '../generated/config.js';
 import type { Sys } from '../syscall/sys.js';
 import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capabilities.js';
+import { sysctlRelativePath } from '../config/sysctl-name.js';
 import { goErrnoText } from './go-strings.js';
 
 export { resolveExecutable, ExecLookupError } from './executable.js';
@@ -69,12 +70,16 @@ function writeAttribute(path: string, value: string): void {
   }
 }
 
-/** `/proc/sys/...` path of a sysctl name; refuses names that could leave /proc/sys. */
+/**
+ * `/proc/sys/...` path of a sysctl name, dotted (`kernel.shmmax`) or slashed (`kernel/shmmax`); refuses
+ * names that could leave /proc/sys or that the kernel would cut (NUL).
+ */
 export function sysctlPath(key: string, proc = '/proc'): string {
-  if (key === '' || key.includes('/') || key.includes('..') || key.startsWith('.') || key.endsWith('.') || key.includes('\0')) {
+  const relative = sysctlRelativePath(key);
+  if (key.includes('\0') || relative.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new RuntimeError(`invalid sysctl key ${JSON.stringify(key)}`);
   }
-  return `${proc}/sys/${key.replaceAll('.', '/')}`;
+  return `${proc}/sys/${relative}`;
 }
 
 /**

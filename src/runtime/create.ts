@@ -68,6 +68,10 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   if (spec.process?.apparmorProfile && !apparmorEnabled()) {
     throw new RuntimeError('apparmor profile is specified in config, but apparmor is disabled or not supported');
   }
+  // linux.mountLabel is an SELinux context for the container's mounts (context= mount option).
+  if (spec.linux?.mountLabel && !selinuxEnabled()) {
+    throw new RuntimeError('/linux/mountLabel: selinux mount label is specified in config, but selinux is disabled or not supported');
+  }
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
   let st;
   try {

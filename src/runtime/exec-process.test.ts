@@ -119,7 +119,14 @@ t.test('--user and --additional-gids', async (t) => {
   t.throws(() => parseUserFlag('5:'), { message: 'parsing  as int for gid failed: strconv.Atoi: parsing "": invalid syntax' });
   t.throws(() => parseUserFlag(':5'), /for uid failed/);
   t.throws(() => parseUserFlag('-1'), /for uid failed/);
-  t.throws(() => parseUserFlag('4294967296'), /for uid failed/);
+  // 4294967295 is (uid_t)-1, "unchanged" to setresuid: the process would stay root.
+  for (const big of ['4294967295', '4294967296', '2147483648']) {
+    t.throws(() => parseUserFlag(big), { message: `invalid --user uid ${big}: uids and gids must be in range 0-2147483647` });
+  }
+  t.throws(() => parseUserFlag('0:4294967295'), { message: 'invalid --user gid 4294967295: uids and gids must be in range 0-2147483647' });
+  t.same(parseUserFlag('2147483647:2147483647'), { uid: 2147483647, gid: 2147483647 });
+  t.throws(() => parseAdditionalGids(['4294967295']), { message: 'invalid --additional-gids 4294967295: uids and gids must be in range 0-2147483647' });
+  t.same(parseAdditionalGids(['2147483647']), [2147483647]);
   t.throws(() => parseUserFlag('1:2:3'), /expected uid\[:gid\]/);
   t.same(parseAdditionalGids(['5', '7']), [5, 7]);
   t.throws(() => parseAdditionalGids(['-1']), { message: 'additional-gids must be a positive number -1' });

@@ -8,6 +8,9 @@ import { RuntimeError, fromNodeError, withContext } from '../errors.js';
 import { selinuxEnabled } from '../process/attributes.js';
 import { goQuote } from '../process/go-strings.js';
 import type { LinuxCapabilities, Process } from '../generated/config.js';
+import { ConfigError } from '../config/errors.js';
+import { ID_RANGE_MESSAGE, MAX_ID, checkUserIds } from '../config/ids.js';
+import { isRlimitValue, readJson } from '../config/json-reader.js';
 
 /** What runc's exec flags change in the container's process (used without --process). */
 export interface ProcessOverrides {
@@ -109,13 +112,17 @@ export function readProcessFile(path: string): Process {
   } catch (err) {
     throw fromNodeError(err, 'open', path);
   }
+  // Our JSON reader: nesting limit and exact integers (rlimits may say 18446744073709551615, unlimited).
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = readJson(text, { document: 'process.json', acceptsUint64Max: isRlimitValue });
   } catch (err) {
     throw withContext(`parse process file ${path}`, err);
   }
-  return checkProcessShape(value, path);
+  const p = checkProcessShape(value, path);
+  const issues = checkUserIds(p.user, '');
+  if (issues.length > 0) throw withContext(`parse process file ${path}`, ConfigError.invalid('process.json', issues));
+  return p;
 }
 
 /** Type checks on a parsed process spec (the JSON decoder's checks in runc). */
@@ -161,9 +168,11 @@ export function parseUserFlag(value: string): { uid?: number; gid?: number } {
 
 function parseId(text: string, what: string): number {
   const n = /^\+?\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n > 0xffffffff) {
+  if (!Number.isSafeInteger(n)) {
     throw new RuntimeError(`parsing ${text} as int for ${what} failed: strconv.Atoi: parsing ${goQuote(text)}: invalid syntax`);
   }
+  // 4294967295 is (uid_t)-1, "unchanged" to setresuid: the process would stay root.
+  if (n > MAX_ID) throw new RuntimeError(`invalid --user ${what} ${text}: ${ID_RANGE_MESSAGE}`);
   return n;
 }
 
@@ -173,7 +182,7 @@ export function parseAdditionalGids(values: readonly string[]): number[] {
     const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
     if (Number.isNaN(n)) throw new RuntimeError(`invalid value ${goQuote(v)} for flag -additional-gids: parse error`);
     if (n < 0) throw new RuntimeError(`additional-gids must be a positive number ${v}`);
-    if (n > 0xffffffff) throw new RuntimeError(`additional-gids: ${v} is out of range`);
+    if (n > MAX_ID) throw new RuntimeError(`invalid --additional-gids ${v}: ${ID_RANGE_MESSAGE}`);
     return n;
   });
 }

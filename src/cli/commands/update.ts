@@ -133,12 +133,10 @@ export async function readResourcesFile(source: string): Promise<LinuxResources>
   } catch (err) {
     throw new RuntimeError(`read ${source === '-' ? 'standard input' : source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new RuntimeError(`invalid resources JSON: ${(err as Error).message}`);
-  }
+  // Our JSON reader: nesting limit, and integers beyond 2^53 refused rather than rounded (2^63 for a
+  // memory limit would otherwise be written as 9223372036854776000).
+  const { readJson } = await import('../../config/json-reader.js');
+  const doc = readJson(text, { document: 'resources JSON' });
   const { checkLinuxResources } = await import('../../config/validate.js');
   const { ConfigError } = await import('../../config/errors.js');
   const issues = checkLinuxResources(doc);
