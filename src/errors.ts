@@ -1,6 +1,10 @@
 // Error types shared by the runtime. Messages are lowercase, without a trailing
-// period, and carry their context as a prefix chain ("create: mount ...: EPERM").
-import { errnoName } from '../ffi/errno.js';
+// period, and carry their context as a prefix chain ("create: mount ...: EPERM (operation
+// not permitted)"). A failed syscall reads `<call> <target>: <ERRNO> (<text>)`: the name first,
+// for callers and tests to match on, then its text (Go's wording, as in runc's messages).
+import { getSystemErrorMap } from 'node:util';
+import { errnoName, errnoNumber } from '../ffi/errno.js';
+import { goErrnoText } from './process/go-strings.js';
 
 /** A failed system call: names the call, its argument and the errno. */
 export class SyscallError extends Error {
@@ -9,13 +13,27 @@ export class SyscallError extends Error {
   readonly code: string;
   readonly target: string;
   constructor(syscall: string, target: string, errno: number, code = errnoName(errno)) {
-    super(target ? `${syscall} ${target}: ${code}` : `${syscall}: ${code}`);
+    super(target ? `${syscall} ${target}: ${describeErrno(code)}` : `${syscall}: ${describeErrno(code)}`);
     this.name = 'SyscallError';
     this.syscall = syscall;
     this.target = target;
     this.errno = errno;
     this.code = code;
   }
+}
+
+/** An errno name with its text: `EPERM (operation not permitted)`; the bare name when it has no known text. */
+export function describeErrno(code: string): string {
+  const text = errnoText(code);
+  return text ? `${code} (${text})` : code;
+}
+
+/** Go's text for an errno name, else libuv's (the same words for the errnos both know); undefined if unknown. */
+function errnoText(code: string): string | undefined {
+  const go = goErrnoText(code);
+  if (go !== code) return go;
+  const errno = errnoNumber(code);
+  return errno === undefined ? undefined : getSystemErrorMap().get(-errno)?.[1];
 }
 
 /** A user-facing runtime error (bad state, bad argument). */
@@ -31,6 +49,16 @@ export class NotFoundError extends RuntimeError {
   constructor() {
     super('container does not exist');
     this.name = 'NotFoundError';
+  }
+}
+
+/** A container's state file is there but cannot be read or is not ours: names the file and why. */
+export class UnreadableStateError extends RuntimeError {
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super(`state file ${file}: ${reason}`);
+    this.name = 'UnreadableStateError';
+    this.file = file;
   }
 }
 

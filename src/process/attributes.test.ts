@@ -170,7 +170,7 @@ t.test('finalizeProcess: EINVAL from PR_CAPBSET_DROP is ignored, other errors ar
 
   const bad = new FakeSys().failOn('prctl', 'EPERM', (a) => a[0] === PR_CAPBSET_DROP);
   t.throws(() => finalizeProcess(bad, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
-    { message: /^unable to apply bounding set: prctl .*: EPERM$/ });
+    { message: /^unable to apply bounding set: prctl .*: EPERM \(operation not permitted\)$/ });
 });
 
 t.test('finalizeProcess: no bounding changes without CAP_SETPCAP', async (t) => {
@@ -329,7 +329,7 @@ t.test('applyEarlyAttributes: errors name what failed', async (t) => {
     { message: `write sysctl key net.nope.key: open ${k.proc}/sys/net/nope/key: ENOENT` });
   t.throws(() => applyEarlyAttributes(new FakeSys().failOn('schedSetattr', 'EPERM'),
     { cwd: '/', scheduler: { policy: 'SCHED_FIFO', priority: 1 } }, undefined, { proc: k.proc }),
-  { message: /^error setting scheduler: schedSetattr .*: EPERM$/ });
+  { message: /^error setting scheduler: schedSetattr .*: EPERM \(operation not permitted\)$/ });
 });
 
 t.test('sysctlPath refuses keys that could leave /proc/sys', async (t) => {

@@ -65,7 +65,7 @@ t.test('a refused bind remount is retried keeping the locked flags of the source
   locked.sys.failOn('mount', 'EPERM', (a) => ((a[3] as number) & 0x20) !== 0);
   locked.sys.statfsResults.set('/tmp', { type: 0, flags: 0x2 });
   t.throws(() => mountOne(locked, { destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'suid'] }), {
-    message: /^mount \/tmp to \/x \(type bind\): mount .* on .*\/rootfs\/x: EPERM$/,
+    message: /^mount \/tmp to \/x \(type bind\): mount .* on .*\/rootfs\/x: EPERM \(operation not permitted\)$/,
     code: 'EPERM',
   });
   t.equal(locked.sys.of('mount').length, 2, 'no retry');

@@ -16,7 +16,7 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../terminal/console-socket.js';
 import { readProcStat } from '../state/procfs.js';
 import { writeFileAtomic, validateId } from '../state/store.js';
-import type { ContainerRecord } from '../state/record.js';
+import type { ContainerRecord, CreateJournal } from '../state/record.js';
 import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
@@ -91,7 +91,12 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
-  const lock = ctx.store.createLocked(id);
+  const self = readProcStat(process.pid);
+  const journal: CreateJournal = {
+    creator: { pid: process.pid, startTime: self?.startTime ?? '' }, bundle, rootfs, created: rfc3339Nano(),
+    annotations: spec.annotations as Record<string, string> | undefined,
+  };
+  const lock = ctx.store.createLocked(id, journal);
   const fds: number[] = [];
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;
@@ -105,7 +110,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
     const cg = cgroup;
     // Recorded first, so that a create killed from here on can be undone by delete.
-    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON() });
+    journal.cgroup = cg.toJSON();
+    ctx.store.writeCreateJournal(id, journal);
     ctx.log.step('cgroup mkdir', () => cg.create());
     ctx.log.step('cgroup resources', () =>
       cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
@@ -137,12 +143,13 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
     const startTime = readProcStat(pid)?.startTime ?? '';
-    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), pid, pidStartTime: startTime });
+    Object.assign(journal, { pid, pidStartTime: startTime });
+    ctx.store.writeCreateJournal(id, journal);
 
     const sync = new SyncChannel(ours);
     await joinCgroupAroundBoot(ctx.log, cg, pid, sync, { memory: spec.linux?.resources?.memory, frozen: false }, 'container init', exited);
     const record: ContainerRecord = {
-      version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,
+      version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: journal.created!, config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
     };
 

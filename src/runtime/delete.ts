@@ -1,6 +1,6 @@
 // `delete`: remove a stopped (or, with --force, any) container: kill what is left,
 // remove its cgroup and state, then run the poststop hooks.
-import { RuntimeError, NotFoundError } from '../errors.js';
+import { RuntimeError, NotFoundError, UnreadableStateError } from '../errors.js';
 import { loadCgroupManager } from '../cgroups/index.js';
 import { isSameLiveProcess } from '../state/procfs.js';
 import { runHooks } from '../hooks/run-hooks.js';
@@ -28,8 +28,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
     try {
       c = loadContainer(ctx, id);
     } catch (err) {
-      // A directory without state is what an interrupted create leaves: undo it.
-      if (err instanceof NotFoundError) {
+      // A directory without state is what an interrupted create leaves: undo it. With --force, so is
+      // one whose state file is not ours (what its journal, if any, recorded is undone too).
+      if (err instanceof NotFoundError || (opts.force && err instanceof UnreadableStateError)) {
         await undoInterruptedCreate(ctx, id);
         if (opts.force) return;
       }

@@ -2,7 +2,7 @@
 // terminal and a console socket, the preserved fds, and the messages every init
 // (container init or exec init) may send.
 import { fstatSync } from 'node:fs';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, describeErrno } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InitMessage, SyncChannel } from '../init/sync.js';
 import type { CgroupManager } from '../cgroups/index.js';
@@ -24,7 +24,7 @@ export function checkPreservedFds(count: number): void {
     try {
       fstatSync(fd);
     } catch (err) {
-      throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${count}): ${(err as NodeJS.ErrnoException).code}`);
+      throw new RuntimeError(`unable to stat preserved-fd ${fd - 3} (of ${count}): ${describeErrno(String((err as NodeJS.ErrnoException).code))}`);
     }
   }
 }

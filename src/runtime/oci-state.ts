@@ -1,6 +1,6 @@
 // The state document `ocirt state` prints and hooks receive on stdin: the OCI
 // state fields plus runc's extras (rootfs, created, owner), in runc's key order.
-import type { ContainerRecord } from '../state/record.js';
+import type { ContainerRecord, CreateJournal } from '../state/record.js';
 import type { Status } from '../state/status.js';
 
 export const OCI_VERSION = '1.3.0';
@@ -18,17 +18,29 @@ export interface OciState {
 }
 
 export function ociState(record: ContainerRecord, status: Status, owner = ''): OciState {
+  return stateDocument(record.id, status === 'stopped' ? 0 : record.pid, status, record, record.config.annotations, owner);
+}
+
+/** A container still being created, from its create journal; pid 0 until its init is spawned (and alive). */
+export function creatingState(id: string, journal: CreateJournal, initAlive: boolean, owner = ''): OciState {
+  const shown = { bundle: journal.bundle ?? '', rootfs: journal.rootfs ?? '', created: journal.created ?? '' };
+  return stateDocument(id, initAlive ? journal.pid ?? 0 : 0, 'creating', shown, journal.annotations, owner);
+}
+
+function stateDocument(
+  id: string, pid: number, status: Status, shown: Pick<ContainerRecord, 'bundle' | 'rootfs' | 'created'>,
+  annotations: Record<string, string> | undefined, owner: string,
+): OciState {
   const state: OciState = {
     ociVersion: OCI_VERSION,
-    id: record.id,
-    pid: status === 'stopped' ? 0 : record.pid,
+    id,
+    pid,
     status,
-    bundle: record.bundle,
-    rootfs: record.rootfs,
-    created: record.created,
+    bundle: shown.bundle,
+    rootfs: shown.rootfs,
+    created: shown.created,
     owner,
   };
-  const annotations = record.config.annotations;
   if (annotations && Object.keys(annotations).length) {
     // Keep runc's field order: annotations come before owner.
     delete (state as Partial<OciState>).owner;

@@ -29,9 +29,40 @@ export interface ContainerRecord {
  * enough for `delete` to undo a create that was killed half-way.
  */
 export interface CreateJournal {
+  /** The runtime process doing the create (pid and start time): while it lives, the container is `creating`. */
+  creator?: { pid: number; startTime: string };
+  /** What `state` shows of a container being created. */
+  bundle?: string;
+  rootfs?: string;
+  created?: string;
+  annotations?: Record<string, string>;
   /** The cgroup manager's saved form, once the cgroup exists. */
   cgroup?: unknown;
   /** The init's host pid and start time, once it is spawned. */
   pid?: number;
   pidStartTime?: string;
+}
+
+/**
+ * Why `value` (a parsed state.json) is not a ContainerRecord of ours, or undefined if it is one. Another
+ * runtime's state file, a hand-edited or truncated one must give a clear error, never a TypeError later.
+ */
+export function recordProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `expected an object, found ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  }
+  const r = value as Record<string, unknown>;
+  if (r.version !== 1) return `"version" is ${JSON.stringify(r.version) ?? 'missing'}, expected 1`;
+  for (const key of ['id', 'bundle', 'rootfs', 'pidStartTime', 'created'] as const) {
+    if (typeof r[key] !== 'string') return `"${key}" is not a string`;
+  }
+  if (!Number.isInteger(r.pid) || (r.pid as number) <= 0) return '"pid" is not a positive integer';
+  if (r.config === null || typeof r.config !== 'object' || Array.isArray(r.config)) return '"config" is not an object';
+  if (r.cgroup === null || typeof r.cgroup !== 'object') return '"cgroup" is not an object';
+  return undefined;
+}
+
+/** The journal in create.json, or undefined when it is not one (a torn or foreign file counts as none). */
+export function asCreateJournal(value: unknown): CreateJournal | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as CreateJournal) : undefined;
 }

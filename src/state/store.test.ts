@@ -1,10 +1,10 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { StateStore, validateId, writeFileAtomic } from './store.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UnreadableStateError } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
 const tmp = () => {
@@ -104,4 +104,77 @@ t.test('writeFileAtomic replaces the target whole', async (t) => {
   writeFileAtomic(join(d, '.pid'), target, '4567');
   t.equal(readFileSync(target, 'utf8'), '4567');
   t.same(readdirSync(d), ['pid']);
+});
+
+t.test('a --root that is a file, or under one, is named with runc\'s message by every operation', async (t) => {
+  const d = tmp();
+  const file = join(d, 'file');
+  writeFileSync(file, '');
+  for (const root of [file, join(file, 'sub', 'root')]) {
+    const store = new StateStore(root);
+    const want = { message: `mkdir ${file}: not a directory` };
+    t.throws(() => store.list(), want, `list ${root}`);
+    t.throws(() => store.lock('c'), want, `lock ${root}`);
+    t.throws(() => store.read('c'), want, `read ${root}`);
+    t.throws(() => store.createLocked('c'), want, `createLocked ${root}`);
+  }
+  t.same(readdirSync(d), ['file'], 'nothing was made');
+});
+
+t.test('a state file that is not ours is refused naming the file and why', async (t) => {
+  const store = new StateStore(tmp());
+  store.createLocked('c').release();
+  const file = join(store.dir('c'), 'state.json');
+  const cases: [string, RegExp][] = [
+    ['{', /not valid JSON$/],
+    ['{}', /not an ocirt container state: "version" is missing, expected 1$/],
+    ['[]', /not an ocirt container state: expected an object, found an array$/],
+    ['null', /not an ocirt container state: expected an object, found null$/],
+    ['"x"', /not an ocirt container state: expected an object, found string$/],
+    // runc's own state.json
+    ['{"id":"c","init_process_pid":1,"init_process_start":2,"created":"2026-01-01T00:00:00Z","config":{}}', /"version" is missing/],
+    [JSON.stringify({ ...record('c'), pid: 'x' }), /"pid" is not a positive integer$/],
+    [JSON.stringify({ ...record('c'), config: null }), /"config" is not an object$/],
+    [JSON.stringify(record('other')), /holds container "other", not "c"$/],
+  ];
+  for (const [text, why] of cases) {
+    writeFileSync(file, text);
+    const err = (() => { try { store.read('c'); } catch (e) { return e; } return undefined; })();
+    t.type(err, UnreadableStateError, text);
+    t.match((err as Error).message, new RegExp(`^state file ${file}: `), `${text}: names the file`);
+    t.match((err as Error).message, why, `${text}: says why`);
+  }
+  writeFileSync(file, JSON.stringify(record('c')));
+  t.equal(store.read('c').id, 'c', 'our own record still reads');
+});
+
+t.test('an unreadable state file (EACCES for a non-root reader) is named with its errno', async (t) => {
+  const d = tmp();
+  chmodSync(d, 0o755);
+  const store = new StateStore(join(d, 'root'));
+  store.createLocked('c').release();
+  store.write(record('c'));
+  chmodSync(join(store.dir('c'), 'state.json'), 0o000);
+  const file = join(store.dir('c'), 'state.json');
+  if (process.getuid?.() === 0) {
+    // root reads mode 000 files: read it as nobody.
+    chownSync(store.root, 65534, 65534);
+    const script = `import(${JSON.stringify(new URL('./store.js', import.meta.url).href)}).then((m) => {
+      try { new m.StateStore(${JSON.stringify(store.root)}).read('c'); } catch (e) { console.log(e.name + ': ' + e.message); }
+    })`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', env: {} });
+    t.equal(r.stdout.trim(), `UnreadableStateError: state file ${file}: open: EACCES (permission denied)`);
+  } else {
+    t.throws(() => store.read('c'), { name: 'UnreadableStateError', message: `state file ${file}: open: EACCES (permission denied)` });
+  }
+});
+
+t.test('the journal given to createLocked is there as soon as the directory has its name', async (t) => {
+  const store = new StateStore(tmp());
+  const lock = store.createLocked('c', { creator: { pid: 1, startTime: '1' }, bundle: '/b' });
+  t.same(store.readCreateJournal('c'), { creator: { pid: 1, startTime: '1' }, bundle: '/b' });
+  t.same(readdirSync(store.dir('c')), ['create.json']);
+  lock.release();
+  writeFileSync(join(store.dir('c'), 'create.json'), 'null');
+  t.equal(store.readCreateJournal('c'), undefined, 'a journal that is no object counts as none');
 });

@@ -6,10 +6,10 @@ import {
   closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, fstatSync,
   writeSync, constants as fsc,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { flock, renameNoReplace } from '../../ffi/libc.js';
-import { RuntimeError, NotFoundError, fromNodeError } from '../errors.js';
-import type { ContainerRecord, CreateJournal } from './record.js';
+import { RuntimeError, NotFoundError, UnreadableStateError, fromNodeError, describeErrno } from '../errors.js';
+import { asCreateJournal, recordProblem, type ContainerRecord, type CreateJournal } from './record.js';
 
 const LOCK_EX = 2;
 const LOCK_UN = 8;
@@ -30,6 +30,7 @@ export const CREATE_JOURNAL = 'create.json';
 
 export class StateStore {
   readonly root: string;
+  #rootChecked = false;
 
   constructor(root: string) {
     if (resolve(root) === '/') throw new RuntimeError('Option --root argument should not be set to /');
@@ -38,7 +39,30 @@ export class StateStore {
 
   dir(id: string): string {
     validateId(id);
+    this.#checkRoot();
     return join(this.root, id);
+  }
+
+  /**
+   * A root (or one of its parents) that exists but is no directory gets runc's message, which names it,
+   * from every command: runc makes the root (MkdirAll) before anything else. We only look: a command
+   * that merely reads does not create the root.
+   */
+  #checkRoot(): void {
+    if (this.#rootChecked) return;
+    for (let p = this.root; ; p = dirname(p)) {
+      let st;
+      try {
+        st = statSync(p);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue; // look further up for what is in the way
+        throw fromNodeError(err, 'stat', p);
+      }
+      if (!st.isDirectory()) throw new RuntimeError(`mkdir ${p}: not a directory`);
+      break;
+    }
+    this.#rootChecked = true;
   }
 
   fifoPath(id: string): string {
@@ -46,8 +70,9 @@ export class StateStore {
   }
 
   exists(id: string): boolean {
+    const dir = this.dir(id);
     try {
-      return statSync(this.dir(id)).isDirectory();
+      return statSync(dir).isDirectory();
     } catch {
       return false;
     }
@@ -58,7 +83,7 @@ export class StateStore {
    * a name that is no valid id, locked, and only then renamed into place (never over anything), so no other
    * command ever finds it unlocked and takes it for the leftover of an aborted create.
    */
-  createLocked(id: string): ContainerLock {
+  createLocked(id: string, journal?: CreateJournal): ContainerLock {
     const dir = this.dir(id);
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
@@ -75,6 +100,9 @@ export class StateStore {
     let lock: ContainerLock | undefined;
     try {
       lock = ContainerLock.acquire(tmp);
+      // The journal is there from the first moment the directory has its name: `state` tells by it a
+      // create in progress from a directory that is no container.
+      if (journal) writeJournal(tmp, journal);
       renameNoReplace(tmp, dir);
     } catch (err) {
       lock?.release();
@@ -113,20 +141,29 @@ export class StateStore {
     return lock;
   }
 
+  /** The container's record: NotFoundError when it has none (yet), UnreadableStateError when it is not ours. */
   read(id: string): ContainerRecord {
     const file = join(this.dir(id), STATE_FILE);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError();
-      throw fromNodeError(err, 'open', file);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new NotFoundError();
+      throw new UnreadableStateError(file, code ? `open: ${describeErrno(code)}` : String(err));
     }
+    let value: unknown;
     try {
-      return JSON.parse(text) as ContainerRecord;
+      value = JSON.parse(text);
     } catch {
-      throw new RuntimeError(`corrupt state file ${file}`);
+      throw new UnreadableStateError(file, 'not valid JSON');
     }
+    const problem = recordProblem(value);
+    if (problem) throw new UnreadableStateError(file, `not an ocirt container state: ${problem}`);
+    if ((value as ContainerRecord).id !== id) {
+      throw new UnreadableStateError(file, `holds container ${JSON.stringify((value as ContainerRecord).id)}, not ${JSON.stringify(id)}`);
+    }
+    return value as ContainerRecord;
   }
 
   /** Atomic replace: a reader sees the old or the new state, never half of one. */
@@ -138,14 +175,13 @@ export class StateStore {
 
   /** Records (atomically) what an unfinished create has made; state.json supersedes it. */
   writeCreateJournal(id: string, journal: CreateJournal): void {
-    const dir = this.dir(id);
-    writeFileAtomic(join(dir, `.${CREATE_JOURNAL}.${process.pid}`), join(dir, CREATE_JOURNAL), JSON.stringify(journal));
+    writeJournal(this.dir(id), journal);
   }
 
-  /** The journal an interrupted create left, if any. */
+  /** The journal of a create in progress or interrupted, if any. */
   readCreateJournal(id: string): CreateJournal | undefined {
     try {
-      return JSON.parse(readFileSync(join(this.dir(id), CREATE_JOURNAL), 'utf8')) as CreateJournal;
+      return asCreateJournal(JSON.parse(readFileSync(join(this.dir(id), CREATE_JOURNAL), 'utf8')));
     } catch {
       return undefined; // none, or torn: nothing was recorded yet
     }
@@ -161,6 +197,7 @@ export class StateStore {
 
   /** Ids of every container directory under the root (sorted). */
   list(): string[] {
+    this.#checkRoot();
     let names: string[];
     try {
       names = readdirSync(this.root);
@@ -170,6 +207,10 @@ export class StateStore {
     }
     return names.filter((n) => ID_RE.test(n) && n !== '.' && n !== '..' && this.exists(n)).sort();
   }
+}
+
+function writeJournal(dir: string, journal: CreateJournal): void {
+  writeFileAtomic(join(dir, `.${CREATE_JOURNAL}.${process.pid}`), join(dir, CREATE_JOURNAL), JSON.stringify(journal));
 }
 
 /** Writes `data` to `tmp`, fsyncs it and renames it over `target`. */
@@ -204,7 +245,12 @@ export class ContainerLock {
   private constructor(readonly dir: string, private fd: number) {}
 
   static acquire(dir: string): ContainerLock {
-    const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | 0o2000000 /* O_CLOEXEC */);
+    let fd: number;
+    try {
+      fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | 0o2000000 /* O_CLOEXEC */);
+    } catch (err) {
+      throw fromNodeError(err, 'open', dir);
+    }
     try {
       flock(fd, LOCK_EX, dir);
     } catch (err) {

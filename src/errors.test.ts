@@ -1,0 +1,29 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { SyscallError, describeErrno, fromNodeError, withContext } from './errors.js';
+
+t.test('a syscall error gives the errno name first, then its text', async (t) => {
+  t.equal(new SyscallError('mount', '/proc on /x/proc', 1).message, 'mount /proc on /x/proc: EPERM (operation not permitted)');
+  t.equal(new SyscallError('setsid', '', 1).message, 'setsid: EPERM (operation not permitted)');
+  t.equal(new SyscallError('open', '/x', 13).code, 'EACCES', 'the name stays in .code for callers');
+  t.equal(new SyscallError('bpf', 'BPF_PROG_LOAD', 22, 'EINVAL').message, 'bpf BPF_PROG_LOAD: EINVAL (invalid argument)');
+});
+
+t.test('errnos Go has no text for here get libuv text; unknown ones stay bare', async (t) => {
+  t.equal(describeErrno('ENOTEMPTY'), 'ENOTEMPTY (directory not empty)');
+  t.equal(describeErrno('errno 4095'), 'errno 4095');
+  t.equal(new SyscallError('x', '', 4095).message, 'x: errno 4095');
+});
+
+t.test('a Node fs error becomes a syscall error with the same form', async (t) => {
+  let err: unknown;
+  try {
+    readFileSync('/nonexistent/ocirt-errors-test');
+  } catch (e) {
+    err = e;
+  }
+  const e = fromNodeError(err);
+  t.equal(e.message, 'open /nonexistent/ocirt-errors-test: ENOENT (no such file or directory)');
+  t.equal(withContext('load', e).message, 'load: open /nonexistent/ocirt-errors-test: ENOENT (no such file or directory)');
+  t.equal(fromNodeError(err, 'stat', '/y').message, 'stat /y: ENOENT (no such file or directory)');
+});
