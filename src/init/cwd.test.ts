@@ -14,6 +14,7 @@ t.test('missing directories are created one by one inside the root, mode 0755', 
   const r = root(t);
   ensureCwd('/a/b/../c/d', r);
   t.ok(statSync(join(r, 'a/c/d')).isDirectory());
+  t.ok(statSync(join(r, 'a/b')).isDirectory(), 'a/b too: chdir resolves ".." after it');
   t.equal(statSync(join(r, 'a/c/d')).mode & 0o777, 0o755 & ~process.umask());
   ensureCwd('/a/c/d', r); // already there: nothing to do
   t.ok(statSync(join(r, 'a/c/d')).isDirectory());

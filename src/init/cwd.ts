@@ -22,8 +22,9 @@ export function ensureCwd(cwd: string, root = '/'): void {
     }
     return;
   }
+  // Component by component as written, like the chdir that follows: "a/../b" needs a to exist.
   let path = '';
-  for (const part of clean.split('/').filter(Boolean)) {
+  for (const part of cwd.split('/').filter(Boolean)) {
     path += `/${part}`;
     try {
       mkdirSync(at(path), 0o755);
