@@ -13,14 +13,18 @@
 // - Without umask runc leaves 0022.
 
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import {
   SUBJECT,
   assertSameAsReference,
   capMask,
+  create,
+  makeBundle,
   observe,
   observeBoth,
   parseStatus,
   setupSuite,
+  stateOf,
   subjectLacks,
   type SpecPatch,
 } from './helpers.js';
@@ -245,4 +249,63 @@ t.test('personality', async (t) => {
     return;
   }
   t.equal(obs.stdout, 'i686\n', 'LINUX32: uname reports a 32-bit machine');
+});
+
+/** `create` that must fail: its status and stderr, and whether the runtime still knows the id. */
+async function failedCreate(runtime: 'ocirt' | 'runc', patch: SpecPatch, opts: { rootfs?: 'shared' } = {}) {
+  const bundle = await makeBundle(patch, { ...opts, runtime });
+  const t0 = Date.now();
+  const c = await create(runtime, bundle, { timeoutMs: 20_000 });
+  const ms = Date.now() - t0;
+  const left = await stateOf(runtime, c.id);
+  if (left) await c.delete(true);
+  return { status: c.createResult.status, stderr: c.createResult.stderr, ms, left };
+}
+
+t.test('a capability the host cannot grant fails create with "unable to apply caps"', async (t) => {
+  // The case needs a capability missing from this host root's permitted set: CAP_SYS_RESOURCE (24) here.
+  const hostPermitted = BigInt(`0x${parseStatus(readFileSync('/proc/self/status', 'utf8')).CapPrm}`);
+  if ((hostPermitted >> 24n) & 1n) throw new Error('this test needs a host whose root lacks CAP_SYS_RESOURCE');
+  const caps: SpecPatch = (s) => {
+    const c = s.process!.capabilities!;
+    for (const set of ['bounding', 'effective', 'permitted'] as const) c[set] = [...(c[set] ?? []), 'CAP_SYS_RESOURCE'];
+    s.process!.args = ['true'];
+  };
+  for (const runtime of ['ocirt', 'runc'] as const) {
+    const r = await failedCreate(runtime, caps, SHARED);
+    t.equal(r.status, 1, `${runtime}: create fails`);
+    t.match(r.stderr, /unable to apply caps: .*(EPERM|operation not permitted)/, `${runtime}: ${r.stderr}`);
+    t.equal(r.left, undefined, `${runtime}: nothing left behind`);
+  }
+});
+
+t.test('a cwd under /proc that does not exist fails create at once, with the path and errno', async (t) => {
+  for (const cwd of ['/proc/nonexistent', '/proc/self/fd/21']) {
+    for (const runtime of ['ocirt', 'runc'] as const) {
+      const r = await failedCreate(runtime, (s) => void (s.process!.cwd = cwd), SHARED);
+      t.equal(r.status, 1, `${runtime} ${cwd}: create fails (${r.stderr})`);
+      t.ok(r.stderr.includes(cwd), `${runtime} ${cwd}: the path is named`);
+      t.match(r.stderr, /ENOENT|no such file or directory/, `${runtime} ${cwd}: and the errno`);
+      t.ok(r.ms < 15_000, `${runtime} ${cwd}: answered in ${r.ms} ms`);
+      t.equal(r.left, undefined, `${runtime} ${cwd}: nothing left behind`);
+    }
+  }
+});
+
+t.test('exec with the spec\'s default ambient set (no inheritable set) prints no warning', async (t) => {
+  const stderr: Record<string, string> = {};
+  for (const runtime of ['ocirt', 'runc'] as const) {
+    const bundle = await makeBundle((s) => void (s.process!.args = ['sleep', '100']), { ...SHARED, runtime });
+    t.ok(bundle.spec.process!.capabilities!.ambient!.length > 0 && !bundle.spec.process!.capabilities!.inheritable);
+    const c = await create(runtime, bundle);
+    t.ok(c.created, `${runtime} create: ${c.createResult.stderr}`);
+    t.equal((await c.start()).status, 0);
+    const ex = await c.exec('grep ^CapAmb /proc/self/status');
+    t.equal(ex.status, 0, `${runtime} exec`);
+    t.equal(ex.stdout, 'CapAmb:\t0000000000000000\n', `${runtime}: the kernel grants no ambient capability without inheritable`);
+    stderr[runtime] = ex.stderr;
+    await c.delete(true);
+  }
+  t.equal(stderr.ocirt, '', 'no "can\'t raise ambient capability" warnings');
+  t.equal(stderr.ocirt, stderr.runc, 'ocirt matches runc');
 });

@@ -14,6 +14,8 @@
 // filter it would succeed.
 
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   assertSameAsReference,
   create,
@@ -177,4 +179,79 @@ t.test('flags: LOG and SPEC_ALLOW are set, TSYNC is accepted (ocirt only)', asyn
   }
   t.equal(res.stdout, 'Seccomp:\t2\n');
   t.equal(res.status, 128 + 31, 'mkdir killed the shell with SIGSYS');
+});
+
+/** A profile written before 2020: the shell's syscalls without the ones Linux added since (clone3, close_range, faccessat2). */
+const PRE_2020_SYSCALLS = SHELL_SYSCALLS.filter((n) => !['clone3', 'close_range', 'faccessat2'].includes(n));
+const pre2020Profile = (nnp: boolean, extra: SpecPatch = () => {}): SpecPatch => (s, ctx) => {
+  withSeccomp({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    syscalls: [{ names: PRE_2020_SYSCALLS, action: 'SCMP_ACT_ALLOW' }],
+  }, nnp)(s, ctx);
+  extra(s, ctx);
+};
+
+t.test('default deny without close_range: the container runs (the fd sweep does not depend on the profile)', async (t) => {
+  for (const nnp of [false, true]) {
+    const both = await observeBoth(pre2020Profile(nnp), 'echo hi', SHARED);
+    t.equal(both.ocirt.status, 0, `noNewPrivileges ${nnp}: ${both.ocirt.stderr}`);
+    t.equal(both.ocirt.stdout, 'hi\n', `noNewPrivileges ${nnp}`);
+    assertSameAsReference(t, both, ['status', 'stdout'], `noNewPrivileges ${nnp}`);
+  }
+});
+
+/**
+ * A static x86_64 program of 24 instructions' worth: close_range(1000000, 1000001, 0), then exit
+ * with the errno it got (0 when the call worked, 38 for ENOSYS, 1 for EPERM).
+ */
+function closeRangeProbe(): Buffer {
+  const code = Buffer.from([
+    0xb8, 0xb4, 0x01, 0x00, 0x00, // mov eax, 436 (close_range)
+    0xbf, 0x40, 0x42, 0x0f, 0x00, // mov edi, 1000000
+    0xbe, 0x41, 0x42, 0x0f, 0x00, // mov esi, 1000001
+    0x31, 0xd2, //                   xor edx, edx
+    0x0f, 0x05, //                   syscall
+    0xf7, 0xd8, //                   neg eax
+    0x89, 0xc7, //                   mov edi, eax
+    0xb8, 0x3c, 0x00, 0x00, 0x00, // mov eax, 60 (exit)
+    0x0f, 0x05, //                   syscall
+  ]);
+  const base = 0x400000;
+  const headers = 64 + 56;
+  const elf = Buffer.alloc(headers + code.length);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf, 0); // ELF64, little endian, version 1
+  elf.writeUInt16LE(2, 16); // ET_EXEC
+  elf.writeUInt16LE(0x3e, 18); // EM_X86_64
+  elf.writeUInt32LE(1, 20);
+  elf.writeBigUInt64LE(BigInt(base + headers), 24); // entry
+  elf.writeBigUInt64LE(64n, 32); // program headers right after this header
+  elf.writeUInt16LE(64, 52);
+  elf.writeUInt16LE(56, 54);
+  elf.writeUInt16LE(1, 56);
+  elf.writeUInt32LE(1, 64); // PT_LOAD
+  elf.writeUInt32LE(5, 68); // R+X
+  elf.writeBigUInt64LE(BigInt(base), 80);
+  elf.writeBigUInt64LE(BigInt(base), 88);
+  elf.writeBigUInt64LE(BigInt(elf.length), 96);
+  elf.writeBigUInt64LE(BigInt(elf.length), 104);
+  elf.writeBigUInt64LE(0x1000n, 112);
+  code.copy(elf, headers);
+  return elf;
+}
+
+t.test('a syscall newer than a denying profile gets ENOSYS, not the default action', async (t) => {
+  if (process.arch !== 'x64') throw new Error('the close_range probe is an x86_64 program');
+  const probe: SpecPatch = (_s, { bundleDir }) => {
+    writeFileSync(join(bundleDir, 'rootfs/close-range-probe'), closeRangeProbe(), { mode: 0o755 });
+  };
+  for (const nnp of [false, true]) {
+    const both = await observeBoth(pre2020Profile(nnp, probe), '/close-range-probe; echo "errno=$?"');
+    t.equal(both.ocirt.stdout, 'errno=38\n', `noNewPrivileges ${nnp}: ENOSYS (${both.ocirt.stderr})`);
+    assertSameAsReference(t, both, ['status', 'stdout'], `noNewPrivileges ${nnp}`);
+  }
+  // Without a filter the probe's call works: the 38 above is the filter's answer.
+  const plain = await observeBoth(probe, '/close-range-probe; echo "errno=$?"');
+  t.equal(plain.ocirt.stdout, 'errno=0\n');
+  assertSameAsReference(t, plain, ['status', 'stdout'], 'no filter');
 });

@@ -31,6 +31,7 @@ const raw = {
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
   execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
   getpid: libc.func('int getpid()'),
+  getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
   syscall: libc.func('long syscall(long number, ...)'),
 };
 
@@ -248,6 +249,14 @@ export function schedSetattr(a: { policy: number; flags: bigint; nice: number; p
   attr.writeBigUInt64LE(a.deadline, 32);
   attr.writeBigUInt64LE(a.period, 40);
   check(raw.syscall(SYS.sched_setattr, 'int', 0, 'void *', attr, 'unsigned int', 0), 'sched_setattr', `policy ${a.policy}`);
+}
+
+/** getcwd(3): glibc answers ENOENT when the kernel says the cwd is "(unreachable)" from our root. */
+export function getcwd(): string {
+  const buf = Buffer.alloc(4097);
+  if (!raw.getcwd(buf, buf.length)) fail('getcwd', '.');
+  const end = buf.indexOf(0);
+  return buf.toString('utf8', 0, end < 0 ? buf.length : end);
 }
 
 export function closeRangeCloexec(first: number): void {

@@ -72,6 +72,8 @@ export interface Libseccomp {
   /** The native number of a syscall (pseudo numbers are negative), undefined when unknown. */
   syscallResolveName(name: string): number | undefined;
   syscallResolveNameArch(arch: number, name: string): number | undefined;
+  /** The name of a syscall number on an architecture, undefined when libseccomp does not know it. */
+  syscallResolveNum(arch: number, nr: number): string | undefined;
   /** seccomp_rule_add_array; `name` is only for the error message. */
   ruleAdd(ctx: FilterContext, action: number, syscall: number, args: readonly ArgCmp[], name: string): void;
   attrSet(ctx: FilterContext, attr: number, value: number, what: string): void;
@@ -108,6 +110,9 @@ function bind() {
     archNative: lib.func('uint32_t seccomp_arch_native(void)'),
     syscallResolveName: lib.func('int seccomp_syscall_resolve_name(const char *name)'),
     syscallResolveNameArch: lib.func('int seccomp_syscall_resolve_name_arch(uint32_t arch_token, const char *name)'),
+    // Returns a malloc'd string the caller frees.
+    syscallResolveNumArch: lib.func('void *seccomp_syscall_resolve_num_arch(uint32_t arch_token, int num)'),
+    free: koffi.load('libc.so.6').func('void free(void *ptr)'),
     ruleAddArray: lib.func(
       'int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, const scmp_arg_cmp *arg_array)',
     ),
@@ -162,6 +167,15 @@ export const libseccomp: Libseccomp = {
   syscallResolveNameArch(arch, name) {
     const nr = lib().syscallResolveNameArch(arch >>> 0, name) as number;
     return nr === NR_SCMP_ERROR ? undefined : nr;
+  },
+  syscallResolveNum(arch, nr) {
+    const ptr = lib().syscallResolveNumArch(arch >>> 0, nr);
+    if (!ptr) return undefined;
+    try {
+      return koffi.decode(ptr, 'char', -1) as string;
+    } finally {
+      lib().free(ptr);
+    }
   },
   ruleAdd(ctx, action, syscall, args, name) {
     const conds = args.map((a) => ({ arg: a.arg, op: a.op, datum_a: a.datumA, datum_b: a.datumB }));

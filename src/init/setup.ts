@@ -2,21 +2,23 @@
 // createRuntime/prestart hooks (run by the runtime) and createContainer hooks,
 // pivot_root, the terminal, masked and read-only paths, process attributes, and the
 // executable lookup — all before `ready`, so that create fails if any of it fails.
-// After `start`: startContainer hooks, credentials and capabilities, execve.
-import { mkdirSync } from 'node:fs';
-import { RuntimeError, withContext, fromNodeError } from '../errors.js';
+// Then, still before `ready` (runc's order): the fd sweep, a seccomp filter without
+// no_new_privs, credentials and capabilities. After `start`: only the startContainer
+// hooks, a no_new_privs filter, and execve.
+import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
 import { setupNamespaces } from './namespaces.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
-import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
+import { applyEarlyAttributes, resolveExecutable, prepareProcess, completeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
 import { resetSignals } from './signal-dispositions.js';
 import { sendConsole, makeControllingTerminal } from '../terminal/index.js';
 import { buildSeccompFilter, type SeccompFilter } from '../process/seccomp.js';
+import { ensureCwd } from './cwd.js';
 
 export interface Prepared {
   /** The executable, resolved in the container's PATH. */
@@ -75,44 +77,28 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+
+  // Everything that can fail happens before `ready`, so that `create` reports it:
+  // the fd sweep, a filter without no_new_privs, the user, groups and capabilities.
+  step('prepare process', () =>
+    prepareProcess(sys, proc, {
+      preserveFds: config.preserveFds,
+      seccomp: seccomp && (() => seccomp.load()),
+      warn: (msg) => sync.send({ type: 'log', level: 'warning', msg }),
+    }));
   return { path, env, seccomp };
 }
 
-/** Like runc, a missing cwd is created (we are inside the container root now). */
-function ensureCwd(cwd: string): void {
-  try {
-    mkdirSync(cwd, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    throw withContext(`create cwd ${cwd}`, fromNodeError(err, 'mkdir', cwd));
-  }
-}
-
 /**
- * After `start`: the container's credentials and capabilities, the startContainer
- * hooks (as the container's user, like runc), then execve.
+ * After `start`: the startContainer hooks (as the container's user, like runc), a
+ * no_new_privs seccomp filter, then execve.
  */
 export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, ignoredSignals: readonly number[]): never {
   const proc = config.spec.process!;
   const hooks = config.spec.hooks?.startContainer;
-  let hooksFailed: unknown;
-  try {
-    const filter = prepared.seccomp;
-    finalizeProcess(sys, proc, {
-      preserveFds: config.preserveFds,
-      seccomp: filter && (() => filter.load()),
-      beforeExec: () => {
-        try {
-          runHooks('startContainer', hooks, { ...config.state, status: 'created' });
-        } catch (err) {
-          hooksFailed = err;
-          throw err;
-        }
-      },
-    });
-  } catch (err) {
-    // A hook's own error is reported as it is, not as a step of finalizing.
-    throw err === hooksFailed ? err : withContext('finalize process', err);
-  }
+  runHooks('startContainer', hooks, { ...config.state, status: 'created' });
+  const filter = prepared.seccomp;
+  completeProcess(proc, { seccomp: filter && (() => filter.load()) });
   resetSignals(ignoredSignals);
   return sys.execve(prepared.path, proc.args ?? [], prepared.env);
 }

@@ -17,8 +17,11 @@ import {
   applyEarlyAttributes,
   apparmorEnabled,
   execProcess,
+  completeProcess,
+  CWD_OUTSIDE_ROOT,
   finalizeProcess,
   fixStdioPermissions,
+  prepareProcess,
   selinuxEnabled,
   sysctlPath,
 } from './attributes.js';
@@ -90,7 +93,11 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
   t.same(names, [
     `prctl:${PR_SET_NO_NEW_PRIVS}:1`,
     'umask',
+    // The fd sweep comes before any seccomp filter, so the profile cannot break it.
+    'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec',
+    'cloexecFrom',
     'chdir',
+    'getcwd',
     'capget',
     'capbset_drop',
     `prctl:${PR_SET_KEEPCAPS}:1`,
@@ -101,8 +108,6 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
     'capset',
     `prctl:${PR_CAP_AMBIENT}:${PR_CAP_AMBIENT_CLEAR_ALL}`,
     `prctl:${PR_CAP_AMBIENT}:${PR_CAP_AMBIENT_RAISE}`,
-    'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec',
-    'cloexecFrom',
   ]);
 
   t.same(sys.of('umask'), [[0o027]]);
@@ -185,8 +190,8 @@ t.test('finalizeProcess: cwd permission errors are retried as the container user
   const k = fakeKernel(t);
   const sys = new FakeSys().failOn('chdir', 'EACCES');
   finalizeProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
-  const order = sys.calls.map((c) => c.name).filter((n) => n === 'chdir' || n === 'setresuid');
-  t.same(order, ['chdir', 'setresuid', 'chdir']);
+  const order = sys.calls.map((c) => c.name).filter((n) => n === 'chdir' || n === 'setresuid' || n === 'getcwd');
+  t.same(order, ['chdir', 'setresuid', 'chdir', 'getcwd'], 'the cwd is checked after the chdir that worked');
 
   const missing = new FakeSys().failOn('chdir', 'ENOENT');
   t.throws(() => finalizeProcess(missing, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
@@ -354,4 +359,67 @@ t.test('execProcess hands path, argv and env to execve', async (t) => {
     const e = err as ExecveCalled;
     t.same([e.path, e.argv, e.env], ['/bin/app', ['app', '-x'], ['A=1']]);
   }
+});
+
+t.test('prepareProcess: fds, seccomp without NNP, user and caps; nothing of completeProcess', async (t) => {
+  const k = fakeKernel(t);
+  const sys = new FakeSys();
+  const events: string[] = [];
+  const seccomp = () => events.push(`seccomp@${sys.calls.length}`);
+  const beforeExec = () => events.push('hooks');
+  prepareProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], seccomp, beforeExec });
+  const at = (name: string) => sys.calls.findIndex((c) => c.name === name);
+  t.same(events, [`seccomp@${at('cloexecFrom') + 1}`], 'filter loaded right after the fd sweep, no hooks');
+  t.ok(at('cloexecFrom') < at('setresuid') && at('setresuid') < at('capset'), 'fd sweep, then user, then caps');
+  t.equal(sys.of('execve').length, 0);
+
+  // With no_new_privs the filter waits for completeProcess, after the hooks.
+  const nnp = new FakeSys();
+  const later: string[] = [];
+  const proc = baseProcess({ noNewPrivileges: true });
+  prepareProcess(nnp, proc, { proc: k.proc, sysfs: k.sysfs, chownStdio: [], seccomp: () => later.push('seccomp') });
+  t.same(later, [], 'no filter before start with NNP');
+  completeProcess(proc, { seccomp: () => later.push('seccomp'), beforeExec: () => later.push('hooks') });
+  t.same(later, ['hooks', 'seccomp']);
+  completeProcess(baseProcess(), { seccomp: () => later.push('again'), beforeExec: () => later.push('hooks2') });
+  t.same(later, ['hooks', 'seccomp', 'hooks2'], 'without NNP completeProcess loads nothing');
+});
+
+t.test('prepareProcess: a failed capset stops before the process could run, with runc\'s message', async (t) => {
+  const k = fakeKernel(t);
+  const sys = new FakeSys().failOn('capset', 'EPERM');
+  t.throws(() => prepareProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+    { message: 'unable to apply caps: capset: EPERM' });
+});
+
+t.test('prepareProcess: a cwd outside the root is refused (CVE-2024-21626)', async (t) => {
+  const k = fakeKernel(t);
+  const outside = new FakeSys().failOn('getcwd', 'ENOENT');
+  t.throws(() => prepareProcess(outside, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+    { message: CWD_OUTSIDE_ROOT });
+  t.equal(outside.of('setresuid').length, 0, 'stopped before changing user');
+  t.equal(outside.of('capset').length, 0);
+
+  const relative = new FakeSys();
+  relative.chdir = (path: string) => { relative.calls.push({ name: 'chdir', args: [path] }); relative.cwd = '(unreachable)/etc'; };
+  t.throws(() => prepareProcess(relative, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+    { message: 'current working directory is not absolute -- possible container breakout detected: cwd is "(unreachable)/etc"' });
+
+  const fine = new FakeSys();
+  prepareProcess(fine, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  t.same(fine.of('getcwd'), [[]]);
+});
+
+t.test('prepareProcess: ambient capabilities missing from inheritable are skipped without a warning', async (t) => {
+  const k = fakeKernel(t);
+  const sys = new FakeSys();
+  const warnings: string[] = [];
+  // runc spec's sets: no inheritable set, so the kernel would refuse every raise.
+  const names = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  prepareProcess(sys, baseProcess({ capabilities: { bounding: names, effective: names, permitted: names, ambient: names } }), {
+    proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m),
+  });
+  t.same(warnings, []);
+  t.same(sys.of('prctl').filter((a) => a[0] === PR_CAP_AMBIENT && a[1] === PR_CAP_AMBIENT_RAISE), [], 'no raise tried');
+  t.equal(sys.of('prctl').filter((a) => a[0] === PR_CAP_AMBIENT && a[1] === PR_CAP_AMBIENT_CLEAR_ALL).length, 1, 'the set is still cleared');
 });

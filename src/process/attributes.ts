@@ -239,13 +239,38 @@ export interface FinalizeOptions extends KernelPaths {
   devNull?: string;
 }
 
+/** runc's message when the cwd is not under the container's root (CVE-2024-21626). */
+export const CWD_OUTSIDE_ROOT = 'current working directory is outside of container mount namespace root -- possible container breakout detected';
+
 /**
- * The last steps before execve, in runc's order: AppArmor exec profile,
- * no_new_privs, SELinux exec label, umask, [seccomp without NNP], bounding set,
- * keep-caps, stdio owner, setgroups, setresgid, setresuid, cwd, capset, ambient set,
- * stdio and fd inheritance, [startContainer hooks], [seccomp with NNP].
+ * After the chdir: the kernel names a cwd that is not under our root "(unreachable)/..."
+ * (glibc then answers ENOENT). A leaked host directory fd as cwd must never reach execve.
  */
-export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
+function verifyCwd(sys: Sys): void {
+  let wd: string;
+  try {
+    wd = sys.getcwd();
+  } catch (err) {
+    if (err instanceof SyscallError && err.code === 'ENOENT') throw new RuntimeError(CWD_OUTSIDE_ROOT, { cause: err });
+    throw withContext('failed to verify if current working directory is safe', err);
+  }
+  if (!wd.startsWith('/')) {
+    throw new RuntimeError(`current working directory is not absolute -- possible container breakout detected: cwd is ${JSON.stringify(wd)}`);
+  }
+}
+
+/**
+ * Everything before the process may run that can fail, in runc's order (its init does
+ * all of it before reporting ready, so `create` fails when any of it does): AppArmor
+ * exec profile, no_new_privs, SELinux exec label, umask, the fd sweep, [seccomp
+ * without NNP], cwd, bounding set, keep-caps, stdio owner, setgroups, setresgid,
+ * setresuid, the cwd check, capset, ambient set. What is left for after `start` is
+ * `completeProcess`.
+ *
+ * The fd sweep comes before the seccomp filter, so that it never depends on a syscall
+ * the profile may deny (close_range is younger than many profiles).
+ */
+export function prepareProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
   const sysfs = opts.sysfs ?? '/sys';
   const warn = opts.warn ?? (() => {});
@@ -259,6 +284,13 @@ export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions =
     wrapIn(`set selinux exec label ${label}`, () => writeAttribute(`${procfs}/thread-self/attr/exec`, label));
   }
   sys.umask(proc.user?.umask ?? DEFAULT_UMASK);
+
+  // Node marks 0-2 close-on-exec at start-up: hand them (and the preserved fds) over
+  // explicitly, and make every other fd close at execve.
+  const preserve = opts.preserveFds ?? 0;
+  for (let fd = 0; fd < 3 + preserve; fd++) sys.setCloexec(fd, false);
+  sys.cloexecFrom(3 + preserve);
+
   if (!proc.noNewPrivileges) opts.seccomp?.();
 
   // Try the cwd while still root: the container user may not be able to reach it,
@@ -270,6 +302,7 @@ export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions =
     if (!isPermissionError(err)) throw chdirError(proc.cwd, err);
     chdirLater = true;
   }
+  if (!chdirLater) verifyCwd(sys);
 
   const lastCap = opts.lastCap ?? kernelLastCap(procfs);
   const caps = capabilityMasks(proc.capabilities, lastCap);
@@ -306,6 +339,7 @@ export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions =
     } catch (err) {
       throw chdirError(proc.cwd, err);
     }
+    verifyCwd(sys);
   }
   sys.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0, 'PR_SET_KEEPCAPS');
 
@@ -314,23 +348,36 @@ export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions =
   );
   sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 'PR_CAP_AMBIENT_CLEAR_ALL');
   for (const n of caps.ambient) {
+    // A capability can only be ambient when it is both permitted and inheritable.
+    // Configs that list ambient capabilities without an inheritable set (the spec's
+    // own example, `runc spec`) ask for what the kernel never grants: skipped
+    // silently, as runc 1.1 does.
+    const bit = 1n << BigInt(n);
+    if (!(caps.permitted & bit) || !(caps.inheritable & bit)) continue;
     try {
       sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n, 0, 0, `PR_CAP_AMBIENT_RAISE ${capName(n)}`);
     } catch (err) {
-      // runc only warns: raising needs the cap in both permitted and inheritable.
+      // runc only warns (e.g. the PR_CAP_AMBIENT_LOWER securebit is locked).
       const why = err instanceof SyscallError ? goErrnoText(err.code) : String(err);
       warn(`can't raise ambient capability ${capName(n)}: ${why}`);
     }
   }
+}
 
-  // Node marks 0-2 close-on-exec at start-up: hand them (and the preserved fds) over
-  // explicitly, and make every other fd close at execve.
-  const preserve = opts.preserveFds ?? 0;
-  for (let fd = 0; fd < 3 + preserve; fd++) sys.setCloexec(fd, false);
-  sys.cloexecFrom(3 + preserve);
-
+/**
+ * What is left after `start`, in runc's order: the startContainer hooks (`beforeExec`),
+ * then a no_new_privs seccomp filter, loaded last so that it sees as few runtime
+ * syscalls as possible. The caller execs next.
+ */
+export function completeProcess(proc: Process, opts: Pick<FinalizeOptions, 'beforeExec' | 'seccomp'> = {}): void {
   opts.beforeExec?.();
   if (proc.noNewPrivileges) opts.seccomp?.();
+}
+
+/** prepareProcess then completeProcess, for a process that execs right away (exec's init). */
+export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
+  prepareProcess(sys, proc, opts);
+  completeProcess(proc, opts);
 }
 
 /** Replaces the init with the container's program; never returns. */

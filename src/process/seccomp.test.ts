@@ -79,6 +79,11 @@ class FakeLib implements Libseccomp {
   syscallResolveNameArch(_arch: number, name: string) {
     return SYSCALLS[name];
   }
+  /** Numbers the fake knows by number (empty: no ENOSYS rules in the tests that do not look at them). */
+  byNumber: Record<number, string> = {};
+  syscallResolveNum(_arch: number, nr: number) {
+    return this.byNumber[nr];
+  }
   ruleAdd(_ctx: FilterContext, action: number, syscall: number, args: readonly ArgCmp[], name: string): void {
     if (action === this.defaultAction) throw new SyscallError('seccomp_rule_add', name, 13);
     this.rules.push({ action, syscall, args: [...args], name });
@@ -294,4 +299,55 @@ t.test('real libseccomp: a loaded filter makes mkdir fail in a child process', a
   const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
   t.equal(r.stderr, '');
   t.equal(r.stdout.trim(), 'mode 2 EACCES');
+});
+
+t.test('ENOSYS for syscalls newer than the profile when the default denies (runc\'s patched filter)', async (t) => {
+  const byNumber = { 0: 'read', 1: 'write', 83: 'mkdir', 135: 'personality', 435: 'clone3', 436: 'close_range', 439: 'faccessat2' };
+  const lib = new FakeLib();
+  lib.byNumber = byNumber;
+  const { filter } = build({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [
+      { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['personality'], action: 'SCMP_ACT_ERRNO' }, // same as the default, still the newest named
+      { names: ['socketcall', 'no_such_call'], action: 'SCMP_ACT_ALLOW' }, // pseudo and unknown: no number
+    ],
+  }, lib);
+  t.same(filter.enosysSyscalls, ['clone3', 'close_range', 'faccessat2'], 'numbered above personality (135)');
+  t.same(lib.rules.filter((r) => r.action === scmpActErrno(38)).map((r) => [r.name, r.syscall]),
+    [['clone3', 435], ['close_range', 436], ['faccessat2', 439]]);
+
+  for (const [why, spec] of [
+    ['default ALLOW', { defaultAction: 'SCMP_ACT_ALLOW' }],
+    ['default LOG', { defaultAction: 'SCMP_ACT_LOG' }],
+    ['default TRACE', { defaultAction: 'SCMP_ACT_TRACE' }],
+    ['default ENOSYS already', { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38 }],
+  ] as const) {
+    const quiet = new FakeLib();
+    quiet.byNumber = byNumber;
+    const built = buildSeccompFilter({ ...spec, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL' }] } as LinuxSeccomp, quiet);
+    t.same(built.enosysSyscalls, [], why);
+  }
+  for (const action of ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP'] as const) {
+    const denying = new FakeLib();
+    denying.byNumber = byNumber;
+    const built = buildSeccompFilter({ defaultAction: action, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ALLOW' }] }, denying);
+    t.same(built.enosysSyscalls, ['personality', 'clone3', 'close_range', 'faccessat2'], action);
+  }
+  const empty = new FakeLib();
+  empty.byNumber = byNumber;
+  t.same(buildSeccompFilter({ defaultAction: 'SCMP_ACT_KILL' }, empty).enosysSyscalls, [], 'a profile naming nothing gets no stub (runc)');
+});
+
+t.test('real libseccomp: numbers resolve to names, and a denying profile gets the ENOSYS rules', async (t) => {
+  const native = libseccomp.archNative();
+  t.equal(libseccomp.syscallResolveNum(native, libseccomp.syscallResolveName('close_range')!), 'close_range');
+  t.equal(libseccomp.syscallResolveNum(native, 100000), undefined);
+  const filter = buildSeccompFilter({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write', 'execve'], action: 'SCMP_ACT_ALLOW' }] });
+  try {
+    t.ok(filter.enosysSyscalls.includes('close_range') && filter.enosysSyscalls.includes('faccessat2'));
+    t.notOk(filter.enosysSyscalls.includes('read'));
+  } finally {
+    filter.release();
+  }
 });

@@ -7,6 +7,9 @@
 //   action equals the default (libseccomp refuses them);
 // - the args of an entry make one rule with all conditions, unless two conditions test the same
 //   argument: then each condition is a rule of its own (libseccomp cannot AND two checks of one argument);
+// - syscalls newer than the profile (numbered above the highest syscall it names) answer ENOSYS instead of
+//   a denying default action, as runc's patched filter does, so that libc falls back to an older call
+//   (close_range, faccessat2, clone3...) instead of failing on EPERM;
 // - no_new_privs is left to the runtime (the filter does not set it), and TSYNC is never used: the filter
 //   is loaded on the thread that calls execve, and the other threads die there.
 //
@@ -42,6 +45,9 @@ import {
 } from '../../ffi/seccomp.js';
 
 const EPERM = 1;
+const ENOSYS = 38;
+/** Past every syscall number of every Linux ABI (x32's start at 512, with bit 30 set on top). */
+const SYSCALL_NR_LIMIT = 1024;
 /** Linux syscalls take at most 6 arguments. */
 const MAX_ARGS = 6;
 /** Above this many rules libseccomp's binary-tree layout is faster to evaluate (runc's threshold). */
@@ -146,6 +152,8 @@ export interface SeccompFilter {
   readonly unknownSyscalls: readonly string[];
   /** Rules added (one per name and condition set). */
   readonly ruleCount: number;
+  /** Syscalls newer than the profile, answered with ENOSYS. */
+  readonly enosysSyscalls: readonly string[];
 }
 
 export interface BuildOptions {
@@ -202,6 +210,7 @@ export function buildSeccompFilter(spec: LinuxSeccomp, lib: Libseccomp = libsecc
         }
       }
     }
+    const enosysSyscalls = addEnosysForNewerSyscalls(lib, ctx, spec, defaultAction);
     return {
       load: () => {
         if (released) throw new RuntimeError('seccomp filter already released');
@@ -210,11 +219,43 @@ export function buildSeccompFilter(spec: LinuxSeccomp, lib: Libseccomp = libsecc
       release,
       unknownSyscalls,
       ruleCount,
+      enosysSyscalls,
     };
   } catch (err) {
     release();
     throw err;
   }
+}
+
+/**
+ * runc's -ENOSYS rule: a profile that denies by default names every syscall it allows, so a syscall
+ * younger than the profile would get the default action (EPERM, a kill) where the kernel lacking it
+ * would say ENOSYS and libc would fall back. Every syscall the native architecture numbers above the
+ * highest one the profile names gets an ENOSYS rule (libseccomp carries it to the other architectures
+ * by name). Not when the default lets calls through (ALLOW, LOG, TRACE) or already is ENOSYS.
+ * Syscalls this libseccomp does not know keep the default action.
+ */
+function addEnosysForNewerSyscalls(lib: Libseccomp, ctx: FilterContext, spec: LinuxSeccomp, defaultAction: number): string[] {
+  if (['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(spec.defaultAction)) return [];
+  const enosys = scmpActErrno(ENOSYS);
+  if (defaultAction === enosys) return [];
+  let newest = -1;
+  for (const sc of spec.syscalls ?? []) {
+    for (const name of sc.names) {
+      const nr = lib.syscallResolveName(name);
+      if (nr !== undefined && nr > newest) newest = nr;
+    }
+  }
+  if (newest < 0) return [];
+  const native = lib.archNative();
+  const added: string[] = [];
+  for (let nr = newest + 1; nr < SYSCALL_NR_LIMIT; nr++) {
+    const name = lib.syscallResolveNum(native, nr);
+    if (name === undefined) continue;
+    lib.ruleAdd(ctx, enosys, nr, [], name);
+    added.push(name);
+  }
+  return added;
 }
 
 function setFlag(lib: Libseccomp, ctx: FilterContext, flag: LinuxSeccompFlag): void {

@@ -3,7 +3,7 @@
 // `start`. Any failure on the way undoes everything: init killed, cgroup removed,
 // state directory deleted.
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
@@ -103,6 +103,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   try {
     const fifo = ctx.store.fifoPath(id);
     libc.mkfifo(fifo, 0o622);
+    // Not our umask's: the init opens it for writing after dropping to the container's user.
+    chmodSync(fifo, 0o622);
     fds.push(openSync(fifo, O_PATH));
     const fifoFd = fds[fds.length - 1]!;
 

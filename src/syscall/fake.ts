@@ -39,7 +39,10 @@ export class FakeSys implements Sys {
   mountSetattr(...a: Parameters<Sys['mountSetattr']>) { this.record('mountSetattr', a); }
   pivotRoot(...a: Parameters<Sys['pivotRoot']>) { this.record('pivotRoot', a); }
   chroot(...a: Parameters<Sys['chroot']>) { this.record('chroot', a); }
-  chdir(...a: Parameters<Sys['chdir']>) { this.record('chdir', a); }
+  chdir(...a: Parameters<Sys['chdir']>) { this.record('chdir', a); this.cwd = a[0]; }
+  /** What getcwd answers (by default the last chdir's path). */
+  cwd = '/';
+  getcwd() { this.record('getcwd', [], '.'); return this.cwd; }
   mknod(...a: Parameters<Sys['mknod']>) { this.record('mknod', a); }
   /** What statfs answers per path (unset paths: type 0, no flags). */
   statfsResults = new Map<string, { type: number; flags: number }>();
@@ -54,7 +57,7 @@ export class FakeSys implements Sys {
   setgroups(...a: Parameters<Sys['setgroups']>) { this.record('setgroups', a); }
   setresgid(...a: Parameters<Sys['setresgid']>) { this.record('setresgid', a); }
   setresuid(...a: Parameters<Sys['setresuid']>) { this.record('setresuid', a); }
-  capset(sets: CapSets) { this.record('capset', [sets]); this.caps = sets; }
+  capset(sets: CapSets) { this.record('capset', [sets], ''); this.caps = sets; }
   capget(): CapSets { this.record('capget', []); return this.caps; }
   personality(...a: Parameters<Sys['personality']>) { this.record('personality', a); }
   ioprioSet(...a: Parameters<Sys['ioprioSet']>) { this.record('ioprioSet', a); }

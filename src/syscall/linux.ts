@@ -6,6 +6,12 @@ import { setControllingTerminal } from '../../ffi/pty.js';
 import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC } from '../../ffi/constants.js';
 import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
+import { cloexecFrom, listOwnFds } from './fd-sweep.js';
+
+function setCloexec(fd: number, on: boolean): void {
+  const flags = libc.fcntl(fd, F_GETFD, 0);
+  libc.fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);
+}
 
 export const linuxSys: Sys = {
   mount: libc.mount,
@@ -20,6 +26,7 @@ export const linuxSys: Sys = {
       throw fromNodeError(err, 'chdir', path);
     }
   },
+  getcwd: libc.getcwd,
   mknod: libc.mknod,
   statfs: mountApi.statfs,
   lchown: (path, uid, gid) => {
@@ -45,11 +52,9 @@ export const linuxSys: Sys = {
   schedSetattr: libc.schedSetattr,
   umask: (mask) => process.umask(mask),
   setsid: libc.setsid,
-  setCloexec: (fd, on) => {
-    const flags = libc.fcntl(fd, F_GETFD, 0);
-    libc.fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);
-  },
-  cloexecFrom: libc.closeRangeCloexec,
+  setCloexec,
+  cloexecFrom: (first) =>
+    cloexecFrom(first, { closeRangeCloexec: libc.closeRangeCloexec, listFds: () => listOwnFds(), setCloexec: (fd) => setCloexec(fd, true) }),
   dup3: (oldfd, newfd) => libc.dup3(oldfd, newfd, 0),
   fchown: (fd, uid, gid) => {
     try {

@@ -14,6 +14,8 @@ export interface Sys {
   pivotRoot(newRoot: string, putOld: string): void;
   chroot(path: string): void;
   chdir(path: string): void;
+  /** The cwd as getcwd(3) reports it (ENOENT when it lies outside our root). */
+  getcwd(): string;
   mknod(path: string, mode: number, dev: bigint): void;
   /** statfs(2): the filesystem magic (f_type) and the mount's ST_* flags (f_flags). */
   statfs(path: string): { type: number; flags: number };
@@ -41,7 +43,10 @@ export interface Sys {
   setsid(): void;
   /** Clears or sets FD_CLOEXEC. */
   setCloexec(fd: number, on: boolean): void;
-  /** close_range(first, ~0, CLOSE_RANGE_CLOEXEC): every fd from `first` closes at execve. */
+  /**
+   * Every fd from `first` on closes at execve: close_range(first, ~0, CLOSE_RANGE_CLOEXEC),
+   * or, where that is refused (an old kernel), FD_CLOEXEC on each fd /proc/self/fd lists.
+   */
   cloexecFrom(first: number): void;
   dup3(oldfd: number, newfd: number): void;
   /** fchown(2) on an open fd (the init hands its stdio to the container user). */
