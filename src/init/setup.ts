@@ -78,12 +78,21 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   return { path, env, seccomp };
 }
 
-/** Like runc, a missing cwd is created (we are inside the container root now). */
+/**
+ * Like runc, a missing cwd is created (we are inside the container root now), one
+ * component at a time: Node's recursive mkdir retries forever where a parent exists
+ * but the child cannot be made with ENOENT (/proc/self/fd/N of a closed fd).
+ */
 function ensureCwd(cwd: string): void {
-  try {
-    mkdirSync(cwd, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    throw withContext(`create cwd ${cwd}`, fromNodeError(err, 'mkdir', cwd));
+  let path = '';
+  for (const part of cwd.split('/').filter(Boolean)) {
+    path += `/${part}`;
+    try {
+      mkdirSync(path, { mode: 0o755 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw withContext(`create cwd ${cwd}`, fromNodeError(err, 'mkdir', path));
+    }
   }
 }
 
