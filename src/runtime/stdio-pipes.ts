@@ -86,6 +86,8 @@ export function openStdioPipes(caller: Caller = process): StdioPipes {
       if (!streams) return;
       const { input, outputs } = streams;
       stopInput(input);
+      // What the process wrote just before it exited may not have been read yet.
+      lastOutput = Date.now();
       await Promise.all(outputs.map((source) => new Promise<void>((resolve) => {
         if (source.destroyed || source.readableEnded) return resolve();
         const timer = setInterval(() => {
