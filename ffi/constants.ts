@@ -408,7 +408,7 @@ export type SyscallName =
   | 'openat2' | 'close_range' | 'pidfd_open' | 'pidfd_send_signal' | 'pidfd_getfd'
   | 'ioprio_set' | 'ioprio_get' | 'sched_setattr' | 'sched_getattr'
   | 'setresuid' | 'setresgid' | 'setgroups' | 'capset' | 'capget' | 'personality' | 'prctl'
-  | 'clone3' | 'keyctl' | 'memfd_create' | 'execveat' | 'seccomp' | 'gettid' | 'tgkill' | 'bpf';
+  | 'clone3' | 'keyctl' | 'memfd_create' | 'execveat' | 'seccomp' | 'gettid' | 'tgkill' | 'bpf' | 'rt_sigaction';
 
 export type SyscallTable = Readonly<Record<SyscallName, number>>;
 
@@ -450,6 +450,7 @@ export const SYSCALLS_X64: SyscallTable = Object.freeze({
   gettid: 186,
   tgkill: 234,
   bpf: 321,
+  rt_sigaction: 13,
 });
 
 /** arm64 (asm-generic/unistd.h). Syscalls added since 5.x share numbers across arches. */
@@ -490,6 +491,7 @@ export const SYSCALLS_ARM64: SyscallTable = Object.freeze({
   gettid: 178,
   tgkill: 131,
   bpf: 280,
+  rt_sigaction: 134,
 });
 
 /** The syscall table for a Node `process.arch` value; throws for architectures we have no numbers for. */

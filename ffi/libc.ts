@@ -29,6 +29,7 @@ const raw = {
   flock: libc.func('int flock(int fd, int op)'),
   mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+  pipe2: libc.func('int pipe2(_Out_ int *fds, int flags)'),
   execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
   getpid: libc.func('int getpid()'),
   getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
@@ -139,6 +140,13 @@ export function socketpair(domain: number, type: number): [number, number] {
   const sv = new Int32Array(2);
   check(raw.socketpair(domain, type, 0, sv), 'socketpair', '');
   return [sv[0]!, sv[1]!];
+}
+
+/** A pipe: [read end, write end]. */
+export function pipe2(flags: number): [number, number] {
+  const fds = new Int32Array(2);
+  check(raw.pipe2(fds, flags), 'pipe2', '');
+  return [fds[0]!, fds[1]!];
 }
 
 /** Replaces the process image; returns only by throwing. */

@@ -15,6 +15,7 @@ import { events } from './commands/events.js';
 import { update } from './commands/update.js';
 import { checkpoint, restore } from './commands/checkpoint.js';
 import { printVersion, mainHelp } from './version.js';
+import { markInheritedFdsCloseOnExec } from '../runtime/inherited-fds.js';
 
 const COMMANDS: Command[] = [create, start, run, state, kill, del, exec, list, spec, features, pause, resume, ps, events, update, checkpoint, restore];
 
@@ -86,6 +87,9 @@ function defaultRoot(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // First of all: no fd of our caller's reaches anything we start, hooks included
+  // (the preserved ones are handed over by name).
+  markInheritedFdsCloseOnExec();
   const args = normalizeArgv(argv, valueFlags());
   // Global flags are those before the first positional (the command).
   let split = 0;

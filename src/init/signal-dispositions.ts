@@ -1,17 +1,16 @@
 // Node ignores SIGPIPE and SIGXFSZ for itself, and an ignored signal stays ignored
 // across execve: a program started from a Node process must get them back at their
-// defaults, as it would from any other runtime. Handled signals need nothing: execve
-// resets those.
+// defaults, as it would from any other runtime. The same goes for whatever the
+// runtime's caller ignored that Node does not reset at start-up (libuv and Node only
+// reset signals 1-31), including glibc's reserved 32 and 33. Handled signals need
+// nothing: execve resets those.
 import { readFileSync } from 'node:fs';
-import koffi from 'koffi';
-import { RuntimeError, SyscallError } from '../errors.js';
+import * as libc from '../../ffi/libc.js';
+import { SYS } from '../../ffi/constants.js';
+import { RuntimeError } from '../errors.js';
 
-// signal(2) from libc, declared here (the ffi module has no sigaction binding): the
-// handler argument is SIG_DFL, 0. Bound at load, while the host's libc is reachable.
-const signal = koffi.load('libc.so.6').func('intptr_t signal(int sig, intptr_t handler)') as (sig: number, handler: number) => number;
-
-const SIG_DFL = 0;
-const SIG_ERR = -1;
+/** Size of the kernel's sigset_t, which rt_sigaction takes. */
+const KERNEL_SIGSET_SIZE = 8;
 
 /** The signals ignored by this process, from the SigIgn mask of a /proc status text. */
 export function ignoredSignals(statusText: string): number[] {
@@ -28,9 +27,16 @@ export function currentlyIgnored(procStatus = '/proc/self/status'): number[] {
   return ignoredSignals(readFileSync(procStatus, 'utf8'));
 }
 
-/** Puts the given signals back to their default action (just before execve). */
+/**
+ * Puts the given signals back to their default action (just before execve). Through
+ * the rt_sigaction syscall: glibc's signal() and sigaction() refuse 32 and 33
+ * (EINVAL), which it keeps for itself, but a caller may have left them ignored.
+ */
 export function resetSignals(signals: readonly number[]): void {
+  // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, empty mask.
+  const action = Buffer.alloc(32);
   for (const sig of signals) {
-    if (Number(signal(sig, SIG_DFL)) === SIG_ERR) throw new SyscallError('signal', `${sig} SIG_DFL`, koffi.errno());
+    libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
+      ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
   }
 }

@@ -43,7 +43,11 @@ export interface CreateOptions {
    * Set by `run` in the foreground: the caller keeps the init as its child and
    * owns the terminal (the pty master comes back over this fd).
    */
-  foreground?: { consoleFd?: number };
+  foreground?: {
+    consoleFd?: number;
+    /** The init's stdin, stdout and stderr without a terminal (default: ours). */
+    stdio?: [number, number, number];
+  };
 }
 
 export interface Created {
@@ -129,7 +133,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     // The init's fds: 0-2 stdio, 3.. the preserved fds, then sync, fifo, console.
     const syncIndex = 3 + preserve;
-    const stdio: (number | 'ignore' | 'inherit')[] = spec.process?.terminal ? ['ignore', 'ignore', 'ignore'] : [0, 1, 2];
+    const stdio: (number | 'ignore' | 'inherit')[] = spec.process?.terminal ? ['ignore', 'ignore', 'ignore'] : [...(opts.foreground?.stdio ?? [0, 1, 2])];
     for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
     stdio.push(theirs, fifoFd);
     if (consoleFd !== undefined) stdio.push(consoleFd);

@@ -13,16 +13,17 @@ import { resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../ffi/constants.js';
 import { RuntimeError, fromNodeError } from '../errors.js';
-import { loadCgroupManager } from '../cgroups/index.js';
+import { loadCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../terminal/index.js';
 import { isSameLiveProcess } from '../state/procfs.js';
 import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { ExecInitConfig, JoinNamespace } from '../init/exec-config.js';
 import type { ContainerRecord } from '../state/record.js';
-import type { Process } from '../generated/config.js';
+import type { LinuxMemory, Process } from '../generated/config.js';
 import { loadContainer } from './container.js';
 import { writePidFile } from './create.js';
 import { spawnInit } from './spawn-init.js';
+import { openStdioPipes, type StdioPipes } from './stdio-pipes.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from './context.js';
 
@@ -43,7 +44,10 @@ export interface ExecOptions extends ProcessOverrides {
   preserveFds?: number;
   /** Allow exec into a paused container (the process starts frozen). */
   ignorePaused?: boolean;
-  /** The process's stdin, stdout and stderr without a terminal (default: ours, 0-2). */
+  /**
+   * The process's stdin, stdout and stderr without a terminal. By default a detached
+   * process gets ours (0-2), a foreground one pipes copied to and from ours.
+   */
   stdio?: [number, number, number];
 }
 
@@ -81,6 +85,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
   };
   let child: ChildProcess | undefined;
+  let pipes: StdioPipes | undefined;
   let started = false;
   try {
     const { record, status } = loadContainer(ctx, id);
@@ -125,45 +130,54 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       [ptyPeer, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
       fds.push(ptyPeer, consoleFd);
     }
-    const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-    fds.push(ours, theirs);
+    // Foreground without a terminal: pipes, never our own stdio (src/runtime/stdio-pipes.ts).
+    if (!terminal && !detach && !opts.stdio) pipes = openStdioPipes();
 
     // The exec init's fds: 0-2 stdio, 3.. the preserved fds, then sync, the
     // namespaces, the console.
-    const stdio: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(opts.stdio ?? [0, 1, 2])];
-    for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
-    const syncIndex = stdio.length;
-    stdio.push(theirs);
+    const head: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(pipes?.childFds ?? opts.stdio ?? [0, 1, 2])];
+    for (let fd = 3; fd < 3 + preserve; fd++) head.push(fd);
+    const syncIndex = head.length;
+    const tail: number[] = [];
     const namespaces: JoinNamespace[] = joins.map(({ type, fd }) => {
-      stdio.push(fd);
-      return { type, fd: stdio.length - 1 };
+      tail.push(fd);
+      return { type, fd: syncIndex + tail.length };
     });
     let consoleIndex: number | undefined;
     if (consoleFd !== undefined) {
-      stdio.push(consoleFd);
-      consoleIndex = stdio.length - 1;
+      tail.push(consoleFd);
+      consoleIndex = syncIndex + tail.length;
     }
 
-    child = ctx.log.step('spawn exec init', () =>
-      inPidNamespace(pidNs, () =>
-        spawnInit({ script: EXEC_INIT, args: [String(syncIndex)], stdio, argv0: 'ocirt-exec' })));
+    const cgroup = loadCgroupManager(record.cgroup);
+    let booted: BootedExecInit | undefined;
+    for (let attempt = 1; !booted; attempt++) {
+      // A container process may signal every pid it sees, and the exec init lives in
+      // its PID namespace while Node starts, before it can catch anything. If one
+      // died so, before it said a word, nothing was done in the container: start
+      // another, this time with the container frozen until it has booted.
+      const shielded = attempt > 1 && status !== 'paused';
+      if (shielded) ctx.log.step('freeze container around exec init boot', () => cgroup.freeze());
+      try {
+        booted = await bootExecInit(ctx, { pidNs, head, tail, cgroup, frozen: status === 'paused' || shielded, memory: record.config.linux?.resources?.memory });
+      } catch (err) {
+        if (!(err instanceof KilledAtBoot)) throw err;
+        if (attempt >= EXEC_INIT_BOOT_ATTEMPTS) throw new RuntimeError(`${err.message} (${attempt} attempts)`);
+        ctx.log.warn(`exec init killed by ${err.signal} while starting; starting another`);
+      } finally {
+        if (shielded) ctx.log.step('thaw container', () => cgroup.thaw());
+      }
+    }
+    child = booted.child;
+    const { pid, sync, exited } = booted;
     const init = child;
-    init.once('error', () => {});
-    const exited = new Promise<number>((res) => {
-      init.once('exit', (code, signal) => res(code ?? 128 + (signal ? osc.signals[signal] : 0)));
-    });
+    fds.push(booted.ours);
     // Everything the exec init inherited is its own now; only our ends stay open.
-    for (const fd of [theirs, ...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : [])]) {
+    for (const fd of [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : [])]) {
       closeSync(fd);
       fds.splice(fds.indexOf(fd), 1);
     }
-    const pid = init.pid;
-    if (!pid) throw new RuntimeError('unable to start the exec init');
-
-    // Into the container's cgroup before it does anything in the container.
-    const sync = new SyncChannel(ours);
-    await joinCgroupAroundBoot(ctx.log, loadCgroupManager(record.cgroup), pid, sync,
-      { memory: record.config.linux?.resources?.memory, frozen: status === 'paused' }, 'exec init', exited);
+    pipes?.closeChildEnds();
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
@@ -192,14 +206,79 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       init.unref();
       return { pid };
     }
-    return { pid, status: await waitForeground(init, pid, exited, master) };
+    return { pid, status: await waitForeground(init, pid, exited, master, pipes) };
   } catch (err) {
     closeAll();
+    pipes?.close();
     // The exec init, or the process it became.
     if (child && !started) await killExecInit(child);
     throw err;
   } finally {
     if (locked) lock.release();
+  }
+}
+
+/** How many exec inits are started, at most, when each is killed by a signal while Node starts. */
+const EXEC_INIT_BOOT_ATTEMPTS = 3;
+
+interface BootedExecInit {
+  child: ChildProcess;
+  pid: number;
+  /** Our end of the sync socket. */
+  ours: number;
+  sync: SyncChannel;
+  exited: Promise<number>;
+}
+
+/** An exec init that a signal ended before it reported anything. */
+class KilledAtBoot extends Error {
+  constructor(readonly signal: NodeJS.Signals, override readonly cause: unknown) {
+    super(`exec init killed by ${signal} while starting`);
+  }
+}
+
+/**
+ * Spawns an exec init in the container's PID namespace, with `head` as its fds 0..,
+ * its end of a new sync socket next and `tail` after it, and waits until it has
+ * booted in the container's cgroup. On failure it is gone and our socket closed;
+ * a death by signal before any message is a KilledAtBoot.
+ */
+async function bootExecInit(ctx: RuntimeContext, o: {
+  pidNs: number; head: (number | 'ignore')[]; tail: number[]; cgroup: CgroupManager; frozen: boolean; memory: LinuxMemory | undefined;
+}): Promise<BootedExecInit> {
+  const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+  let child: ChildProcess | undefined;
+  try {
+    const stdio = [...o.head, theirs, ...o.tail];
+    try {
+      child = ctx.log.step('spawn exec init', () =>
+        inPidNamespace(o.pidNs, () =>
+          spawnInit({ script: EXEC_INIT, args: [String(o.head.length)], stdio, argv0: 'ocirt-exec' })));
+    } finally {
+      closeSync(theirs);
+    }
+    const init = child;
+    init.once('error', () => {});
+    const exited = new Promise<number>((res) => {
+      init.once('exit', (code, signal) => res(code ?? 128 + (signal ? osc.signals[signal] : 0)));
+    });
+    const pid = init.pid;
+    if (!pid) throw new RuntimeError('unable to start the exec init');
+    // Into the container's cgroup before it does anything in the container.
+    const sync = new SyncChannel(ours);
+    try {
+      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, sync, { memory: o.memory, frozen: o.frozen }, 'exec init', exited);
+    } catch (err) {
+      // Vanished without a word: wait (briefly) to learn whether a signal did it.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+      if (init.signalCode) throw new KilledAtBoot(init.signalCode, err);
+      throw err;
+    }
+    return { child: init, pid, ours, sync, exited };
+  } catch (err) {
+    closeSync(ours);
+    if (child) await killExecInit(child);
+    throw err;
   }
 }
 
@@ -224,14 +303,18 @@ async function driveExecInit(ctx: RuntimeContext, sync: SyncChannel, exited: Pro
 }
 
 /** Waits for a foreground process: signals go to it, its terminal is proxied through us. */
-async function waitForeground(init: ChildProcess, pid: number, exited: Promise<number>, master: number | undefined): Promise<number> {
+async function waitForeground(
+  init: ChildProcess, pid: number, exited: Promise<number>, master: number | undefined, pipes: StdioPipes | undefined,
+): Promise<number> {
   const forward = (sig: NodeJS.Signals) => {
     try { process.kill(pid, sig); } catch { /* gone */ }
   };
   for (const sig of FORWARDED) process.on(sig, forward);
   try {
     const terminal = master !== undefined ? proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout }) : undefined;
+    pipes?.start();
     const status = await exited;
+    await pipes?.finish();
     // Output still in the pty once the process is gone; a child that kept the slave
     // open must not hold us.
     if (terminal) await Promise.race([terminal.catch(() => {}), new Promise((r) => setTimeout(r, 200))]);

@@ -1,6 +1,7 @@
 // `run`: create and start in one go. In the foreground we stay the init's parent:
-// signals we receive go to the container, a terminal is proxied through us, and
-// we exit with the container's status (128+signal when it was killed).
+// signals we receive go to the container, a terminal is proxied through us (or,
+// without one, its stdio is piped through us), and we exit with the container's
+// status (128+signal when it was killed).
 import { closeSync } from 'node:fs';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../ffi/constants.js';
@@ -9,6 +10,7 @@ import { recvFd, proxyTerminal } from '../terminal/index.js';
 import { createContainer, prepareCreate, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
+import { openStdioPipes } from './stdio-pipes.js';
 import type { RuntimeContext } from './context.js';
 import { errorMessage } from '../errors.js';
 
@@ -33,11 +35,17 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
   if (spec.process?.terminal) [ours, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   if (!opts.noSubreaper) libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 'PR_SET_CHILD_SUBREAPER');
 
+  // Without a terminal the container gets pipes, never our own stdio (src/runtime/stdio-pipes.ts).
+  const pipes = spec.process?.terminal ? undefined : openStdioPipes();
   let created;
   try {
-    created = await createContainer(ctx, id, { ...opts, foreground: { consoleFd } });
+    created = await createContainer(ctx, id, { ...opts, foreground: { consoleFd, stdio: pipes?.childFds } });
+  } catch (err) {
+    pipes?.close();
+    throw err;
   } finally {
     if (consoleFd !== undefined) closeSync(consoleFd);
+    pipes?.closeChildEnds();
   }
   const { child, record } = created;
   const exited = new Promise<number>((resolve) => {
@@ -54,11 +62,14 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
       closeSync(ours);
       terminal = proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout });
     }
+    pipes?.start();
     await startWithCleanup(ctx, id);
     const status = await exited;
+    await pipes?.finish();
     if (terminal) await Promise.race([terminal, new Promise((r) => setTimeout(r, 200))]);
     return status;
   } finally {
+    pipes?.close();
     for (const sig of FORWARDED) process.off(sig, forward);
     if (!opts.keep) {
       try {

@@ -23,6 +23,12 @@
 //   installed by an --import that runs before the init's modules load. Before that,
 //   during Node's own start-up, --inspect-port names an address that cannot be bound,
 //   so a debugger started then fails to listen.
+// - Not killed by the container's signals once Node runs JavaScript: the same --import
+//   catches every signal whose default would end or stop it. Before that, during
+//   Node's start-up, Node resets what it inherited; `exec` starts another exec init
+//   when one dies then (src/runtime/exec.ts).
+// - Nothing of the caller's: every fd not named in the spawn's stdio is close-on-exec
+//   (src/runtime/inherited-fds.ts).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import * as libc from '../../ffi/libc.js';
@@ -32,12 +38,28 @@ import {
 } from '../../ffi/constants.js';
 import { capNumber } from '../linux/capabilities.js';
 import { RuntimeError } from '../errors.js';
+import { markInheritedFdsCloseOnExec } from './inherited-fds.js';
 
 /** Capabilities the runtime's main thread never needs, in the order they are given up. */
 const WITHHELD = ['CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_SYS_BOOT', 'CAP_SYS_TTY_CONFIG', 'CAP_LEASE'];
 
+/**
+ * Signals a container process may send to every pid it sees (`kill -1`) whose default
+ * action would end or stop an init: each gets a listener that does nothing, from the
+ * --import on (SIGUSR1 besides keeps Node's inspector off). SIGPIPE and SIGXFSZ Node
+ * ignores already; SIGSEGV, SIGBUS, SIGFPE and SIGILL stay fatal, a real fault must
+ * not be retried forever. execve resets handled signals to their defaults.
+ */
+export const SHIELDED_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTRAP', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
+];
+
 /** Node's flags for the inits; 0.0.0.0/8 is "this network", not an address a host gives an interface. */
-const NODE_FLAGS = ['--no-warnings', '--inspect-port=0.0.0.1:9229', '--import=data:text/javascript,process.on("SIGUSR1",()=>{})'];
+const NODE_FLAGS = [
+  '--no-warnings', '--inspect-port=0.0.0.1:9229',
+  `--import=data:text/javascript,for(const s of "${SHIELDED_SIGNALS.join('.')}".split("."))process.on(s,()=>{})`,
+];
 
 let prepared = false;
 
@@ -59,6 +81,7 @@ export interface InitSpawn {
  */
 export function spawnInit({ script, args, stdio, argv0 }: InitSpawn): ChildProcess {
   prepareRuntimeThread();
+  markInheritedFdsCloseOnExec();
   const exe = readOnlyExecutable(process.execPath);
   try {
     const childStdio: StdioOptions = [...stdio, exe];

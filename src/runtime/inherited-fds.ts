@@ -1,0 +1,14 @@
+// The runtime's caller may leave fds open without close-on-exec (a shell's
+// `exec 200</dir`, an engine's stray descriptor). None of them may reach the inits,
+// the hooks or the container: an fd on a host directory lets a container process
+// chdir or exec through /proc/self/fd/N onto the host. Like runc, the runtime marks
+// every fd from 3 on close-on-exec before it spawns anything. The fds a child is
+// meant to have (stdio, LISTEN_FDS, --preserve-fds, the sync socket) are named in the
+// spawn's stdio list, and the spawn dup2s them into place, which clears the flag on
+// the child's copy.
+import * as libc from '../../ffi/libc.js';
+
+/** Marks every fd of this process from 3 on close-on-exec. */
+export function markInheritedFdsCloseOnExec(): void {
+  libc.closeRangeCloexec(3);
+}
