@@ -4,7 +4,7 @@
 // startContainer hooks, loads a no_new_privs filter and execs, even though it already
 // runs as the container's user with the container's capabilities.
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesWith } from './helpers.js';
 import { makeBundle } from './bundle.js';
@@ -151,4 +151,36 @@ t.test('a missing cwd elsewhere is created, as the container user may then use i
   const r = ocirt(['--root', root, 'run', '--bundle', bundle, id]);
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, '/run/b/c\n');
+});
+
+t.test('a cwd through one of the init\'s own fds to a host directory is refused (CVE-2024-21626)', async (t) => {
+  const root = tempDir(t, 'ocirt-root-');
+  // Find the fd where a waiting init keeps the host's /proc (to reopen exec.fifo after pivot_root).
+  const probeId = newId('fds');
+  t.teardown(() => { ocirt(['--root', root, 'delete', '--force', probeId]); });
+  const probe = makeBundle(t, withCgroup(probeId, (s) => void (s.process!.args = ['true'])));
+  t.equal(ocirt(['--root', root, 'create', '--bundle', probe, probeId]).status, 0);
+  const pid = stateOf(root, probeId)!.pid;
+  const hostProc = statSync('/proc');
+  const fd = readdirSync(`/proc/${pid}/fd`).map(Number).find((n) => {
+    try {
+      const st = statSync(`/proc/${pid}/fd/${n}`);
+      return st.isDirectory() && st.dev === hostProc.dev && st.ino === hostProc.ino;
+    } catch {
+      return false;
+    }
+  });
+  ocirt(['--root', root, 'delete', '--force', probeId]);
+  if (fd === undefined) throw new Error('the init keeps no fd of the host /proc: this test needs another host directory fd');
+
+  const id = newId('cve');
+  t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
+  const bundle = makeBundle(t, withCgroup(id, (s) => {
+    s.process!.args = ['sh', '-c', 'pwd; ls'];
+    s.process!.cwd = `/proc/self/fd/${fd}`;
+  }));
+  const r = ocirt(['--root', root, 'create', '--bundle', bundle, id]);
+  t.equal(r.status, 1, 'create fails');
+  t.match(r.stderr, /current working directory is outside of container mount namespace root -- possible container breakout detected/);
+  assertNothingLeft(t, root, id, `/ocirt-test/${id}`);
 });

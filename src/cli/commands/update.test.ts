@@ -13,6 +13,9 @@ t.test('sizes as runc reads them (binary units)', async (t) => {
   t.equal(parseRamSize('1gb'), 2 ** 30);
   t.equal(parseRamSize('10 k'), 10240);
   for (const bad of ['1x', '-1', 'g', '', '1.g']) t.throws(() => parseRamSize(bad), { message: `invalid size: '${bad}'` });
+  t.equal(parseRamSize('7p'), 7 * 2 ** 50, 'below 2^53 bytes');
+  t.throws(() => parseRamSize('8p'), { message: "invalid size: '8p' is more than 9007199254740991 bytes" });
+  t.throws(() => parseRamSize('99999999999999999'), { message: "invalid size: '99999999999999999' is more than 9007199254740991 bytes" });
 });
 
 t.test('flags become a request with only the given fields', async (t) => {

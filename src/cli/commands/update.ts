@@ -61,7 +61,10 @@ const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2
 export function parseRamSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text);
   if (!m) throw new Error(`invalid size: '${text}'`);
-  return Math.trunc(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]!);
+  const bytes = Math.trunc(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]!);
+  // Beyond 2^53 a double is not the size asked for, and would be written rounded.
+  if (!Number.isSafeInteger(bytes)) throw new Error(`invalid size: '${text}' is more than 9007199254740991 bytes`);
+  return bytes;
 }
 
 function parseInteger(flag: string, text: string, unsigned: boolean): number {
