@@ -28,3 +28,25 @@ t.test('a program execed from Node gets SIGPIPE and SIGXFSZ back at their defaul
   t.ok(before.includes(13), `Node ignores SIGPIPE (${r.stderr})`);
   t.match(r.stdout, /^SigIgn:\s+0+\n$/, 'nothing ignored after the reset');
 });
+
+t.test('32 and 33, which glibc keeps for itself, are reset too', async (t) => {
+  const mod = fileURLToPath(new URL('./signal-dispositions.js', import.meta.url));
+  const libc = fileURLToPath(new URL('../../ffi/libc.js', import.meta.url));
+  // SIG_IGN through the raw syscall (glibc refuses 32 and 33), then the reset.
+  const script = `
+    const m = await import(${JSON.stringify(mod)});
+    const libc = await import(${JSON.stringify(libc)});
+    const act = Buffer.alloc(32);
+    act.writeBigUInt64LE(1n, 0);
+    const nr = process.arch === 'arm64' ? 134 : 13;
+    for (const sig of [32, 33]) libc.rawSyscall(nr, 'rt_sigaction', String(sig), ['int', sig], ['void *', act], ['void *', null], ['ulong', 8]);
+    const before = m.currentlyIgnored();
+    m.resetSignals(before);
+    process.stdout.write(JSON.stringify({ before, after: m.currentlyIgnored() }));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  t.equal(r.status, 0, r.stderr);
+  const { before, after } = JSON.parse(r.stdout || '{}') as { before: number[]; after: number[] };
+  t.ok(before.includes(32) && before.includes(33), `ignored before: ${String(before)}`);
+  t.same(after, [], 'nothing ignored after the reset');
+});
