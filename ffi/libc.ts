@@ -32,6 +32,7 @@ const raw = {
   execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
   getpid: libc.func('int getpid()'),
   syscall: libc.func('long syscall(long number, ...)'),
+  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
 };
 
 function fail(syscall: string, target: string): never {
@@ -144,6 +145,14 @@ export function socketpair(domain: number, type: number): [number, number] {
 export function execve(path: string, argv: string[], envp: string[]): never {
   raw.execve(path, [...argv, null], [...envp, null]);
   fail('execve', path);
+}
+
+/** poll(2) for POLLIN on one fd: true when it is readable (or closed), false when `timeoutMs` passed. */
+export function pollIn(fd: number, timeoutMs: number, what = `fd ${fd}`): boolean {
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(1, 4); // POLLIN
+  return check(raw.poll(pfd, 1, Math.max(0, Math.min(Math.ceil(timeoutMs), 0x7fffffff))), 'poll', what) > 0;
 }
 
 export function getpid(): number {

@@ -9,6 +9,7 @@ import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
 import { setupNamespaces } from './namespaces.js';
+import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { applyEarlyAttributes, resolveExecutable, finalizeProcess } from '../process/attributes.js';
@@ -37,7 +38,13 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const debug = config.debug ? (msg: string) => sync.send({ type: 'log', level: 'debug', msg }) : undefined;
   const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
-  setupNamespaces(sys, spec, step);
+  // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
+  const pids = config.pidsCgroup;
+  const leave = pids?.leave;
+  setupNamespaces(sys, spec, step, '/proc', pids && leave !== undefined ? {
+    before: () => moveSelf(pids.join, 'the pids cgroup'),
+    after: () => moveSelf(leave, 'the pids cgroup the init started in'),
+  } : undefined);
   if (!config.noNewKeyring) {
     // A session keyring of the container's own, as runc makes (named _ses.<id>).
     step('join session keyring', () =>
@@ -95,6 +102,8 @@ export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, i
   const proc = config.spec.process!;
   const hooks = config.spec.hooks?.startContainer;
   let hooksFailed: unknown;
+  // Node's threads end at execve: only now may they count against pids.max.
+  if (config.pidsCgroup) moveSelf(config.pidsCgroup.join, 'the pids cgroup');
   try {
     const filter = prepared.seccomp;
     finalizeProcess(sys, proc, {

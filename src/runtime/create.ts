@@ -12,6 +12,7 @@ import { semanticWarnings } from '../config/semantic.js';
 import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
 import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
+import { openSelfJoin, type SelfJoinFds } from '../cgroups/self-join.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../terminal/console-socket.js';
 import { readProcStat } from '../state/procfs.js';
@@ -121,6 +122,20 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
     stdio.push(theirs, fifoFd);
     if (consoleFd !== undefined) stdio.push(consoleFd);
+    // The v1 pids cgroup the init joins by itself just before execve.
+    const newCgroupNs = !!spec.linux?.namespaces?.some((ns) => ns.type === 'cgroup' && !ns.path);
+    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
+    let pidsCgroup: SelfJoinFds | undefined;
+    if (selfJoin) {
+      fds.push(selfJoin.join);
+      stdio.push(selfJoin.join);
+      pidsCgroup = { join: stdio.length - 1 };
+      if (selfJoin.leave !== undefined) {
+        fds.push(selfJoin.leave);
+        stdio.push(selfJoin.leave);
+        pidsCgroup.leave = stdio.length - 1;
+      }
+    }
 
     child = ctx.log.step('spawn init', () =>
       enterChildNamespaces(spec, () =>
@@ -136,7 +151,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), pid, pidStartTime: startTime });
 
     const sync = new SyncChannel(ours);
-    await joinCgroupAroundBoot(ctx.log, cg, pid, sync, { memory: spec.linux?.resources?.memory, frozen: false }, 'container init', exited);
+    await joinCgroupAroundBoot(ctx.log, cg, pid, sync,
+      { resources: spec.linux?.resources, frozen: false, except: selfJoin ? [selfJoin.dir] : [] }, 'container init', exited);
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
@@ -145,7 +161,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const config: InitConfig = {
       id, bundle, rootfs, spec, hostPid: pid, noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
       preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
-      cgroupPaths: cg.paths, debug: ctx.debug, state: hookState(record, pid, 'creating'),
+      cgroupPaths: cg.paths, pidsCgroup, debug: ctx.debug, state: hookState(record, pid, 'creating'),
     };
     sync.send({ type: 'config', config });
     await driveInit(ctx, sync, record, pid, exited);

@@ -23,6 +23,7 @@ import type { Process } from '../generated/config.js';
 import { loadContainer } from './container.js';
 import { writePidFile } from './create.js';
 import { spawnInit } from './spawn-init.js';
+import { openSelfJoin } from '../cgroups/self-join.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from './context.js';
 
@@ -143,6 +144,15 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       stdio.push(consoleFd);
       consoleIndex = stdio.length - 1;
     }
+    // The v1 pids cgroup the exec init joins by itself just before execve.
+    const cg = loadCgroupManager(record.cgroup);
+    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, false));
+    let pidsCgroupFd: number | undefined;
+    if (selfJoin) {
+      fds.push(selfJoin.join);
+      stdio.push(selfJoin.join);
+      pidsCgroupFd = stdio.length - 1;
+    }
 
     child = ctx.log.step('spawn exec init', () =>
       inPidNamespace(pidNs, () =>
@@ -153,7 +163,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       init.once('exit', (code, signal) => res(code ?? 128 + (signal ? osc.signals[signal] : 0)));
     });
     // Everything the exec init inherited is its own now; only our ends stay open.
-    for (const fd of [theirs, ...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : [])]) {
+    for (const fd of [theirs, ...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])]) {
       closeSync(fd);
       fds.splice(fds.indexOf(fd), 1);
     }
@@ -162,10 +172,10 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
 
     // Into the container's cgroup before it does anything in the container.
     const sync = new SyncChannel(ours);
-    await joinCgroupAroundBoot(ctx.log, loadCgroupManager(record.cgroup), pid, sync,
-      { memory: record.config.linux?.resources?.memory, frozen: status === 'paused' }, 'exec init', exited);
+    await joinCgroupAroundBoot(ctx.log, cg, pid, sync,
+      { resources: record.config.linux?.resources, frozen: status === 'paused', except: selfJoin ? [selfJoin.dir] : [] }, 'exec init', exited);
     const config: ExecInitConfig = {
-      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
+      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
     };
     sync.send({ type: 'config', config });
