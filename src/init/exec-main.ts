@@ -71,6 +71,13 @@ function run(): never {
   const filter = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   joinNamespaces(config.namespaces, step);
+  // A container without a mount namespace of its own shares the host's: only its root tells it apart.
+  if (config.root !== undefined) {
+    step('chroot', () => {
+      linuxSys.chroot(config.root!);
+      linuxSys.chdir('/');
+    });
+  }
   if (config.joinKeyring) {
     step('join session keyring', () =>
       joinSessionKeyring(config.id));

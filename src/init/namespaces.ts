@@ -23,10 +23,6 @@ export interface AroundCgroupUnshare {
 
 export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/proc', aroundCgroup?: AroundCgroupUnshare): void {
   const namespaces = spec.linux?.namespaces ?? [];
-  if (!namespaces.some((ns) => ns.type === 'mount')) {
-    // Without its own mount namespace the container's mounts would land on the host.
-    throw new RuntimeError('a mount namespace is required');
-  }
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type && n.path);
     if (!ns?.path) continue;

@@ -62,7 +62,8 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
   step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
 
-  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, step }));
+  const chrootOnly = !spec.linux?.namespaces?.some((ns) => ns.type === 'mount');
+  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, chrootOnly, step }));
   // Before the root may turn read-only.
   if (proc.cwd) step('create cwd', () => ensureCwd(proc.cwd));
 

@@ -13,6 +13,7 @@ import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
 import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { openSelfJoin, type SelfJoinFds } from '../cgroups/self-join.js';
+import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../rootfs/host-mounts.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../terminal/console-socket.js';
 import { readProcStat } from '../state/procfs.js';
@@ -88,6 +89,10 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
+  // Without a mount namespace the init mounts in the host's: what was there before is noted first.
+  const hostMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount')
+    ? undefined
+    : ctx.log.step('note host mounts', () => snapshotHostMounts(rootfs));
   const lock = ctx.store.createLocked(id);
   const fds: number[] = [];
   let child: ChildProcess | undefined;
@@ -102,7 +107,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
     const cg = cgroup;
     // Recorded first, so that a create killed from here on can be undone by delete.
-    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON() });
+    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), hostMounts });
     ctx.log.step('cgroup mkdir', () => cg.create());
     ctx.log.step('cgroup resources', () =>
       cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
@@ -148,7 +153,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
     const startTime = readProcStat(pid)?.startTime ?? '';
-    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), pid, pidStartTime: startTime });
+    ctx.store.writeCreateJournal(id, { cgroup: cg.toJSON(), pid, pidStartTime: startTime, hostMounts });
 
     const sync = new SyncChannel(ours);
     await joinCgroupAroundBoot(ctx.log, cg, pid, sync,
@@ -156,6 +161,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: rfc3339Nano(), config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
+      ...(hostMounts ? { hostMounts } : {}),
     };
 
     const config: InitConfig = {
@@ -182,7 +188,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     for (const fd of fds) {
       try { closeSync(fd); } catch { /* already closed */ }
     }
-    await rollback(ctx, id, child, cgroup);
+    await rollback(ctx, id, child, cgroup, hostMounts);
     // As runc: once the init existed, the container counts as made and destroyed, so poststop runs.
     if (child) runPoststop(ctx, { id, bundle, config: spec } as ContainerRecord);
     lock.release();
@@ -211,7 +217,9 @@ async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: Contain
   }
 }
 
-async function rollback(ctx: RuntimeContext, id: string, child: ChildProcess | undefined, cgroup: CgroupManager | undefined): Promise<void> {
+async function rollback(
+  ctx: RuntimeContext, id: string, child: ChildProcess | undefined, cgroup: CgroupManager | undefined, hostMounts: HostMounts | undefined,
+): Promise<void> {
   const attempt = (what: string, fn: () => void) => {
     try {
       fn();
@@ -225,6 +233,7 @@ async function rollback(ctx: RuntimeContext, id: string, child: ChildProcess | u
     await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
   }
   if (cgroup) attempt('remove cgroup', () => cgroup.destroy());
+  if (hostMounts) attempt('unmount', () => unmountHostMounts(hostMounts, (m) => ctx.log.warn(`cleanup after failed create: ${m}`)));
   attempt('remove state', () => ctx.store.remove(id));
 }
 

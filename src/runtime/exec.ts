@@ -176,6 +176,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       { resources: record.config.linux?.resources, frozen: status === 'paused', except: selfJoin ? [selfJoin.dir] : [] }, 'exec init', exited);
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
+      root: record.config.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : `/proc/${record.pid}/root`,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
     };
     sync.send({ type: 'config', config });
