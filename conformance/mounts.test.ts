@@ -257,3 +257,57 @@ t.test('a host mount made after start propagates into an rslave mount, not into 
   t.equal(seen[SUBJECT], 'slave sees it\nprivate does not\n');
   t.equal(seen[SUBJECT], seen[REFERENCE], 'ocirt matches runc');
 });
+
+/** Every cgroup directory named `name`, in any hierarchy (a failed create must leave none). */
+function cgroupDirsNamed(name: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 4) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name === name) found.push(p);
+      else walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
+}
+
+// CVE-2019-16884: a mount over /proc/self/attr (/proc/1/attr once resolved) would hide the
+// LSM label files; over /proc/sys it would hide the sysctls that readonlyPaths locks; and
+// /proc itself takes nothing but procfs. Whatever the type (cgroup mounts once skipped the
+// check), create fails under both runtimes and ocirt leaves nothing behind.
+t.test('no mount lands inside /proc or on it, whatever its type', async (t) => {
+  const bindSource = await tempDir('procbind');
+  for (const destination of ['/proc/sys', '/proc/self/attr', '/proc']) {
+    for (const type of ['cgroup', 'cgroup2', 'tmpfs', 'bind']) {
+      const mount: SpecMount = type === 'bind'
+        ? { destination, type: 'bind', source: bindSource, options: ['rbind'] }
+        : { destination, type, source: type, options: ['nosuid', 'noexec', 'nodev'] };
+      const what = `${type} at ${destination}`;
+      // runc 1.1.5 does not check tmpfs mounts below /proc (later runc does): ocirt alone there.
+      const runtimes = type === 'tmpfs' && destination !== '/proc' ? [SUBJECT] : [SUBJECT, REFERENCE];
+      for (const runtime of runtimes) {
+        const bundle = await makeBundle(addMounts(mount), { rootfs: 'shared', runtime });
+        const id = `proc-${type}-${destination.split('/').pop()}-${runtime}-${process.pid}`;
+        const c = await create(runtime, bundle, { id });
+        t.not(c.createResult.status, 0, `${what}: ${runtime} refuses it`);
+        if (runtime !== SUBJECT) continue;
+        const message = destination === '/proc' ? /"?\/proc"? cannot be mounted because it is not of type proc/ : /cannot be mounted because it is inside \/proc/;
+        t.match(c.createResult.stderr, message, `${what}: ocirt says why`);
+        const state = await c.state();
+        t.equal(state, undefined, `${what}: no state left`);
+        t.same(cgroupDirsNamed(id), [], `${what}: no cgroup left`);
+        const left = (await sh('ps', '-eo', 'args')).split('\n').filter((l) => l.includes(id));
+        t.same(left, [], `${what}: no process left`);
+      }
+    }
+  }
+});

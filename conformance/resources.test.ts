@@ -185,3 +185,36 @@ t.test('resources the host cannot apply fail create under both, and leave no cgr
     }
   }
 });
+
+// runc's init is charged for its own threads; ocirt's Node init has more of them, and
+// neither its threads nor its start-up may count against the container's limit.
+t.test('a small pids limit (5, 10) still runs a shell that runs a command, and exec into it', async (t) => {
+  for (const limit of [5, 10]) {
+    const script = 'echo start; ls / | wc -l';
+    const both = await observeBoth((s) => {
+      s.linux!.resources = { ...s.linux!.resources, pids: { limit } };
+    }, ['sh', '-c', script], { rootfs: 'shared', timeoutMs: 30_000 });
+    t.equal(both.ocirt.status, 0, `limit ${limit}: ocirt run: ${both.ocirt.stderr}`);
+    t.match(both.ocirt.stdout, /^start\n\d+\n/, `limit ${limit}: the shell ran its command`);
+    assertSameAsReference(t, both, ['status', 'stdout'], `limit ${limit}`);
+
+    // runc's exec init is counted too: at limit 5 its Go runtime cannot start its threads
+    // ("pthread_create failed: Resource temporarily unavailable"), so there only ocirt is run.
+    for (const runtime of limit >= 10 ? [SUBJECT, REFERENCE] : [SUBJECT]) {
+      const bundle = await makeBundle((s) => {
+        s.process!.args = ['sleep', '60'];
+        s.linux!.resources = { ...s.linux!.resources, pids: { limit } };
+      }, { rootfs: 'shared', runtime });
+      const c = await create(runtime, bundle, { id: uniqueId('pids') });
+      t.equal(c.createResult.status, 0, `limit ${limit}: ${runtime} create: ${c.createResult.stderr}`);
+      try {
+        t.equal((await c.start()).status, 0, `limit ${limit}: ${runtime} start`);
+        const ex = await c.exec(['sh', '-c', 'echo exec; ls / | wc -l']);
+        t.equal(ex.status, 0, `limit ${limit}: ${runtime} exec: ${ex.stderr}`);
+        t.match(ex.stdout, /^exec\n\d+\n$/, `limit ${limit}: ${runtime} exec ran its shell and command`);
+      } finally {
+        t.equal((await c.delete(true)).status, 0, `limit ${limit}: ${runtime} delete`);
+      }
+    }
+  }
+});

@@ -34,6 +34,7 @@ const raw = {
   getpid: libc.func('int getpid()'),
   getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
   syscall: libc.func('long syscall(long number, ...)'),
+  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
 };
 
 function fail(syscall: string, target: string): never {
@@ -153,6 +154,14 @@ export function pipe2(flags: number): [number, number] {
 export function execve(path: string, argv: string[], envp: string[]): never {
   raw.execve(path, [...argv, null], [...envp, null]);
   fail('execve', path);
+}
+
+/** poll(2) for POLLIN on one fd: true when it is readable (or closed), false when `timeoutMs` passed. */
+export function pollIn(fd: number, timeoutMs: number, what = `fd ${fd}`): boolean {
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(1, 4); // POLLIN
+  return check(raw.poll(pfd, 1, Math.max(0, Math.min(Math.ceil(timeoutMs), 0x7fffffff))), 'poll', what) > 0;
 }
 
 export function getpid(): number {

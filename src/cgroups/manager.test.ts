@@ -147,14 +147,37 @@ t.test('pids: every process of the cgroup and of its child cgroups', async (t) =
   t.equal(manager.exists(), true);
   manager.addProcess(30);
   manager.addProcess(4);
-  fake.mkdir(`${root}/pids/c1/child`, 0o755);
-  fake.mkdir(`${root}/pids/c1/child/grandchild`, 0o755);
-  fake.writeFile(`${root}/pids/c1/child/cgroup.procs`, '17');
-  fake.writeFile(`${root}/pids/c1/child/grandchild/cgroup.procs`, '2000');
+  fake.mkdir(`${root}/devices/c1/child`, 0o755);
+  fake.mkdir(`${root}/devices/c1/child/grandchild`, 0o755);
+  fake.writeFile(`${root}/devices/c1/child/cgroup.procs`, '17');
+  fake.writeFile(`${root}/devices/c1/child/grandchild/cgroup.procs`, '2000');
   t.same(manager.pids(), [4, 17, 30, 2000]);
   // Moving a pid to a child cgroup does not list it twice.
-  fake.writeFile(`${root}/pids/c1/child/cgroup.procs`, '30');
+  fake.writeFile(`${root}/devices/c1/child/cgroup.procs`, '30');
   t.same(manager.pids(), [4, 17, 30, 2000]);
+});
+
+t.test('pids are read from a hierarchy other than pids: an init joins that one last', async (t) => {
+  const { root, manager, fake } = setup(t, HYBRID_MOUNTINFO, HYBRID_SELF, '/c1');
+  manager.create();
+  manager.addProcess(30, 'all', [manager.ownPidsDirectory()!]);
+  t.same(manager.pids(), [30]);
+  t.equal(fake.readFile(`${root}/pids/c1/cgroup.procs`), '', 'not in the pids hierarchy');
+});
+
+t.test('ownPidsDirectory: the v1 pids hierarchy, none on cgroup2; addProcess leaves out what it is told', async (t) => {
+  const hybrid = setup(t, HYBRID_MOUNTINFO, HYBRID_SELF, '/c1');
+  t.equal(hybrid.manager.ownPidsDirectory(), `${hybrid.root}/pids/c1`);
+  hybrid.manager.create();
+  hybrid.manager.addProcess(42, 'all but memory', [`${hybrid.root}/pids/c1`]);
+  const written = hybrid.fake.calls.filter((c) => c.startsWith('writeFile') && c.includes('cgroup.procs'));
+  t.notOk(written.some((c) => c.includes('/pids/')), 'pids left out');
+  t.notOk(written.some((c) => c.includes('/memory/')), 'memory left out');
+  t.ok(written.some((c) => c.includes('/devices/')), 'devices joined');
+  const legacy = setup(t, LEGACY_MOUNTINFO, LEGACY_SELF, '/c1');
+  t.match(legacy.manager.ownPidsDirectory(), /\/pids\/c1$/);
+  const unified = setup(t, UNIFIED_MOUNTINFO, UNIFIED_SELF, '/c1');
+  t.equal(unified.manager.ownPidsDirectory(), undefined);
 });
 
 t.test('v1 freezer: FROZEN and FREEZING are frozen; a missing cgroup is not', async (t) => {

@@ -53,9 +53,9 @@ export interface CgroupManagerOptions {
 /**
  * The order in which hierarchies are asked for the member pids: v1 ones first, as runc (which reads `devices`);
  * any hierarchy has every process of the container, these are simply the ones that are nearly always mounted.
+ * `pids` comes last of them: an init joins it only just before its execve (see `ownPidsDirectory`).
  */
 const PIDS_PREFERENCE = [
-  'pids',
   'devices',
   'freezer',
   'memory',
@@ -64,6 +64,7 @@ const PIDS_PREFERENCE = [
   'cpuset',
   'blkio',
   'name=systemd',
+  'pids',
   '',
 ];
 
@@ -131,16 +132,32 @@ export class CgroupManager {
   /**
    * Move process `pid` (all its threads) into the cgroup, in every hierarchy, or only into those that account
    * memory (v1 `memory`; the cgroup2 directory in unified mode), or all the others: the runtime moves a fresh
-   * init in two steps so that Node's start-up is charged to the runtime's memory cgroup.
+   * init in two steps so that Node's start-up is charged to the runtime's memory cgroup. Directories in
+   * `except` are left out (the init joins the v1 pids hierarchy by itself, see `ownPidsDirectory`).
    */
-  addProcess(pid: number, which: 'all' | 'memory' | 'all but memory' = 'all'): void {
+  addProcess(pid: number, which: 'all' | 'memory' | 'all but memory' = 'all', except: readonly string[] = []): void {
     if (!Number.isInteger(pid) || pid <= 0) throw new CgroupError(`invalid pid ${pid}`);
     for (const [dir, keys] of this.#directories()) {
+      if (except.includes(dir)) continue;
       const accountsMemory = keys.includes('memory') || (this.mode === 'unified' && keys.includes(''));
       if (which === 'memory' && !accountsMemory) continue;
       if (which === 'all but memory' && accountsMemory) continue;
       writeCgroupFile(this.#fs, dir, 'cgroup.procs', `${pid}`);
     }
+  }
+
+  /**
+   * The directory of the v1 `pids` controller when it is a hierarchy that accounts nothing else we join
+   * separately (not co-mounted with memory), else undefined (cgroup2: one directory for everything).
+   * A Node init has several threads, and each counts against pids.max until its execve ends them; the
+   * kernel checks the limit only when a task is made, not when one moves in, so the init moves itself
+   * into this directory just before execve and no thread of Node's is ever counted.
+   */
+  ownPidsDirectory(): string | undefined {
+    if (this.mode === 'unified') return undefined;
+    const dir = this.#paths['pids'];
+    if (dir === undefined) return undefined;
+    return this.#directories().get(dir)!.includes('memory') ? undefined : dir;
   }
 
   /** Whether the cgroup directory exists (it is gone after destroy(), or never made). */

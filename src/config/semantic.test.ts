@@ -57,17 +57,20 @@ t.test('namespaces', async (t) => {
   );
   t.same(check((s) => (s.linux!.namespaces = [{ type: 'uts' }, { type: 'mount', path: '/proc/1/ns/mnt' }])), [], 'joining mount is fine');
   t.same(check((s) => (s.linux!.namespaces = [{ type: 'uts' }])), [
-    '/linux/namespaces: a mount namespace is required',
     '/linux/maskedPaths: unable to restrict sys entries without a private MNT namespace',
     '/linux/readonlyPaths: unable to restrict sys entries without a private MNT namespace',
-  ], 'a mount namespace is required');
+  ], 'without a mount namespace, only the masked and read-only paths are refused (as runc)');
+  t.same(check((s) => {
+    s.linux!.namespaces = [{ type: 'uts' }];
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+  }), [], 'a container without a mount namespace is accepted');
   t.same(check((s) => (s.linux!.namespaces = [{ type: 'uts' }, { type: 'mount' }, { type: 'pid', path: '/proc/1/ns/pid' }])), [], 'joining pid is fine');
   t.same(
     check((s) => (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])),
     ['/linux/uidMappings: needs a user namespace in linux.namespaces'],
   );
   t.same(check((s) => withNamespaces(s, 'uts')), [
-    '/linux/namespaces: a mount namespace is required',
     '/linux/maskedPaths: unable to restrict sys entries without a private MNT namespace',
     '/linux/readonlyPaths: unable to restrict sys entries without a private MNT namespace',
   ]);

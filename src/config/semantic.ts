@@ -200,8 +200,6 @@ function checkNamespaces(ctx: Context): void {
       ctx.add(jsonPointer('linux', 'namespaces', i, 'path'), 'joining an existing time namespace is not supported yet');
     }
   });
-  // The init's mounts must not land in the host's mount namespace.
-  if (linux && !ctx.has('mount')) ctx.add('/linux/namespaces', 'a mount namespace is required');
   if (!ctx.has('user')) {
     for (const field of ['uidMappings', 'gidMappings'] as const) {
       if (linux?.[field]?.length) ctx.add(`/linux/${field}`, 'needs a user namespace in linux.namespaces');

@@ -1,5 +1,6 @@
 // What the runtime tells the init in its first message.
 import type { Spec } from '../generated/config.js';
+import type { SelfJoinFds } from '../cgroups/self-join.js';
 
 export interface InitConfig {
   id: string;
@@ -20,6 +21,8 @@ export interface InitConfig {
   consoleFd?: number;
   /** The container's cgroup directories (for the cgroup mount). */
   cgroupPaths: Record<string, string>;
+  /** The v1 pids cgroup the init joins by itself (src/cgroups/self-join.ts), as fd numbers. */
+  pidsCgroup?: SelfJoinFds;
   debug: boolean;
   /** The OCI state, for the hooks the init runs. */
   state: object;

@@ -22,6 +22,10 @@ export interface ExecInitConfig {
   /** Join a session keyring of the container's own (`_ses.<id>`), as the init did. */
   joinKeyring: boolean;
   debug: boolean;
+  /** Without a mount namespace of the container's own: its root to chroot into (`/proc/<init>/root`). */
+  root?: string;
+  /** The container's v1 pids cgroup.procs, joined just before execve (src/cgroups/self-join.ts). */
+  pidsCgroupFd?: number;
   /** The container's seccomp profile: exec'd processes get the same filter as the container's process. */
   seccomp?: LinuxSeccomp;
 }

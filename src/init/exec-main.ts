@@ -16,6 +16,7 @@ import { closeSync } from 'node:fs';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { RuntimeError, withContext } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
+import { moveSelf } from '../cgroups/self-join.js';
 import { applyEarlyAttributes, containerEnv, finalizeProcess, resolveExecutable } from '../process/attributes.js';
 import { makeControllingTerminal, sendConsole } from '../terminal/index.js';
 import { SyncChannel, type RuntimeMessage } from './sync.js';
@@ -70,6 +71,13 @@ function run(): never {
   const filter = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   joinNamespaces(config.namespaces, step);
+  // A container without a mount namespace of its own shares the host's: only its root tells it apart.
+  if (config.root !== undefined) {
+    step('chroot', () => {
+      linuxSys.chroot(config.root!);
+      linuxSys.chdir('/');
+    });
+  }
   if (config.joinKeyring) {
     step('join session keyring', () =>
       joinSessionKeyring(config.id));
@@ -87,6 +95,8 @@ function run(): never {
   step('process attributes', () => applyEarlyAttributes(linuxSys, proc, undefined, { warn }));
   const env = containerEnv(proc.env, proc.user?.uid ?? 0);
   const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+  // Node's threads end at execve: only now may they count against pids.max.
+  if (config.pidsCgroupFd !== undefined) step('join pids cgroup', () => moveSelf(config.pidsCgroupFd!, 'the pids cgroup'));
   step('finalize process', () =>
     finalizeProcess(linuxSys, proc, {
       preserveFds: config.preserveFds, warn, chownStdio: config.chownStdio ? undefined : [], seccomp: filter && (() => filter.load()),

@@ -15,12 +15,14 @@ const FLAGS: Record<string, number> = {
 // Joins happen in this order (mount last: after it, host paths are gone).
 const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
 
-export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/proc'): void {
+/** Steps around the unshare of a new cgroup namespace (which is rooted where the caller is then). */
+export interface AroundCgroupUnshare {
+  before(): void;
+  after(): void;
+}
+
+export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/proc', aroundCgroup?: AroundCgroupUnshare): void {
   const namespaces = spec.linux?.namespaces ?? [];
-  if (!namespaces.some((ns) => ns.type === 'mount')) {
-    // Without its own mount namespace the container's mounts would land on the host.
-    throw new RuntimeError('a mount namespace is required');
-  }
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type && n.path);
     if (!ns?.path) continue;
@@ -45,7 +47,14 @@ export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/p
   for (const ns of namespaces) {
     if (!ns.path && FLAGS[ns.type] !== undefined) flags |= FLAGS[ns.type]!;
   }
-  if (flags) step('unshare namespaces', () => sys.unshare(flags));
+  if (flags) {
+    step('unshare namespaces', () => {
+      const cgroupNs = aroundCgroup && (flags & CLONE_NEWCGROUP) !== 0 ? aroundCgroup : undefined;
+      cgroupNs?.before();
+      sys.unshare(flags);
+      cgroupNs?.after();
+    });
+  }
   if (flags & CLONE_NEWTIME) {
     const offsets = spec.linux?.timeOffsets ?? {};
     const lines = Object.entries(offsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`);

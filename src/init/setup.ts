@@ -10,6 +10,7 @@ import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
 import { setupNamespaces } from './namespaces.js';
+import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { applyEarlyAttributes, resolveExecutable, prepareProcess, completeProcess } from '../process/attributes.js';
@@ -39,7 +40,13 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const debug = config.debug ? (msg: string) => sync.send({ type: 'log', level: 'debug', msg }) : undefined;
   const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
-  setupNamespaces(sys, spec, step);
+  // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
+  const pids = config.pidsCgroup;
+  const leave = pids?.leave;
+  setupNamespaces(sys, spec, step, '/proc', pids && leave !== undefined ? {
+    before: () => moveSelf(pids.join, 'the pids cgroup'),
+    after: () => moveSelf(leave, 'the pids cgroup the init started in'),
+  } : undefined);
   if (!config.noNewKeyring) {
     // A session keyring of the container's own, as runc makes (named _ses.<id>).
     step('join session keyring', () =>
@@ -57,7 +64,8 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
   step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
 
-  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, step }));
+  const chrootOnly = !spec.linux?.namespaces?.some((ns) => ns.type === 'mount');
+  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, chrootOnly, step }));
   // Before the root may turn read-only.
   if (proc.cwd) step('create cwd', () => ensureCwd(proc.cwd));
 
@@ -96,6 +104,8 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
 export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, ignoredSignals: readonly number[]): never {
   const proc = config.spec.process!;
   const hooks = config.spec.hooks?.startContainer;
+  // Node's threads end at execve: only now may they count against pids.max.
+  if (config.pidsCgroup) moveSelf(config.pidsCgroup.join, 'the pids cgroup');
   runHooks('startContainer', hooks, { ...config.state, status: 'created' });
   const filter = prepared.seccomp;
   completeProcess(proc, { seccomp: filter && (() => filter.load()) });

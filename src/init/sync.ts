@@ -11,6 +11,7 @@
 //           ◀─────────────────────── log      (any time: debug lines for --debug)
 //           ◀─────────────────────── error    (any time: the init failed and exits)
 import { readSync, writeSync } from 'node:fs';
+import { pollIn } from '../../ffi/libc.js';
 import { RuntimeError, SyscallError, errorMessage } from '../errors.js';
 
 export interface WireError {
@@ -79,8 +80,23 @@ export class SyncChannel {
     while (off < frame.length) off += writeSync(this.fd, frame, off, frame.length - off);
   }
 
-  /** The next message, or undefined when the peer closed the channel. */
-  receive<T>(): T | undefined {
+  /**
+   * The next message, or undefined when the peer closed the channel. With `timeoutMs`,
+   * a peer that says nothing for that long is an error (`what` names the wait).
+   */
+  receive<T>(timeoutMs?: number, what = 'a message'): T | undefined {
+    if (timeoutMs !== undefined) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          if (pollIn(this.fd, deadline - Date.now(), 'sync channel')) break;
+        } catch (err) {
+          if (err instanceof SyscallError && err.code === 'EINTR') continue;
+          throw err;
+        }
+        if (Date.now() >= deadline) throw new RuntimeError(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+      }
+    }
     const head = this.readExactly(4);
     if (!head) return undefined;
     const body = this.readExactly(head.readUInt32LE(0));

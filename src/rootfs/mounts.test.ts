@@ -151,6 +151,21 @@ t.test('nothing but procfs on /proc, and only the lxcfs files below it', async (
   t.doesNotThrow(() => mountOne(h, { destination: '/proc', type: 'bind', source: '/proc', options: ['rbind'] }), 'a bind of a real procfs');
 });
 
+t.test('cgroup and cgroup2 mounts are held to the /proc rule too, before anything is mounted', async (t) => {
+  for (const type of ['cgroup', 'cgroup2', 'tmpfs', 'bind']) {
+    for (const [destination, message] of [
+      ['/proc', /\/proc cannot be mounted because it is not of type proc/],
+      ['/proc/sys', /\/proc\/sys cannot be mounted because it is inside \/proc/],
+      ['/proc/self/attr', /\/proc\/self\/attr cannot be mounted because it is inside \/proc/],
+    ] as const) {
+      const h = makeHost(t);
+      const m = type === 'bind' ? { destination, type, source: h.outside, options: ['rbind'] } : { destination, type, source: type };
+      t.throws(() => mountOne(h, m), message, `${type} at ${destination}`);
+      t.same(mountCalls(h.sys, h.root), [], `${type} at ${destination}: nothing mounted`);
+    }
+  }
+});
+
 t.test('symlinks in the destination cannot lead a mount out of the rootfs', async (t) => {
   // 'HOST': an absolute link to the host's sentinel directory, taken as a path inside the rootfs.
   for (const link of ['/', '../../..', 'HOST']) {

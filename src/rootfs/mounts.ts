@@ -39,6 +39,9 @@ export function mountToRootfs(ctx: MountContext, m: RootfsMount): void {
   wrap(`mount ${m.source ?? type} to ${dest} (type ${type || 'none'})`, () => {
     const opts = parseMountOptions(m.options);
     if (opts.unsupported.length > 0) throw new RuntimeError(`mount option ${opts.unsupported.join(',')} is not supported`);
+    // Every mount, whatever its type, passes here: none may land inside /proc.
+    checkProcDestination(ctx, procCheckTarget(ctx, m, dest), dest, () =>
+      isBindMount(m) ? ctx.sys.statfs(bindSource(ctx, m)).type === PROC_SUPER_MAGIC : type === 'proc');
     if (isBindMount(m)) return bindMount(ctx, m, opts, dest);
     switch (type) {
       case 'proc':
@@ -54,6 +57,15 @@ export function mountToRootfs(ctx: MountContext, m: RootfsMount): void {
         return mountGeneric(ctx, m, opts, dest);
     }
   });
+}
+
+/**
+ * Where the mount will land, as its type resolves it: proc and sysfs never follow a
+ * final symlink (they refuse one), every other type follows it inside the rootfs.
+ */
+function procCheckTarget(ctx: MountContext, m: RootfsMount, dest: string): string {
+  if (dest === '/') return ctx.rootfs;
+  return !isBindMount(m) && (m.type === 'proc' || m.type === 'sysfs') ? resolveEntryInRoot(ctx.rootfs, dest) : resolveInRoot(ctx.rootfs, dest);
 }
 
 /**
@@ -85,7 +97,6 @@ function bindMount(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, 
     throw fromNodeError(err, 'stat', source);
   }
   const target = resolveInRoot(ctx.rootfs, dest);
-  checkProcDestination(ctx, target, dest, () => ctx.sys.statfs(source).type === PROC_SUPER_MAGIC);
   createMountpointInRoot(ctx.rootfs, target, isDir);
   bindInto(ctx.sys, ctx.rootfs, source, target, opts);
 }
@@ -101,7 +112,6 @@ function mountPseudoFs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptio
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromNodeError(err, 'lstat', target);
   }
   if (st && !st.isDirectory()) throw new RuntimeError(`filesystem "${type}" must be mounted on ordinary directory`);
-  checkProcDestination(ctx, target, dest, () => type === 'proc');
   mkdirAllInRoot(ctx.rootfs, target);
   mountAt(ctx, m, opts, target, type, opts.flags);
   applyRecursiveAttrs(ctx.sys, target, opts);
@@ -109,7 +119,6 @@ function mountPseudoFs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptio
 
 function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
   const target = resolveInRoot(ctx.rootfs, dest);
-  checkProcDestination(ctx, target, dest, () => false);
   let data = opts.data;
   const existing = statOrUndefined(target);
   // A tmpfs over an existing directory keeps that directory's mode unless the config sets one (runc).
@@ -130,7 +139,6 @@ function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions,
 
 function mountGeneric(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
   const target = resolveInRoot(ctx.rootfs, dest);
-  checkProcDestination(ctx, target, dest, () => false);
   mkdirAllInRoot(ctx.rootfs, target);
   // /dev stays writable until finalizeRootfs: the devices and symlinks go in first.
   const flags = dest === '/dev' ? opts.flags & ~MS_RDONLY : opts.flags;

@@ -12,6 +12,11 @@ export interface EnterOptions {
   rootfs: string;
   /** runc --no-pivot: MS_MOVE the rootfs onto / and chroot, for roots that cannot be pivoted (initramfs). */
   noPivot?: boolean;
+  /**
+   * No mount namespace of its own: the init is in the host's, where neither pivot_root
+   * nor moving the rootfs onto `/` may happen; chroot only (as runc).
+   */
+  chrootOnly?: boolean;
   step?: Step;
   /** Text of /proc/self/mountinfo, for tests (read from the kernel when absent). */
   mountinfo?: string;
@@ -22,7 +27,10 @@ export function enterRootfs(sys: Sys, options: EnterOptions): void {
   const step = options.step ?? runStep;
   const rootfs = realRootfs(options.rootfs);
   step('chdir rootfs', () => sys.chdir(rootfs));
-  if (options.noPivot) moveRoot(sys, rootfs, step, options.mountinfo);
+  if (options.chrootOnly) {
+    step('chroot', () => sys.chroot('.'));
+    step('chdir /', () => sys.chdir('/'));
+  } else if (options.noPivot) moveRoot(sys, rootfs, step, options.mountinfo);
   else pivotRoot(sys, step);
 }
 

@@ -10,7 +10,7 @@ import { DEFAULT_ROOT_PROPAGATION, rootfsPropagationFlags } from './mount-flags.
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
 import { containerPath, isWithin } from './secure-path.js';
-import { runStep, type RootfsSpec, type Step } from './types.js';
+import { hasNamespace, runStep, type RootfsSpec, type Step } from './types.js';
 
 export interface PrepareOptions {
   spec: RootfsSpec;
@@ -39,13 +39,18 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
   // Like runc, the value applies to the namespace's `/` before the rootfs is bound, so with
   // shared/slave the new `/` usually ends up private (its shared parent is made private). unbindable waits
   // for the new `/` (finalizeRootfs): from under an unbindable `/` the rootfs could not be bound.
-  const requested = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
-  const rootFlags = requested === undefined || (requested & MS_UNBINDABLE) !== 0 ? DEFAULT_ROOT_PROPAGATION : requested;
-  step('root propagation', () => wrap('set / propagation', () => sys.mount(null, '/', null, rootFlags, null)));
-  step('rootfs parent propagation', () =>
-    wrap('set rootfs parent mount propagation', () =>
-      makeParentPrivate(sys, rootfs, options.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'))));
-  // pivot_root needs the new root to be a mount point.
+  // Without a mount namespace of its own the container works in the host's: the host's
+  // propagation is not ours to change (its mounts are undone by delete, host-mounts.ts).
+  if (hasNamespace(spec, 'mount')) {
+    const requested = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
+    const rootFlags = requested === undefined || (requested & MS_UNBINDABLE) !== 0 ? DEFAULT_ROOT_PROPAGATION : requested;
+    step('root propagation', () => wrap('set / propagation', () => sys.mount(null, '/', null, rootFlags, null)));
+    step('rootfs parent propagation', () =>
+      wrap('set rootfs parent mount propagation', () =>
+        makeParentPrivate(sys, rootfs, options.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'))));
+  }
+  // pivot_root needs the new root to be a mount point; and a read-only rootfs is a
+  // remount of this bind, never of the filesystem it sits on.
   step('bind rootfs', () => wrap('bind rootfs', () => sys.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null)));
 
   let mountinfo = options.mountinfo;

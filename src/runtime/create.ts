@@ -12,6 +12,8 @@ import { semanticWarnings } from '../config/semantic.js';
 import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
 import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
+import { openSelfJoin, type SelfJoinFds } from '../cgroups/self-join.js';
+import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../rootfs/host-mounts.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../terminal/console-socket.js';
 import { readProcStat } from '../state/procfs.js';
@@ -95,10 +97,15 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
+  // Without a mount namespace the init mounts in the host's: what was there before is noted first.
+  const hostMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount')
+    ? undefined
+    : ctx.log.step('note host mounts', () => snapshotHostMounts(rootfs));
   const self = readProcStat(process.pid);
   const journal: CreateJournal = {
     creator: { pid: process.pid, startTime: self?.startTime ?? '' }, bundle, rootfs, created: rfc3339Nano(),
     annotations: spec.annotations as Record<string, string> | undefined,
+    ...(hostMounts ? { hostMounts } : {}),
   };
   const lock = ctx.store.createLocked(id, journal);
   const fds: number[] = [];
@@ -137,6 +144,20 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
     stdio.push(theirs, fifoFd);
     if (consoleFd !== undefined) stdio.push(consoleFd);
+    // The v1 pids cgroup the init joins by itself just before execve.
+    const newCgroupNs = !!spec.linux?.namespaces?.some((ns) => ns.type === 'cgroup' && !ns.path);
+    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
+    let pidsCgroup: SelfJoinFds | undefined;
+    if (selfJoin) {
+      fds.push(selfJoin.join);
+      stdio.push(selfJoin.join);
+      pidsCgroup = { join: stdio.length - 1 };
+      if (selfJoin.leave !== undefined) {
+        fds.push(selfJoin.leave);
+        stdio.push(selfJoin.leave);
+        pidsCgroup.leave = stdio.length - 1;
+      }
+    }
 
     child = ctx.log.step('spawn init', () =>
       enterChildNamespaces(spec, () =>
@@ -153,16 +174,18 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     ctx.store.writeCreateJournal(id, journal);
 
     const sync = new SyncChannel(ours);
-    await joinCgroupAroundBoot(ctx.log, cg, pid, sync, { memory: spec.linux?.resources?.memory, frozen: false }, 'container init', exited);
+    await joinCgroupAroundBoot(ctx.log, cg, pid, sync,
+      { resources: spec.linux?.resources, frozen: false, except: selfJoin ? [selfJoin.dir] : [] }, 'container init', exited);
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: journal.created!, config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
+      ...(hostMounts ? { hostMounts } : {}),
     };
 
     const config: InitConfig = {
       id, bundle, rootfs, spec, hostPid: pid, noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
       preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
-      cgroupPaths: cg.paths, debug: ctx.debug, state: hookState(record, pid, 'creating'),
+      cgroupPaths: cg.paths, pidsCgroup, debug: ctx.debug, state: hookState(record, pid, 'creating'),
     };
     sync.send({ type: 'config', config });
     await driveInit(ctx, sync, record, pid, exited);
@@ -183,7 +206,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     for (const fd of fds) {
       try { closeSync(fd); } catch { /* already closed */ }
     }
-    await rollback(ctx, id, child, cgroup);
+    await rollback(ctx, id, child, cgroup, hostMounts);
     // As runc: once the init existed, the container counts as made and destroyed, so poststop runs.
     if (child) runPoststop(ctx, { id, bundle, config: spec } as ContainerRecord);
     lock.release();
@@ -212,7 +235,9 @@ async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: Contain
   }
 }
 
-async function rollback(ctx: RuntimeContext, id: string, child: ChildProcess | undefined, cgroup: CgroupManager | undefined): Promise<void> {
+async function rollback(
+  ctx: RuntimeContext, id: string, child: ChildProcess | undefined, cgroup: CgroupManager | undefined, hostMounts: HostMounts | undefined,
+): Promise<void> {
   const attempt = (what: string, fn: () => void) => {
     try {
       fn();
@@ -226,6 +251,7 @@ async function rollback(ctx: RuntimeContext, id: string, child: ChildProcess | u
     await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
   }
   if (cgroup) attempt('remove cgroup', () => cgroup.destroy());
+  if (hostMounts) attempt('unmount', () => unmountHostMounts(hostMounts, (m) => ctx.log.warn(`cleanup after failed create: ${m}`)));
   attempt('remove state', () => ctx.store.remove(id));
 }
 

@@ -7,6 +7,7 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { hookState } from './oci-state.js';
 import { loadContainer, hasPrivatePidNamespace, type Loaded } from './container.js';
 import { signalContainer } from './kill.js';
+import { unmountHostMounts } from '../rootfs/host-mounts.js';
 import type { RuntimeContext } from './context.js';
 import type { ContainerRecord } from '../state/record.js';
 
@@ -68,6 +69,7 @@ async function undoInterruptedCreate(ctx: RuntimeContext, id: string): Promise<v
     try { cgroup.signalAll(SIGKILL); } catch { /* nothing left */ }
     cgroup.destroy();
   }
+  if (journal?.hostMounts) unmountHostMounts(journal.hostMounts, (msg) => ctx.log.warn(msg));
   ctx.store.remove(id);
 }
 
@@ -96,6 +98,8 @@ export function destroy(ctx: RuntimeContext, c: Loaded): void {
     try { cgroup.signalAll(SIGKILL); } catch { /* nothing left */ }
   }
   cgroup.destroy();
+  // Without a mount namespace, create's mounts are in the host's until removed here.
+  if (c.record.hostMounts) unmountHostMounts(c.record.hostMounts, (msg) => ctx.log.warn(msg));
   ctx.store.remove(c.record.id);
   runPoststop(ctx, c.record);
 }

@@ -19,11 +19,12 @@ import { isSameLiveProcess } from '../state/procfs.js';
 import { SyncChannel, type InitMessage } from '../init/sync.js';
 import type { ExecInitConfig, JoinNamespace } from '../init/exec-config.js';
 import type { ContainerRecord } from '../state/record.js';
-import type { LinuxMemory, Process } from '../generated/config.js';
+import type { LinuxResources, Process } from '../generated/config.js';
 import { loadContainer } from './container.js';
 import { writePidFile } from './create.js';
 import { spawnInit } from './spawn-init.js';
 import { openStdioPipes, type StdioPipes } from './stdio-pipes.js';
+import { openSelfJoin } from '../cgroups/self-join.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from './context.js';
 
@@ -148,8 +149,16 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       tail.push(consoleFd);
       consoleIndex = syncIndex + tail.length;
     }
-
+    // The v1 pids cgroup the exec init joins by itself just before execve.
     const cgroup = loadCgroupManager(record.cgroup);
+    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cgroup, false));
+    let pidsCgroupFd: number | undefined;
+    if (selfJoin) {
+      fds.push(selfJoin.join);
+      tail.push(selfJoin.join);
+      pidsCgroupFd = syncIndex + tail.length;
+    }
+
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
       // A container process may signal every pid it sees, and the exec init lives in
@@ -159,7 +168,10 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       const shielded = attempt > 1 && status !== 'paused';
       if (shielded) ctx.log.step('freeze container around exec init boot', () => cgroup.freeze());
       try {
-        booted = await bootExecInit(ctx, { pidNs, head, tail, cgroup, frozen: status === 'paused' || shielded, memory: record.config.linux?.resources?.memory });
+        booted = await bootExecInit(ctx, {
+          pidNs, head, tail, cgroup, frozen: status === 'paused' || shielded,
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
+        });
       } catch (err) {
         if (!(err instanceof KilledAtBoot)) throw err;
         if (attempt >= EXEC_INIT_BOOT_ATTEMPTS) throw new RuntimeError(`${err.message} (${attempt} attempts)`);
@@ -173,13 +185,14 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const init = child;
     fds.push(booted.ours);
     // Everything the exec init inherited is its own now; only our ends stay open.
-    for (const fd of [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : [])]) {
+    for (const fd of [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])]) {
       closeSync(fd);
       fds.splice(fds.indexOf(fd), 1);
     }
     pipes?.closeChildEnds();
     const config: ExecInitConfig = {
-      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex,
+      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
+      root: record.config.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : `/proc/${record.pid}/root`,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
     };
     sync.send({ type: 'config', config });
@@ -244,7 +257,8 @@ class KilledAtBoot extends Error {
  * a death by signal before any message is a KilledAtBoot.
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
-  pidNs: number; head: (number | 'ignore')[]; tail: number[]; cgroup: CgroupManager; frozen: boolean; memory: LinuxMemory | undefined;
+  pidNs: number; head: (number | 'ignore')[]; tail: number[]; cgroup: CgroupManager; frozen: boolean;
+  resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   let child: ChildProcess | undefined;
@@ -267,7 +281,7 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     // Into the container's cgroup before it does anything in the container.
     const sync = new SyncChannel(ours);
     try {
-      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, sync, { memory: o.memory, frozen: o.frozen }, 'exec init', exited);
+      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, sync, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);

@@ -6,7 +6,7 @@ import { RuntimeError, describeErrno } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InitMessage, SyncChannel } from '../init/sync.js';
 import type { CgroupManager } from '../cgroups/index.js';
-import type { LinuxMemory } from '../generated/config.js';
+import type { LinuxResources } from '../generated/config.js';
 
 /** runc's checkTerminal: a detached terminal needs a console socket, and only it may have one. */
 export function checkTerminalFlags(terminal: boolean, detached: boolean, consoleSocket: string | undefined): void {
@@ -45,34 +45,46 @@ export function handleInitMessage(log: Logger, msg: InitMessage): boolean {
   }
 }
 
+/** How long a fresh init may take to load Node before create or exec gives up on it. */
+export const BOOT_TIMEOUT_MS = 60_000;
+
 /**
  * Puts a freshly spawned init (container init or exec init) into the container's
  * cgroup and waits until Node has loaded (its `booted`). Memory is charged to the
  * cgroup a process is in when it touches a page, and Node's start-up alone is more
  * than a small limit allows (Docker's minimum is 6 MB; runc's init needs a few MB).
- * So when the container's memory is limited, the init joins the memory cgroup only
- * once it has loaded; otherwise it joins everything at once, which overlaps with
- * Node's start-up (each cgroup move may wait for an RCU grace period). Into a frozen
- * cgroup (exec into a paused container) it moves only once it has loaded, or it
- * would never say so.
+ * Node also starts several threads, each one a task for pids.max, and a start-up
+ * whose thread creation fails hangs. So when the container's memory or (on cgroup2,
+ * where one directory holds both) its pids are limited, the init joins the memory
+ * cgroup only once it has loaded; otherwise it joins everything at once, which
+ * overlaps with Node's start-up (each cgroup move may wait for an RCU grace period).
+ * Into a frozen cgroup (exec into a paused container) it moves only once it has
+ * loaded, or it would never say so. Directories in `except` are left to the init
+ * (the v1 pids hierarchy, which it joins just before execve: src/cgroups/self-join.ts).
+ * The wait for `booted` is bounded: an init that cannot start fails the command.
  */
 export async function joinCgroupAroundBoot(
   log: Logger, cg: CgroupManager, pid: number, sync: SyncChannel,
-  container: { memory: LinuxMemory | undefined; frozen: boolean }, what: string, exited: Promise<unknown>,
+  container: { resources: LinuxResources | undefined; frozen: boolean; except?: readonly string[] },
+  what: string, exited: Promise<unknown>,
 ): Promise<void> {
-  const { memory, frozen } = container;
-  const limited = memory !== undefined && [memory.limit, memory.reservation, memory.swap].some((v) => v !== undefined && v >= 0);
+  const { resources, frozen, except = [] } = container;
+  const memory = resources?.memory;
+  const memoryLimited = memory !== undefined && [memory.limit, memory.reservation, memory.swap].some((v) => v !== undefined && v >= 0);
+  const pids = resources?.pids?.limit;
+  const pidsLimited = cg.mode === 'unified' && pids !== undefined && pids > 0;
+  const limited = memoryLimited || pidsLimited;
   const before = frozen ? undefined : limited ? 'all but memory' : 'all';
   const after = frozen ? 'all' : limited ? 'memory' : undefined;
-  if (before) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before));
+  if (before) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before, except));
   for (;;) {
-    const msg = sync.receive<InitMessage>();
+    const msg = sync.receive<InitMessage>(BOOT_TIMEOUT_MS, `the ${what} to start`);
     if (!msg) return initVanished(what, exited);
     if (handleInitMessage(log, msg)) continue;
     if (msg.type === 'booted') break;
     throw new RuntimeError(`${what}: unexpected message ${msg.type}`);
   }
-  if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(pid, after));
+  if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(pid, after, except));
 }
 
 /** The init closed the channel without a word: let it be reaped, then fail. */

@@ -1,5 +1,6 @@
 // What a container's state.json holds: everything later commands need, since they
 // may be called without the flags create had (the shim's cleanup, conmon, CRI-O).
+import type { HostMounts } from '../rootfs/host-mounts.js';
 import type { Spec } from '../generated/config.js';
 
 export interface ContainerRecord {
@@ -22,6 +23,8 @@ export interface ContainerRecord {
   rootless: boolean;
   /** uid that created the container (list's OWNER column). */
   owner: number;
+  /** Without a mount namespace: which host mounts under the rootfs are the container's (src/rootfs/host-mounts.ts). */
+  hostMounts?: HostMounts;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface CreateJournal {
   /** The init's host pid and start time, once it is spawned. */
   pid?: number;
   pidStartTime?: string;
+  /** Without a mount namespace: the host mounts under the rootfs before create (src/rootfs/host-mounts.ts). */
+  hostMounts?: HostMounts;
 }
 
 /**
