@@ -6,9 +6,9 @@
 // meant to have (stdio, LISTEN_FDS, --preserve-fds, the sync socket) are named in the
 // spawn's stdio list, and the spawn dup2s them into place, which clears the flag on
 // the child's copy.
-import * as libc from '../../ffi/libc.js';
+import { linuxSys } from '../syscall/linux.js';
 
-/** Marks every fd of this process from 3 on close-on-exec. */
+/** Marks every fd of this process from 3 on close-on-exec (the init's own sweep, with its fallback). */
 export function markInheritedFdsCloseOnExec(): void {
-  libc.closeRangeCloexec(3);
+  linuxSys.cloexecFrom(3);
 }
