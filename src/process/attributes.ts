@@ -246,12 +246,14 @@ export const CWD_OUTSIDE_ROOT = 'current working directory is outside of contain
  * After the chdir: the kernel names a cwd that is not under our root "(unreachable)/..."
  * (glibc then answers ENOENT). A leaked host directory fd as cwd must never reach execve.
  */
-function verifyCwd(sys: Sys): void {
+function verifyCwd(sys: Sys, cwd: string): void {
   let wd: string;
   try {
     wd = sys.getcwd();
   } catch (err) {
-    if (err instanceof SyscallError && err.code === 'ENOENT') throw new RuntimeError(CWD_OUTSIDE_ROOT, { cause: err });
+    if (err instanceof SyscallError && err.code === 'ENOENT') {
+      throw new RuntimeError(`${CWD_OUTSIDE_ROOT} (cwd ${JSON.stringify(cwd)})`, { cause: err });
+    }
     throw withContext('failed to verify if current working directory is safe', err);
   }
   if (!wd.startsWith('/')) {
@@ -302,7 +304,7 @@ export function prepareProcess(sys: Sys, proc: Process, opts: FinalizeOptions = 
     if (!isPermissionError(err)) throw chdirError(proc.cwd, err);
     chdirLater = true;
   }
-  if (!chdirLater) verifyCwd(sys);
+  if (!chdirLater) verifyCwd(sys, proc.cwd);
 
   const lastCap = opts.lastCap ?? kernelLastCap(procfs);
   const caps = capabilityMasks(proc.capabilities, lastCap);
@@ -339,7 +341,7 @@ export function prepareProcess(sys: Sys, proc: Process, opts: FinalizeOptions = 
     } catch (err) {
       throw chdirError(proc.cwd, err);
     }
-    verifyCwd(sys);
+    verifyCwd(sys, proc.cwd);
   }
   sys.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0, 'PR_SET_KEEPCAPS');
 

@@ -9,10 +9,15 @@ import type { RootfsSpec } from './types.js';
 
 const kcore = fs.existsSync('/proc/kcore');
 
+/** The container has a mount namespace of its own, as every engine's config asks. */
+function inMountNamespace(spec: RootfsSpec): RootfsSpec {
+  return { ...spec, linux: { ...spec.linux, namespaces: [...(spec.linux?.namespaces ?? []), { type: 'mount' }] } };
+}
+
 t.test('a runc-default config: propagation, rootfs bind, mounts in order, then /dev', async (t) => {
   const { sys, root, bundle } = makeHost(t);
   const steps: string[] = [];
-  const spec: RootfsSpec = { mounts: runcDefaultMounts() };
+  const spec: RootfsSpec = inMountNamespace({ mounts: runcDefaultMounts() });
   prepareRootfs(sys, {
     spec, rootfs: root, bundle, cgroupPaths: V1_CGROUP_PATHS, mountinfo: V1_MOUNTINFO,
     step: (name, fn) => { steps.push(name); return fn(); },
@@ -90,11 +95,11 @@ t.test('rootfsPropagation sets the propagation of /', async (t) => {
   ];
   for (const [value, root] of cases) {
     const h = makeHost(t);
-    prepareRootfs(h.sys, { spec: { linux: { rootfsPropagation: value } }, rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, '') });
+    prepareRootfs(h.sys, { spec: inMountNamespace({ linux: { rootfsPropagation: value } }), rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, '') });
     t.same(mountCalls(h.sys, h.root), [`- / - ${root} -`, 'R R - BIND|REC -'], String(value));
   }
   const h = makeHost(t);
-  t.throws(() => prepareRootfs(h.sys, { spec: { linux: { rootfsPropagation: 'sideways' } }, rootfs: h.root, bundle: h.bundle }),
+  t.throws(() => prepareRootfs(h.sys, { spec: inMountNamespace({ linux: { rootfsPropagation: 'sideways' } }), rootfs: h.root, bundle: h.bundle }),
     /rootfsPropagation=sideways is not supported/);
 });
 
@@ -116,7 +121,7 @@ t.test('a shared rootfs parent mount is made private; a slave or private one is 
     ['', []],
   ] as [string, string[]][]) {
     const h = makeHost(t);
-    prepareRootfs(h.sys, { spec: {}, rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, optional) });
+    prepareRootfs(h.sys, { spec: inMountNamespace({}), rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, optional) });
     t.same(mountCalls(h.sys, h.root).slice(1, -1).map((c) => c.replace(h.host, 'H')), calls, optional || 'private');
   }
 });
@@ -134,7 +139,7 @@ t.test('the rootfs parent is the deepest mount holding the rootfs, the top one w
   t.same(mountHolding(info, '/srv/my'), { mountPoint: '/srv/my', shared: true });
   t.equal(mountHolding('', '/x'), undefined);
   const h = makeHost(t);
-  t.throws(() => prepareRootfs(h.sys, { spec: {}, rootfs: h.root, bundle: h.bundle, mountinfo: '' }), /no mount holds/);
+  t.throws(() => prepareRootfs(h.sys, { spec: inMountNamespace({}), rootfs: h.root, bundle: h.bundle, mountinfo: '' }), /no mount holds/);
 });
 
 t.test('a config that bind-mounts /dev gets no device setup', async (t) => {
