@@ -4,7 +4,7 @@
 // startContainer hooks, loads a no_new_privs filter and execs, even though it already
 // runs as the container's user with the container's capabilities.
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesWith } from './helpers.js';
 import { makeBundle } from './bundle.js';
@@ -39,6 +39,16 @@ function assertNothingLeft(t: Asserts, root: string, id: string, cgroupsPath: st
   t.same(processesWith(id), [], `${id}: no process`);
   t.equal(stateOf(root, id), undefined, `${id}: state says it does not exist`);
 }
+
+// delete removes each container's cgroup; their common parent, made on the way (as runc
+// makes it), is this file's to remove.
+t.teardown(() => {
+  for (const dir of findCgroupDirs('ocirt-test')) {
+    try {
+      rmdirSync(dir);
+    } catch { /* not empty: a container was left, which its own test reports */ }
+  }
+});
 
 function withCgroup(id: string, patch: (s: Spec) => void): (s: Spec) => void {
   return (s) => {
