@@ -1,0 +1,346 @@
+// Side-by-side benchmark of ocirt, runc and crun on this machine, in one run, with the
+// environment an engine gives a runtime (PATH only): the floors (node, env -i true, bun),
+// state, run, create/start/wait/delete, exec, 20 concurrent create+start, the RSS of a
+// created init, and `ctr run --rm` / `podman run --rm` through a private containerd and a
+// private Podman store. Prints the median per runtime and the ratios ocirt/runc, ocirt/crun.
+//
+//   node bench/runtimes.mjs [iterations=10] [--only=measure,...]
+//
+// Engine measures and the 20-container one take fewer iterations (at most 5 and 3).
+// Everything it makes (containers, daemon, shims, mounts, cgroups, temp dirs) is removed at
+// the end, also on failure or Ctrl-C; it touches no container it did not create.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ENV, ROOTFS, cleanup, ensureRootfs, makeBundle, median, onCleanup, processesWith, removeCgroup,
+  repo, runAsync, runSync, runtimes, sleep, timeSync, which, workDir,
+} from './lib.mjs';
+
+const args = process.argv.slice(2);
+const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (m) => !only || only.includes(m);
+const nEngine = Math.min(n, 5);
+const nConc = Math.min(n, 3);
+const CONC = 20;
+const t0 = Date.now();
+
+ensureRootfs();
+const work = workDir();
+const RTS = runtimes(work);
+const tag = `ob${process.pid}`;
+let seq = 0;
+const allIds = [];
+const newId = (what) => { const id = `${tag}-${what}-${++seq}`; allIds.push(id); return id; };
+
+// Every container made directly lives in the runtime's private --root: delete whatever is left.
+onCleanup(() => {
+  for (const rt of RTS) {
+    let ids = [];
+    try { ids = readdirSync(rt.root); } catch { continue; }
+    for (const id of ids) {
+      runSync(rt.cmd('delete', '--force', id), { check: false, timeout: 30_000 });
+    }
+  }
+  // A create cut short (Ctrl-C) may leave an init with no state dir: its cgroup still names it.
+  for (const id of allIds) removeCgroup(id);
+});
+
+const trueBundle = makeBundle(join(work, 'bundle-true'), ['true']);
+const sleepBundle = makeBundle(join(work, 'bundle-sleep'), ['sleep', '3600']);
+
+const rows = []; // { label, values: { name: number }, unit, note }
+const skipped = [];
+const record = (label, values, unit = 'ms', note = '') => {
+  rows.push({ label, values, unit, note });
+  const v = Object.entries(values).map(([k, x]) => `${k} ${x.toFixed(1)}`).join(', ');
+  process.stderr.write(`  ${label}: ${v} ${unit} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+};
+
+const pidAlive = (pid) => {
+  try { return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+};
+async function waitGone(pid, ms = 20_000) {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(1)) if (!pidAlive(pid)) return;
+  throw new Error(`pid ${pid} still alive after ${ms} ms`);
+}
+
+/** create (with --pid-file) + start of the sleeper; returns the init's pid. */
+async function createStarted(rt, id, { start = true } = {}) {
+  const pidFile = join(work, `${id}.pid`);
+  await runAsync(rt.cmd('create', '--bundle', sleepBundle, '--pid-file', pidFile, id), { cwd: sleepBundle });
+  if (start) await runAsync(rt.cmd('start', id));
+  return Number(readFileSync(pidFile, 'utf8'));
+}
+const deleteForce = (rt, id) => runSync(rt.cmd('delete', '--force', id), { check: false, timeout: 30_000 });
+
+// ---------------------------------------------------------------------------------------------
+// The floors.
+
+if (want('floors')) {
+  record('node -e 0', { floor: timeSync(n, () => [process.execPath, '-e', '0']) });
+  record('env -i /bin/true', { floor: timeSync(n, () => ['env', '-i', '/bin/true']) });
+  const bun = [join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
+  if (bun) record('bun -e 0', { floor: timeSync(n, () => [bun, '-e', '0']) });
+  else skipped.push('bun: not installed');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct runtime calls.
+
+if (want('state') || want('exec')) {
+  const state = {};
+  const exec = {};
+  for (const rt of RTS) {
+    const id = newId('state');
+    await createStarted(rt, id);
+    try {
+      if (want('state')) state[rt.name] = timeSync(n, () => rt.cmd('state', id));
+      if (want('exec')) exec[rt.name] = timeSync(n, () => rt.cmd('exec', id, '/bin/true'));
+    } finally {
+      deleteForce(rt, id);
+    }
+  }
+  if (want('state')) record('state (running container)', state);
+  if (want('exec')) record('exec /bin/true (running container)', exec);
+}
+
+if (want('run')) {
+  const run = {};
+  for (const rt of RTS) run[rt.name] = timeSync(n, () => rt.cmd('run', '--bundle', trueBundle, newId('run')), { cwd: trueBundle });
+  record('run /bin/true', run);
+}
+
+if (want('lifecycle')) {
+  const life = {};
+  for (const rt of RTS) {
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const id = newId('life');
+      const pidFile = join(work, `${id}.pid`);
+      const start = process.hrtime.bigint();
+      await runAsync(rt.cmd('create', '--bundle', trueBundle, '--pid-file', pidFile, id), { cwd: trueBundle });
+      runSync(rt.cmd('start', id));
+      await waitGone(Number(readFileSync(pidFile, 'utf8')));
+      runSync(rt.cmd('delete', id));
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    life[rt.name] = median(times);
+  }
+  record('create, start, wait, delete of /bin/true', life);
+}
+
+if (want('concurrent')) {
+  const up = {};
+  const down = {};
+  for (const rt of RTS) {
+    const ups = [];
+    const downs = [];
+    for (let i = 0; i < nConc; i++) {
+      const ids = Array.from({ length: CONC }, () => newId('conc'));
+      let start = process.hrtime.bigint();
+      const results = await Promise.allSettled(ids.map((id) => createStarted(rt, id)));
+      ups.push(Number(process.hrtime.bigint() - start) / 1e6);
+      start = process.hrtime.bigint();
+      await Promise.allSettled(ids.map((id) => runAsync(rt.cmd('delete', '--force', id), { timeout: 60_000 })));
+      downs.push(Number(process.hrtime.bigint() - start) / 1e6);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+    up[rt.name] = median(ups);
+    down[rt.name] = median(downs);
+  }
+  record(`${CONC} x (create, start) concurrently [${nConc}]`, up);
+  record(`${CONC} x delete --force concurrently [${nConc}]`, down);
+}
+
+if (want('rss')) {
+  const rss = {};
+  for (const rt of RTS) {
+    const kbs = [];
+    for (let i = 0; i < nConc; i++) {
+      const id = newId('rss');
+      try {
+        const pid = await createStarted(rt, id, { start: false });
+        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        kbs.push(Number(m[1]) / 1024);
+      } finally {
+        deleteForce(rt, id);
+      }
+    }
+    rss[rt.name] = median(kbs);
+  }
+  record(`VmRSS of a created, waiting init [${nConc}]`, rss, 'MB');
+}
+
+// ---------------------------------------------------------------------------------------------
+// containerd: a private daemon (root, state, sockets in the work dir, no CRI), `ctr run --rm`
+// with --runc-binary = each runtime and a private --runc-root.
+
+if (want('containerd')) {
+  if (!which('containerd') || !which('ctr')) skipped.push('containerd: containerd or ctr not installed');
+  else await benchContainerd();
+}
+
+async function benchContainerd() {
+  const dir = join(work, 'ctd');
+  mkdirSync(join(dir, 'fifo'), { recursive: true });
+  const sock = join(dir, 'containerd.sock');
+  const ns = `ocirt-bench-${process.pid}`;
+  const rootfs = join(dir, 'rootfs');
+  runSync(['cp', '-a', ROOTFS, rootfs]);
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, [
+    'version = 2',
+    `root = "${join(dir, 'root')}"`,
+    `state = "${join(dir, 'state')}"`,
+    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+    '[grpc]', `  address = "${sock}"`,
+    '[ttrpc]', `  address = "${sock}.ttrpc"`,
+    '[plugins."io.containerd.internal.v1.opt"]', `  path = "${join(dir, 'opt')}"`, '',
+  ].join('\n'));
+  const daemon = spawn(which('containerd'), ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  let log = '';
+  daemon.stderr.on('data', (c) => { log = (log + c).slice(-4000); });
+  const ids = [];
+  const ctr = (a, timeout = 60_000) => runSync(['ctr', '--address', sock, '--namespace', ns, ...a], { check: false, timeout });
+  onCleanup(() => {
+    for (const id of ids) { ctr(['task', 'rm', '--force', id], 15_000); ctr(['container', 'rm', id], 15_000); }
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGTERM');
+      const wait = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 100 && existsSync(`/proc/${daemon.pid}`) && !/\) Z/.test(readFileSync(`/proc/${daemon.pid}/stat`, 'utf8')); i++) Atomics.wait(wait, 0, 0, 50);
+      try { daemon.kill('SIGKILL'); } catch { /* gone */ }
+    }
+    for (const pid of processesWith(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    // A shim killed before it cleaned up leaves its socket in /run/containerd/s.
+    const tasks = join(dir, 'state', 'io.containerd.runtime.v2.task', ns);
+    for (const id of existsSync(tasks) ? readdirSync(tasks) : []) {
+      rmSync(join('/run/containerd/s', createHash('sha256').update(`${sock}/${ns}/${id}`).digest('hex')), { force: true });
+    }
+    removeCgroup(ns);
+  });
+  for (let i = 0; ; i++) {
+    if (existsSync(sock) && ctr(['version'], 10_000).status === 0) break;
+    if (i >= 200 || daemon.exitCode !== null) throw new Error(`containerd did not come up: ${log}`);
+    await sleep(50);
+  }
+  const res = {};
+  for (const rt of RTS) {
+    const runOnce = () => {
+      const id = `${tag}-ctr-${rt.name}-${++seq}`;
+      ids.push(id);
+      const r = ctr(['run', '--rm', '--fifo-dir', join(dir, 'fifo'), '--runc-binary', rt.binary, '--runc-root', join(dir, `runc-${rt.name}`),
+        '--rootfs', rootfs, id, '/bin/true']);
+      return r;
+    };
+    if (rt.name === 'crun') {
+      // crun goes through its wrapper; keep it only when the shim can drive it here.
+      const r = runOnce();
+      if (r.status !== 0) { skipped.push(`ctr run with crun: skipped, the shim could not run it: ${r.stderr.trim().split('\n').pop()}`); continue; }
+    }
+    const times = [];
+    for (let i = 0; i < nEngine; i++) {
+      const r = runOnce();
+      if (r.status !== 0) throw new Error(`ctr run with ${rt.name} failed: ${r.stderr}`);
+      times.push(r.ms);
+    }
+    res[rt.name] = median(times);
+  }
+  record(`ctr run --rm /bin/true [${nEngine}]`, res);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Podman: private storage and run root in the work dir, cgroupfs, file events, no network.
+
+if (want('podman')) {
+  if (!which('podman')) skipped.push('podman: not installed');
+  else benchPodman();
+}
+
+function benchPodman() {
+  const dir = join(work, 'podman');
+  for (const d of ['storage', 'runroot', 'tmp', 'net', 'volumes']) mkdirSync(join(dir, d), { recursive: true });
+  const rootfs = join(dir, 'rootfs');
+  runSync(['cp', '-a', ROOTFS, rootfs]);
+  writeFileSync(join(dir, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/storage"\nrunroot = "${dir}/runroot"\n`);
+  writeFileSync(join(dir, 'containers.conf'), `[containers]
+log_driver = "k8s-file"
+
+[network]
+network_config_dir = "${dir}/net"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "${dir}/events.log"
+tmp_dir = "${dir}/tmp"
+volume_path = "${dir}/volumes"
+static_dir = "${dir}/storage/libpod"
+`);
+  // Directories Podman makes on the host whatever its config says: removed when we made them.
+  const hostDirs = ['/run/containers/networks', '/run/containers'];
+  const cgroupDirs = readdirSync('/sys/fs/cgroup').flatMap((h) => ['libpod_parent/conmon', 'libpod_parent'].map((p) => join('/sys/fs/cgroup', h, p)));
+  // Podman runs the runtime with its default --root (/run/<name>); it keeps no runtime flags for
+  // its cleanup process. Our containers there are those whose bundle is in our store.
+  const defaultRoots = RTS.map((rt) => join('/run', rt.name));
+  const before = new Set([...hostDirs, ...cgroupDirs, ...defaultRoots].filter((d) => existsSync(d)));
+  const env = { ...ENV, CONTAINERS_CONF: join(dir, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf') };
+  const global = ['--root', join(dir, 'storage'), '--runroot', join(dir, 'runroot'), '--tmpdir', join(dir, 'tmp'),
+    '--network-config-dir', join(dir, 'net'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const podman = (rt, a, timeout = 60_000) => runSync(['podman', ...global, '--runtime', rt.binary, ...a], { env, check: false, timeout });
+  onCleanup(() => {
+    // Podman's own store is private; `rm -a` removes only the containers this run made.
+    for (const rt of RTS) podman(rt, ['rm', '-a', '-f', '-t', '0'], 30_000);
+    for (const rt of RTS) {
+      const root = join('/run', rt.name);
+      for (const id of existsSync(root) ? readdirSync(root) : []) {
+        const ours = ['state.json', 'status'].some((f) => {
+          try { return readFileSync(join(root, id, f), 'utf8').includes(`${dir}/`); } catch { return false; }
+        });
+        if (ours) runSync([...rt.argv, '--root', root, 'delete', '--force', id], { check: false, timeout: 30_000 });
+      }
+    }
+    for (const d of [...cgroupDirs, ...hostDirs, ...defaultRoots]) if (!before.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
+  });
+  const res = {};
+  for (const rt of RTS) {
+    const times = [];
+    for (let i = 0; i < nEngine; i++) {
+      const r = podman(rt, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
+        '--rootfs', rootfs, '/bin/true']);
+      if (r.status !== 0) throw new Error(`podman run with ${rt.name} failed: ${r.stderr}`);
+      times.push(r.ms);
+    }
+    res[rt.name] = median(times);
+  }
+  record(`podman run --rm /bin/true [${nEngine}]`, res);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+const names = RTS.map((r) => r.name);
+const cols = ['measure', ...names, 'floor', 'ocirt/runc', 'ocirt/crun'];
+const table = rows.map(({ label, values, unit }) => {
+  const f = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ${unit}`);
+  const ratio = (a, b) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : '-');
+  return [label, ...names.map((k) => f(values[k])), f(values.floor), ratio(values.ocirt, values.runc), ratio(values.ocirt, values.crun)];
+});
+const widths = cols.map((c, i) => Math.max(c.length, ...table.map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(`\nocirt vs runc vs crun, median of ${n} (engines ${nEngine}, ${CONC}-container and RSS ${nConc}), env { PATH } only`);
+console.log(line(cols));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of table) console.log(line(r));
+const versions = RTS.filter((r) => r.name !== 'ocirt').map((r) => {
+  const v = runSync([r.name === 'crun' ? which('crun') : r.binary, '--version'], { check: false, stdout: 'pipe' }).stdout.split('\n')[0];
+  return `${r.name}: ${v}`;
+});
+console.log(`\n${[`node ${process.version}`, ...versions].join('; ')}`);
+if (names.includes('crun')) console.log('crun runs through `unshare -m` + sh (it refuses hybrid cgroups), which its numbers include.');
+for (const s of skipped) console.log(s);
+cleanup();
+console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
