@@ -13,6 +13,7 @@ import { setupNamespaces } from './namespaces.js';
 import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
+import { hasNamespace } from '../rootfs/types.js';
 import { applyEarlyAttributes, resolveExecutable, prepareProcess, completeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
@@ -64,7 +65,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
   step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
 
-  const chrootOnly = !spec.linux?.namespaces?.some((ns) => ns.type === 'mount');
+  const chrootOnly = !hasNamespace(spec, 'mount');
   step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, chrootOnly, step }));
   // Before the root may turn read-only.
   if (proc.cwd) step('create cwd', () => ensureCwd(proc.cwd));

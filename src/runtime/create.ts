@@ -14,6 +14,7 @@ import { RuntimeError, errorMessage, withContext } from '../errors.js';
 import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { openSelfJoin, type SelfJoinFds } from '../cgroups/self-join.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../rootfs/host-mounts.js';
+import { hasNamespace } from '../rootfs/types.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../terminal/console-socket.js';
 import { readProcStat } from '../state/procfs.js';
@@ -98,7 +99,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
   // Without a mount namespace the init mounts in the host's: what was there before is noted first.
-  const hostMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount')
+  const hostMounts = hasNamespace(spec, 'mount')
     ? undefined
     : ctx.log.step('note host mounts', () => snapshotHostMounts(rootfs));
   const self = readProcStat(process.pid);

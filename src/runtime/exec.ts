@@ -25,6 +25,7 @@ import { writePidFile } from './create.js';
 import { spawnInit } from './spawn-init.js';
 import { openStdioPipes, type StdioPipes } from './stdio-pipes.js';
 import { openSelfJoin } from '../cgroups/self-join.js';
+import { hasNamespace } from '../rootfs/types.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from './context.js';
 
@@ -192,7 +193,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     pipes?.closeChildEnds();
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
-      root: record.config.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : `/proc/${record.pid}/root`,
+      root: hasNamespace(record.config, 'mount') ? undefined : `/proc/${record.pid}/root`,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
     };
     sync.send({ type: 'config', config });
