@@ -9,7 +9,7 @@
 // Engine measures and the 20-container one take fewer iterations (at most 5 and 3).
 // Everything it makes (containers, daemon, shims, mounts, cgroups, temp dirs) is removed at
 // the end, also on failure or Ctrl-C; it touches no container it did not create.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,9 +82,15 @@ const deleteForce = (rt, id) => runSync(rt.cmd('delete', '--force', id), { check
 if (want('floors')) {
   record('node -e 0', { floor: timeSync(n, () => [process.execPath, '-e', '0']) });
   record('env -i /bin/true', { floor: timeSync(n, () => ['env', '-i', '/bin/true']) });
-  const bun = [join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
-  if (bun) record('bun -e 0', { floor: timeSync(n, () => [bun, '-e', '0']) });
-  else skipped.push('bun: not installed');
+  const bunPackage = `@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
+  const bun = [join(repo, 'node_modules', bunPackage, 'bin/bun'), join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
+  if (bun) {
+    record('bun -e 0', { floor: timeSync(n, () => [bun, '-e', '0']) });
+    // The floor of any compiled Bun program, bin/ocirt's engine: one that does nothing.
+    writeFileSync(join(work, 'empty.mjs'), 'process.exit(0);\n');
+    execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'empty.mjs'), '--outfile', join(work, 'empty')], { stdio: 'ignore' });
+    record('compiled Bun program that exits', { floor: timeSync(n, () => [join(work, 'empty')]) });
+  } else skipped.push('bun: not installed');
 }
 
 // ---------------------------------------------------------------------------------------------

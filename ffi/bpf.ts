@@ -3,7 +3,7 @@
 // built by hand. bpf_attr holds user addresses (instructions, license, log, id array), so every buffer the
 // kernel reads or writes lives in C memory from koffi.alloc, with a stable address.
 // Errors name the call and the command: `bpf BPF_PROG_LOAD: EPERM`.
-import koffi from 'koffi';
+import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from '../src/errors.js';
 import {
   BPF_OBJ_NAME_LEN,
@@ -16,8 +16,8 @@ import {
 } from './constants.js';
 import { errnoNumber } from './errno.js';
 
-const libc = koffi.load('libc.so.6');
-const rawSyscall = libc.func('long syscall(long number, ...)');
+const libc = lazy(() => koffi.load('libc.so.6'));
+const rawSyscall = lazyFunction(() => libc.func('long syscall(long number, ...)'));
 
 /**
  * Bytes of bpf_attr passed: enough for every field used below. The kernel requires the bytes past the fields
@@ -131,7 +131,7 @@ function verifierLog(attr: CBlock): string {
   });
 }
 
-const rawClose = libc.func('int close(int fd)');
+const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 function closeFd(fd: number): void {
   rawClose(fd);

@@ -1,16 +1,17 @@
 // Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
 // result and throws a SyscallError naming the call, its target and the errno name.
 // Only src/syscall/linux.ts and a few leaf modules (terminal, state locking) import this.
-import koffi from 'koffi';
+import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from '../src/errors.js';
 import { SYS } from './constants.js';
 
-const libc = koffi.load('libc.so.6');
+const libc = lazy(() => koffi.load('libc.so.6'));
 
-const raw = {
+const raw = lazy(() => ({
   mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
   umount2: libc.func('int umount2(const char *target, int flags)'),
   chroot: libc.func('int chroot(const char *path)'),
+  chdir: libc.func('int chdir(const char *path)'),
   unshare: libc.func('int unshare(int flags)'),
   setns: libc.func('int setns(int fd, int nstype)'),
   sethostname: libc.func('int sethostname(const char *name, size_t len)'),
@@ -35,7 +36,9 @@ const raw = {
   getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
   syscall: libc.func('long syscall(long number, ...)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
-};
+  inotifyInit1: libc.func('int inotify_init1(int flags)'),
+  inotifyAddWatch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
+}));
 
 function fail(syscall: string, target: string): never {
   throw new SyscallError(syscall, target, koffi.errno());
@@ -57,6 +60,10 @@ export function umount2(target: string, flags: number): void {
 
 export function pivotRoot(newRoot: string, putOld: string): void {
   check(raw.syscall(SYS.pivot_root, 'str', newRoot, 'str', putOld), 'pivot_root', newRoot);
+}
+
+export function chdir(path: string): void {
+  check(raw.chdir(path), 'chdir', path);
 }
 
 export function chroot(path: string): void {
@@ -158,10 +165,39 @@ export function execve(path: string, argv: string[], envp: string[]): never {
 
 /** poll(2) for POLLIN on one fd: true when it is readable (or closed), false when `timeoutMs` passed. */
 export function pollIn(fd: number, timeoutMs: number, what = `fd ${fd}`): boolean {
-  const pfd = Buffer.alloc(8);
-  pfd.writeInt32LE(fd, 0);
-  pfd.writeInt16LE(1, 4); // POLLIN
-  return check(raw.poll(pfd, 1, Math.max(0, Math.min(Math.ceil(timeoutMs), 0x7fffffff))), 'poll', what) > 0;
+  return pollReadable([fd], timeoutMs, what).length > 0;
+}
+
+/**
+ * poll(2) for POLLIN on several fds: those readable, hung up or in error, or [] when
+ * `timeoutMs` passed (a negative timeout waits without end).
+ */
+export function pollReadable(fds: readonly number[], timeoutMs: number, what: string): number[] {
+  const pfds = Buffer.alloc(8 * fds.length); // struct pollfd: int fd; short events; short revents
+  fds.forEach((fd, i) => {
+    pfds.writeInt32LE(fd, 8 * i);
+    pfds.writeInt16LE(1, 8 * i + 4); // POLLIN
+  });
+  const timeout = timeoutMs < 0 ? -1 : Math.min(Math.ceil(timeoutMs), 0x7fffffff);
+  if (check(raw.poll(pfds, fds.length, timeout), 'poll', what) === 0) return [];
+  return fds.filter((_fd, i) => pfds.readInt16LE(8 * i + 6) !== 0);
+}
+
+/** pidfd_open(2): an fd that turns readable when the process exits. */
+export function pidfdOpen(pid: number): number {
+  return check(raw.syscall(SYS.pidfd_open, 'int', pid, 'unsigned int', 0), 'pidfd_open', `pid ${pid}`);
+}
+
+/** inotify_init1(IN_CLOEXEC) and one watch of `path` for the events in `mask`. */
+export function inotifyWatch(path: string, mask: number): number {
+  const IN_CLOEXEC = 0o2000000;
+  const fd = check(raw.inotifyInit1(IN_CLOEXEC), 'inotify_init1', path);
+  if (raw.inotifyAddWatch(fd, path, mask) < 0) {
+    const errno = koffi.errno();
+    rawClose(fd);
+    throw new SyscallError('inotify_add_watch', path, errno);
+  }
+  return fd;
 }
 
 export function getpid(): number {
@@ -183,8 +219,8 @@ export function lastErrno(): number {
 
 // --- capabilities ---------------------------------------------------------------
 
-const rawCapset = libc.func('int capset(void *hdr, void *data)');
-const rawCapget = libc.func('int capget(void *hdr, _Out_ void *data)');
+const rawCapset = lazyFunction(() => libc.func('int capset(void *hdr, void *data)'));
+const rawCapget = lazyFunction(() => libc.func('int capget(void *hdr, _Out_ void *data)'));
 const CAP_V3 = 0x20080522;
 
 export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
@@ -215,9 +251,9 @@ export function capget(): CapSets {
 
 // --- file descriptors ---------------------------------------------------------------
 
-const rawOpenat = libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)');
-const rawDup3 = libc.func('int dup3(int oldfd, int newfd, int flags)');
-const rawClose = libc.func('int close(int fd)');
+const rawOpenat = lazyFunction(() => libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)'));
+const rawDup3 = lazyFunction(() => libc.func('int dup3(int oldfd, int newfd, int flags)'));
+const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
   return check(rawOpenat(dirfd, path, flags, mode), 'openat', what);
@@ -231,7 +267,7 @@ export function close(fd: number): void {
   check(rawClose(fd), 'close', `fd ${fd}`);
 }
 
-const rawRenameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
+const rawRenameat2 = lazyFunction(() => libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'));
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
 

@@ -1,12 +1,12 @@
 // Koffi bindings the rootfs setup needs beyond ffi/libc.ts: statfs(2), whose f_flags
 // (the mount's ST_* flags) Node's fs.statfsSync does not return. Needed to keep a
 // mount's locked flags on a bind remount, as runc does.
-import koffi from 'koffi';
+import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from '../src/errors.js';
 
-const libc = koffi.load('libc.so.6');
+const libc = lazy(() => koffi.load('libc.so.6'));
 
-const rawStatfs = libc.func('int statfs(const char *path, _Out_ void *buf)');
+const rawStatfs = lazyFunction(() => libc.func('int statfs(const char *path, _Out_ void *buf)'));
 
 /** struct statfs on 64-bit Linux (x86_64, arm64): eleven 8-byte words, then f_spare[4]. */
 const STATFS_SIZE = 120;

@@ -4,7 +4,8 @@
 //
 // Everything goes through the `Libseccomp` interface, so the filter builder (src/process/seccomp.ts) can be
 // tested against a fake.
-import koffi from 'koffi';
+import koffi from './koffi.js';
+import type { IKoffiLib } from 'koffi';
 import { RuntimeError, SyscallError } from '../src/errors.js';
 import { errnoNumber } from './errno.js';
 
@@ -88,7 +89,7 @@ export interface Libseccomp {
 const SONAME = 'libseccomp.so.2';
 
 function bind() {
-  let lib: koffi.IKoffiLib;
+  let lib: IKoffiLib;
   try {
     lib = koffi.load(SONAME);
   } catch (err) {

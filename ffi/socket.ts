@@ -2,7 +2,7 @@
 // one file descriptor as SCM_RIGHTS (how the pty master reaches the console socket).
 // Node's net module cannot pass fds, so these calls go straight to libc. All of them
 // are synchronous: the init runs them on its main thread.
-import koffi from 'koffi';
+import koffi, { lazy, lazyFunction } from './koffi.js';
 import { RuntimeError, SyscallError } from '../src/errors.js';
 import { errnoNumber } from './errno.js';
 import {
@@ -16,26 +16,33 @@ import {
   SOL_SOCKET,
 } from './constants.js';
 
-const libc = koffi.load('libc.so.6');
+const libc = lazy(() => koffi.load('libc.so.6'));
 
-const iovec = koffi.struct('ocirt_iovec', { iov_base: 'void *', iov_len: 'size_t' });
-// Registered by name for the sendmsg/recvmsg prototypes below.
-koffi.struct('ocirt_msghdr', {
-  msg_name: 'void *',
-  msg_namelen: 'uint32_t',
-  msg_iov: 'void *',
-  msg_iovlen: 'size_t',
-  msg_control: 'void *',
-  msg_controllen: 'size_t',
-  msg_flags: 'int',
+const types = lazy(() => {
+  const iovec = koffi.struct('ocirt_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+  // Registered by name for the sendmsg/recvmsg prototypes below.
+  koffi.struct('ocirt_msghdr', {
+    msg_name: 'void *',
+    msg_namelen: 'uint32_t',
+    msg_iov: 'void *',
+    msg_iovlen: 'size_t',
+    msg_control: 'void *',
+    msg_controllen: 'size_t',
+    msg_flags: 'int',
+  });
+  return { iovec };
 });
 
-const raw = {
-  socket: libc.func('int socket(int domain, int type, int protocol)'),
-  connect: libc.func('int connect(int fd, const void *addr, uint32_t len)'),
-  sendmsg: libc.func('long sendmsg(int fd, const ocirt_msghdr *msg, int flags)'),
-  recvmsg: libc.func('long recvmsg(int fd, _Inout_ ocirt_msghdr *msg, int flags)'),
-};
+const raw = lazy(() => {
+  void types.iovec; // the structs the prototypes name, registered first
+  return {
+    socket: libc.func('int socket(int domain, int type, int protocol)'),
+    connect: libc.func('int connect(int fd, const void *addr, uint32_t len)'),
+    sendmsg: libc.func('long sendmsg(int fd, const ocirt_msghdr *msg, int flags)'),
+    recvmsg: libc.func('long recvmsg(int fd, _Inout_ ocirt_msghdr *msg, int flags)'),
+  };
+});
+
 
 /** sizeof(sockaddr_un.sun_path). */
 export const SUN_PATH_MAX = 108;
@@ -73,10 +80,10 @@ export function connectUnix(fd: number, path: string, what = path): void {
 /** C memory for one sendmsg/recvmsg: the kernel reads and writes it directly. */
 function withMessage<T>(dataLen: number, controlLen: number, fn: (m: { data: unknown; iov: unknown; control: unknown }) => T): T {
   const data = koffi.alloc('uint8', Math.max(dataLen, 1));
-  const iov = koffi.alloc(iovec, 1);
+  const iov = koffi.alloc(types.iovec, 1);
   const control = koffi.alloc('uint8', controlLen);
   try {
-    koffi.encode(iov, iovec, { iov_base: data, iov_len: dataLen });
+    koffi.encode(iov, types.iovec, { iov_base: data, iov_len: dataLen });
     return fn({ data, iov, control });
   } finally {
     koffi.free(control);
@@ -166,7 +173,7 @@ function controlFds(buf: Buffer): number[] {
   return fds;
 }
 
-const rawClose = libc.func('int close(int fd)');
+const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 function closeQuietly(fd: number): void {
   rawClose(fd);

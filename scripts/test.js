@@ -28,9 +28,21 @@ const files = ['src', 'ffi', 'test', 'conformance']
 const args = ['--disable-coverage', '--allow-empty-coverage', '-R', 'tap', '--timeout=600', '--jobs=2', ...files];
 const child = spawn(process.execPath, [join(repo, 'node_modules/.bin/tap'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
+let partial = '';
+/** Every failed assertion and subtest, with the file and the subtests it is in. */
+const failures = [];
+const path = [];
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   tail = (tail + chunk.toString()).slice(-4096);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop();
+  for (const line of lines) {
+    const sub = /^(\s*)# Subtest: (.*)$/.exec(line);
+    if (sub) path[sub[1].length / 4] = sub[2];
+    const failed = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (failed) failures.push([...path.slice(0, failed[1].length / 4), failed[2].slice(0, 200)].join(' > '));
+  }
 });
 child.on('exit', (code) => {
   const m = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail);
@@ -40,6 +52,8 @@ child.on('exit', (code) => {
   const status = code === 0 && m ? 0 : 1;
   const line = `${passed} passed, ${status && !failed ? failed + 1 : failed} failed`;
   writeFileSync(join(repo, '.test-summary'), `${line}\n`);
+  // The failures again, last, where a reader of a long log looks first.
+  if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
   process.stdout.write(`\n${line}\n`);
   process.exit(status);
 });

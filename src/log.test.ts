@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger, rfc3339 } from './log.js';
+import { Logger, localZoneIsUtc, rfc3339 } from './log.js';
 
 t.test('rfc3339 has seconds and a zone', async (t) => {
   t.match(rfc3339(new Date('2026-08-19T10:11:12.345Z')), /^2026-08-19T\d\d:11:12(Z|[+-]\d\d:\d\d)$/);
@@ -40,4 +40,25 @@ t.test('debug lines are dropped unless --debug', async (t) => {
   l.close();
   const text = readFileSync(path, 'utf8');
   t.match(text, /^time="[^"]+" level=info msg="shown"\n$/);
+});
+
+t.test('the local zone is found UTC without the engine\'s time-zone lookup', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'ocirt-tz-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  const link = (target: string) => {
+    const p = join(d, `localtime-${Math.random().toString(36).slice(2)}`);
+    symlinkSync(target, p);
+    return p;
+  };
+  t.equal(localZoneIsUtc({ TZ: '' }), true, 'TZ empty is UTC');
+  t.equal(localZoneIsUtc({ TZ: 'UTC' }), true);
+  t.equal(localZoneIsUtc({ TZ: ':Etc/UTC' }), true);
+  t.equal(localZoneIsUtc({ TZ: 'Europe/Paris' }), false);
+  t.equal(localZoneIsUtc({}, join(d, 'missing')), true, 'no /etc/localtime: UTC, as in Go');
+  t.equal(localZoneIsUtc({}, link('/usr/share/zoneinfo/Etc/UTC')), true);
+  t.equal(localZoneIsUtc({}, link('/usr/share/zoneinfo/Zulu')), true);
+  t.equal(localZoneIsUtc({}, link('/usr/share/zoneinfo/America/New_York')), false);
+  const file = join(d, 'a-file');
+  writeFileSync(file, 'TZif');
+  t.equal(localZoneIsUtc({}, file), false, 'a copied zone file is read by the engine');
 });

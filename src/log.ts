@@ -1,7 +1,7 @@
 // The runtime's log, in runc's (logrus) formats: text `time="..." level=error msg="..."`
 // or JSON lines `{"level":...,"msg":...,"time":...}` (keys sorted, RFC3339 time),
 // appended to --log or written to stderr. containerd's shim and Podman parse these.
-import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, openSync, readlinkSync, writeSync, constants as fsc } from 'node:fs';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'fatal';
 export type LogFormat = 'text' | 'json';
@@ -10,9 +10,29 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3
 
 export interface LogOptions { path?: string; format?: LogFormat; debug?: boolean }
 
+const UTC_ZONES = /^:?(?:Etc\/)?(?:UTC|UCT|GMT|Zulu|Universal|Greenwich)0?$/;
+
+let utc: boolean | undefined;
+
+/**
+ * Whether the local zone is UTC, the common case for servers and engines, decided
+ * without the engine's time-zone lookup (which costs milliseconds at every start):
+ * TZ names UTC or is empty, or /etc/localtime is missing (Go's UTC) or links to UTC.
+ */
+export function localZoneIsUtc(env: NodeJS.ProcessEnv = process.env, localtime = '/etc/localtime'): boolean {
+  const tz = env.TZ;
+  if (tz !== undefined) return tz === '' || UTC_ZONES.test(tz);
+  try {
+    return UTC_ZONES.test(readlinkSync(localtime).replace(/^.*zoneinfo\//, ''));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
 /** RFC3339 with seconds, in UTC when the local zone is UTC (as Go prints it). */
 export function rfc3339(d = new Date()): string {
-  const off = -d.getTimezoneOffset();
+  utc ??= localZoneIsUtc();
+  const off = utc ? 0 : -d.getTimezoneOffset();
   const local = new Date(d.getTime() + off * 60000).toISOString().slice(0, 19);
   if (off === 0) return `${local}Z`;
   const sign = off > 0 ? '+' : '-';

@@ -17,7 +17,7 @@ t.test('--version and -v', async (t) => {
 t.test('starts with an empty environment (no PATH)', async (t) => {
   const r = ocirt(['--version'], { env: {} });
   t.equal(r.status, 0, r.stderr);
-  t.equal(readFileSync(OCIRT, 'utf8').split('\n')[0]!.startsWith('#!/'), true, 'the launcher names the interpreter by absolute path');
+  t.equal(readFileSync(OCIRT).subarray(0, 4).toString('latin1'), '\x7fELF', 'bin/ocirt is an executable of its own, no interpreter to find');
   const x = ocirt(['features'], { env: { XDG_RUNTIME_DIR: '' } });
   t.equal(x.status, 0);
 });

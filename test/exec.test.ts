@@ -246,9 +246,13 @@ t.test('the exec init makes itself non-dumpable before anything else', async (t)
   // /proc/<pid>/fd of a non-dumpable process belongs to root, whatever its uid: run
   // the exec init (as built for the CLI, and as the library runs it) as nobody and
   // watch the owner change once it is up.
-  for (const script of ['dist/bundle/exec-init.mjs', 'dist/src/init/exec-main.js']) {
+  const inits: [string, string, string[]][] = [
+    ['the compiled exec-init', OCIRT, ['exec-init', '3']],
+    ["the library's exec init", process.execPath, [join(REPO, 'dist/src/init/exec-main.js'), '3']],
+  ];
+  for (const [script, program, args] of inits) {
     const [ours, theirs] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-    const child = spawn(process.execPath, [join(REPO, script), '3'],
+    const child = spawn(program, args,
       { stdio: ['ignore', 'ignore', 'pipe', theirs], uid: 65534, gid: 65534 });
     closeSync(theirs);
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));

@@ -15,6 +15,11 @@ export interface Command {
   options: Record<string, Options>;
   /** Exact, minimum and maximum positional argument counts (runc's checkArgs). */
   args: { exact?: number; min?: number; max?: number };
+  /**
+   * It starts processes (inits, hooks, ps, criu): the caller's fds are made
+   * close-on-exec first, so that none reaches them.
+   */
+  startsProcesses?: boolean;
   /** Exit status when the command fails (exec uses 255). */
   failureStatus?: number;
   /** Runs the command; returns the exit status. */

@@ -87,9 +87,6 @@ function defaultRoot(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // First of all: no fd of our caller's reaches anything we start, hooks included
-  // (the preserved ones are handed over by name).
-  markInheritedFdsCloseOnExec();
   const args = normalizeArgv(argv, valueFlags());
   // Global flags are those before the first positional (the command).
   let split = 0;
@@ -149,6 +146,9 @@ export async function main(argv: string[]): Promise<number> {
     log.fatal(countError);
     return 1;
   }
+  // No fd of our caller's reaches anything we start, hooks included (the preserved
+  // ones are handed over by name). Commands that start nothing need no syscall here.
+  if (cmd.startsProcesses) markInheritedFdsCloseOnExec();
   const ctx = makeContext({
     root: (globals.root as string | undefined) ?? defaultRoot(),
     logger: log,

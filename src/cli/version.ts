@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OCI_VERSION } from '../runtime/oci-state.js';
 
-/** The version in our package.json, found by walking up from this file (dist/src/cli or dist/bundle). */
+declare const OCIRT_VERSION: string | undefined;
+
+/** The version in our package.json: built into the compiled binary, else found by walking up from dist/src/cli. */
 export function packageVersion(): string {
+  if (typeof OCIRT_VERSION === 'string') return OCIRT_VERSION;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     try {
@@ -19,7 +22,13 @@ export function packageVersion(): string {
 }
 
 export function printVersion(): void {
-  process.stdout.write(`ocirt version ${packageVersion()}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+  process.stdout.write(`ocirt version ${packageVersion()}\nspec: ${OCI_VERSION}\n${engine()}\n`);
+}
+
+/** The JavaScript engine the runtime runs on, as runc names its Go. */
+function engine(): string {
+  const bun = process.versions.bun;
+  return bun ? `bun: ${bun}` : `node: ${process.version}`;
 }
 
 export function mainHelp(): string {

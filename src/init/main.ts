@@ -11,7 +11,7 @@ import { linuxSys } from '../syscall/linux.js';
 import { SyncChannel, type RuntimeMessage } from './sync.js';
 import type { InitConfig } from './config.js';
 import { setupContainer, startProcess } from './setup.js';
-import { waitForStart } from './exec-fifo.js';
+import { waitForStart, watchFifo } from './exec-fifo.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
 const syncFd = Number(process.argv[2]);
@@ -24,6 +24,7 @@ function fail(err: unknown): never {
 async function main(): Promise<void> {
   let config: InitConfig;
   let procFd: number;
+  let fifoWatch: number;
   let ignored: number[];
   try {
     if (dumpableError) throw dumpableError;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     const msg = sync.receive<RuntimeMessage>();
     if (!msg || msg.type !== 'config') process.exit(1);
     config = msg.config as InitConfig;
+    fifoWatch = watchFifo(config.fifoFd);
   } catch (err) {
     fail(err);
   }
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     process.on(sig, () => process.exit(128 + n));
   }
   try {
-    await waitForStart(procFd, config.fifoFd);
+    await waitForStart(procFd, config.fifoFd, fifoWatch);
     closeSync(procFd);
     startProcess(linuxSys, config, prepared, ignored);
   } catch (err) {

@@ -4,7 +4,7 @@
 // stdout. Everything it needs is loaded before pivot_root: host paths are gone after.
 import * as fs from 'node:fs';
 import { TIOCGPTN, TIOCSPTLCK } from '../../ffi/constants.js';
-import { ioctl } from '../../ffi/libc.js';
+import { getcwd, ioctl } from '../../ffi/libc.js';
 import { linuxSys } from '../syscall/linux.js';
 import { bindConsole, enterRootfs, finalizeRootfs, prepareRootfs } from './index.js';
 import type { RootfsSpec } from './types.js';
@@ -114,7 +114,7 @@ function main(): void {
   const report: HelperReport = {
     steps,
     mountinfo: fs.readFileSync('/proc/self/mountinfo', 'utf8'),
-    cwd: process.cwd(),
+    cwd: getcwd(),
     rootEntries: fs.readdirSync('/').sort(),
     inspected: Object.fromEntries(config.inspect.map((p) => [p, inspect(p)])),
     writeProbe,

@@ -25,7 +25,6 @@ import type { InitConfig } from '../init/config.js';
 import { hookState, rfc3339Nano } from './oci-state.js';
 import { enterChildNamespaces } from './child-namespaces.js';
 import { spawnInit } from './spawn-init.js';
-import { entryPoint } from './entry-points.js';
 import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
 import { runPoststop } from './delete.js';
 import type { RuntimeContext } from './context.js';
@@ -59,7 +58,6 @@ export interface Created {
   child: ChildProcess;
 }
 
-const INIT_SCRIPT = entryPoint('init');
 
 /** Reads and checks everything create needs before touching the system. */
 export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string; listenFds: number } {
@@ -162,7 +160,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     child = ctx.log.step('spawn init', () =>
       enterChildNamespaces(spec, () =>
-        spawnInit({ script: INIT_SCRIPT, args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
+        spawnInit({ mode: 'init', args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});

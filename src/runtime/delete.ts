@@ -7,12 +7,12 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { hookState } from './oci-state.js';
 import { loadContainer, hasPrivatePidNamespace, type Loaded } from './container.js';
 import { signalContainer } from './kill.js';
+import { waitForExit } from './process-exit.js';
 import { unmountHostMounts } from '../rootfs/host-mounts.js';
 import type { RuntimeContext } from './context.js';
 import type { ContainerRecord } from '../state/record.js';
 
 const SIGKILL = 9;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface DeleteOptions { force?: boolean }
 
@@ -62,7 +62,7 @@ async function undoInterruptedCreate(ctx: RuntimeContext, id: string): Promise<v
   const journal = ctx.store.readCreateJournal(id);
   if (journal?.pid && journal.pidStartTime && isSameLiveProcess(journal.pid, journal.pidStartTime)) {
     try { process.kill(journal.pid, SIGKILL); } catch { /* gone */ }
-    await waitUntilGone(journal.pid, journal.pidStartTime);
+    waitForExit(journal.pid, journal.pidStartTime, 10_000);
   }
   if (journal?.cgroup) {
     const cgroup = loadCgroupManager(journal.cgroup);
@@ -79,16 +79,8 @@ async function killAndWait(c: Loaded): Promise<void> {
   } catch {
     // Already gone.
   }
-  if (!(await waitUntilGone(c.record.pid, c.record.pidStartTime))) throw new RuntimeError('container init still running');
-}
-
-/** Polls for up to 10 s, like runc, until the process is gone; false if it is still there. */
-async function waitUntilGone(pid: number, startTime: string): Promise<boolean> {
-  for (let i = 0; i < 1000; i++) {
-    if (!isSameLiveProcess(pid, startTime)) return true;
-    await sleep(10);
-  }
-  return false;
+  // Up to 10 s, like runc.
+  if (!waitForExit(c.record.pid, c.record.pidStartTime, 10_000)) throw new RuntimeError('container init still running');
 }
 
 /** Removes what is left of a stopped container; poststop failures are only warnings. */

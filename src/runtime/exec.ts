@@ -4,7 +4,6 @@
 // before releasing it, and hands it the init's other namespaces as fds; the exec init
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
-import { entryPoint } from './entry-points.js';
 import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
@@ -60,7 +59,6 @@ export interface ExecResult {
   status?: number;
 }
 
-const EXEC_INIT = entryPoint('exec-init');
 
 /** The namespaces joined in the exec init, in order: the mount namespace last. */
 const JOINED: readonly [JoinNamespace['type'], string][] = [
@@ -268,7 +266,7 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     try {
       child = ctx.log.step('spawn exec init', () =>
         inPidNamespace(o.pidNs, () =>
-          spawnInit({ script: EXEC_INIT, args: [String(o.head.length)], stdio, argv0: 'ocirt-exec' })));
+          spawnInit({ mode: 'exec-init', args: [String(o.head.length)], stdio, argv0: 'ocirt-exec' })));
     } finally {
       closeSync(theirs);
     }

@@ -39,33 +39,40 @@ import {
 import { capNumber } from '../linux/capabilities.js';
 import { RuntimeError } from '../errors.js';
 import { markInheritedFdsCloseOnExec } from './inherited-fds.js';
+import { entryPoint } from './entry-points.js';
+import { SHIELDED_SIGNALS } from '../init/signal-shield.js';
 
 /** Capabilities the runtime's main thread never needs, in the order they are given up. */
 const WITHHELD = ['CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_SYS_BOOT', 'CAP_SYS_TTY_CONFIG', 'CAP_LEASE'];
 
-/**
- * Signals a container process may send to every pid it sees (`kill -1`) whose default
- * action would end or stop an init: each gets a listener that does nothing, from the
- * --import on (SIGUSR1 besides keeps Node's inspector off). SIGPIPE and SIGXFSZ Node
- * ignores already; SIGSEGV, SIGBUS, SIGFPE and SIGILL stay fatal, a real fault must
- * not be retried forever. execve resets handled signals to their defaults.
- */
-export const SHIELDED_SIGNALS: readonly NodeJS.Signals[] = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTRAP', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
-];
+declare const OCIRT_COMPILED: boolean | undefined;
 
-/** Node's flags for the inits; 0.0.0.0/8 is "this network", not an address a host gives an interface. */
+/** Built into the compiled executable, which is both the CLI and the inits. */
+export const COMPILED = typeof OCIRT_COMPILED === 'boolean' && OCIRT_COMPILED;
+
+/**
+ * Node's flags for the inits: the --import shields the init's signals before its
+ * modules load; 0.0.0.0/8 is "this network", not an address a host gives an
+ * interface, so an inspector started by SIGUSR1 before that cannot listen.
+ */
 const NODE_FLAGS = [
   '--no-warnings', '--inspect-port=0.0.0.1:9229',
   `--import=data:text/javascript,for(const s of "${SHIELDED_SIGNALS.join('.')}".split("."))process.on(s,()=>{})`,
 ];
 
+/** The arguments that start an init of the given mode from this executable. */
+export function initArguments(mode: InitMode): string[] {
+  if (COMPILED) return [mode];
+  return [...NODE_FLAGS, entryPoint(mode)];
+}
+
 let prepared = false;
 
+export type InitMode = 'init' | 'exec-init';
+
 export interface InitSpawn {
-  /** The bundled or compiled init script. */
-  script: string;
+  /** Which of the runtime's processes to start. */
+  mode: InitMode;
   /** Arguments after the script. */
   args: string[];
   /** fds 0.. of the child; the executable's fd is added after them. */
@@ -75,17 +82,17 @@ export interface InitSpawn {
 }
 
 /**
- * Spawns a runtime Node process (init or exec init) with an empty environment,
- * non-dumpable from its execve and running from a read-only clone of the Node binary.
+ * Spawns an init or exec init with an empty environment, non-dumpable from its execve
+ * and running from a read-only clone of this executable (Node, or the compiled ocirt).
  * Call it on the main thread, where the caller has set the child's PID namespace.
  */
-export function spawnInit({ script, args, stdio, argv0 }: InitSpawn): ChildProcess {
+export function spawnInit({ mode, args, stdio, argv0 }: InitSpawn): ChildProcess {
   prepareRuntimeThread();
   markInheritedFdsCloseOnExec();
   const exe = readOnlyExecutable(process.execPath);
   try {
     const childStdio: StdioOptions = [...stdio, exe];
-    return spawn(`/proc/self/fd/${stdio.length}`, [...NODE_FLAGS, script, ...args], {
+    return spawn(`/proc/self/fd/${stdio.length}`, [...initArguments(mode), ...args], {
       stdio: childStdio,
       env: {},
       argv0,

@@ -2,13 +2,12 @@
 // poststart hooks.
 import { closeSync, openSync, readSync, rmSync, constants as fsc } from 'node:fs';
 import { RuntimeError, fromNodeError } from '../errors.js';
-import { isSameLiveProcess } from '../state/procfs.js';
+import { pollReadable } from '../../ffi/libc.js';
+import { openProcess } from './process-exit.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { hookState } from './oci-state.js';
 import { withContainer, type Loaded } from './container.js';
 import type { RuntimeContext } from './context.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   await withContainer(ctx, id, async (c) => {
@@ -22,7 +21,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
       default:
         throw new RuntimeError(`cannot start a container in the ${c.status} state`);
     }
-    await ctx.log.step('read exec fifo', () => releaseInit(c));
+    ctx.log.step('read exec fifo', () => releaseInit(c));
     const { record } = c;
     // The spec: a failing poststart hook is logged as a warning; the container runs on.
     runHooks('poststart', record.config.hooks?.poststart, hookState(record, record.pid, 'running'), {
@@ -31,12 +30,20 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
   });
 }
 
-/** Opens exec.fifo for reading (which lets the init's open complete) and waits for its byte. */
-async function releaseInit(c: Loaded): Promise<void> {
+/**
+ * Opens exec.fifo for reading (which lets the init's open complete) and waits for its
+ * byte, then for the end of file that tells the container's process runs. Both waits
+ * block in poll(2) on the fifo and a pidfd of the init, so an init that dies instead
+ * ends them too.
+ */
+function releaseInit(c: Loaded): void {
+  const { pid, pidStartTime } = c.record;
+  const initFd = openProcess(pid, pidStartTime);
   let fd: number;
   try {
     fd = openSync(c.fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
   } catch (err) {
+    if (initFd !== undefined) closeSync(initFd);
     throw fromNodeError(err, 'open', c.fifo);
   }
   try {
@@ -50,22 +57,26 @@ async function releaseInit(c: Loaded): Promise<void> {
         return -1;
       }
     };
-    const readByte = () => read() === 1;
-    // Until the init opens its end, a read finds no writer and returns nothing.
-    while (!readByte()) {
-      if (!isSameLiveProcess(c.record.pid, c.record.pidStartTime)) {
-        // A short-lived process may have been released, run and exited between our
-        // read and this check: its byte is still in the fifo.
-        if (readByte()) break;
+    // Until the init opens its end, a read finds no writer and returns nothing; poll
+    // reports no hang-up before a writer has come.
+    const waitFor = () => pollReadable(initFd === undefined ? [fd] : [fd, initFd], -1, c.fifo);
+    while (read() !== 1) {
+      if (initFd === undefined || waitFor().includes(initFd)) {
+        // A short-lived process may have been released, run and exited before our
+        // read: its byte is still in the fifo.
+        if (read() === 1) break;
         throw new RuntimeError('container init exited before start: exec fifo is empty');
       }
-      await sleep(1);
     }
     // The init keeps its end open until it execs the container's process (the fd is
     // close-on-exec): end of file means the process runs, so poststart may follow.
-    while (read() !== 0) await sleep(1);
+    while (read() !== 0) {
+      if (initFd === undefined) waitFor();
+      else if (waitFor().includes(initFd) && read() !== 0) break; // the init is gone, and its end with it
+    }
   } finally {
     closeSync(fd);
+    if (initFd !== undefined) closeSync(initFd);
   }
   rmSync(c.fifo, { force: true });
 }

@@ -5,8 +5,8 @@
 // /proc/self/fd/0 would read files the caller never meant to pass. (Detached
 // containers keep the caller's stdio: engines hand their own pipes on purpose.)
 import { closeSync } from 'node:fs';
-import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { readFd, writeFd } from './fd-streams.js';
 import * as libc from '../../ffi/libc.js';
 import { O_CLOEXEC } from '../../ffi/constants.js';
 
@@ -47,10 +47,10 @@ export function openStdioPipes(caller: Caller = process): StdioPipes {
     throw err;
   }
   const childEnds = new Set([stdin[0], stdout[1], stderr[1]]);
-  let streams: { input: Socket; outputs: Socket[] } | undefined;
+  let streams: { input: Writable; outputs: Readable[] } | undefined;
   let lastOutput = Date.now();
   let closed = false;
-  const stopInput = (input: Socket) => {
+  const stopInput = (input: Writable) => {
     caller.stdin.unpipe(input);
     caller.stdin.pause();
     input.destroy();
@@ -66,13 +66,13 @@ export function openStdioPipes(caller: Caller = process): StdioPipes {
     closeChildEnds,
     start() {
       closeChildEnds();
-      const input = new Socket({ fd: stdin[1], readable: false, writable: true });
+      const input = writeFd(stdin[1], 'pipe');
       // The process closed its stdin, or exited: what we still read is not wanted.
       input.on('error', () => stopInput(input));
       caller.stdin.on('error', () => input.end());
       caller.stdin.pipe(input);
       const outputs = [[stdout[0], caller.stdout], [stderr[0], caller.stderr]].map(([fd, dest]) => {
-        const source = new Socket({ fd: fd as number, readable: true, writable: false });
+        const source = readFd(fd as number, 'pipe');
         source.on('data', () => { lastOutput = Date.now(); });
         // Our side went away (EPIPE): stop reading, so the process gets EPIPE in turn.
         (dest as Writable).on('error', () => source.destroy());

@@ -19,13 +19,10 @@ export const linuxSys: Sys = {
   mountSetattr: (path, atFlags, set, clr, propagation) => libc.mountSetattr(AT_FDCWD, path, atFlags, set, clr, propagation),
   pivotRoot: libc.pivotRoot,
   chroot: libc.chroot,
-  chdir: (path) => {
-    try {
-      process.chdir(path);
-    } catch (err) {
-      throw fromNodeError(err, 'chdir', path);
-    }
-  },
+  // chdir(2) itself: Bun's process.chdir reads the new cwd back and, when the kernel
+  // names it "(unreachable)", reports ENOENT and goes back to "/", which would hide a
+  // cwd outside the root from the check that follows.
+  chdir: libc.chdir,
   getcwd: libc.getcwd,
   mknod: libc.mknod,
   statfs: mountApi.statfs,

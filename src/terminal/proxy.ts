@@ -1,7 +1,9 @@
 // The foreground side of `ocirt run`/`exec` with a terminal: copy our stdin to the
 // pty master and the master to our stdout, with our own terminal in raw mode (the
 // container's pty does the line editing and echo), and pass window size changes on.
-import tty from 'node:tty';
+import { fcntl } from '../../ffi/libc.js';
+import { readFd, writeFd } from '../runtime/fd-streams.js';
+import { F_DUPFD_CLOEXEC } from '../../ffi/constants.js';
 import type { Readable, Writable } from 'node:stream';
 import { getWinSize, setWinSize } from '../../ffi/pty.js';
 
@@ -34,7 +36,10 @@ export function copyWinSize(from: number, to: number): boolean {
  */
 export function proxyTerminal(master: number, opts: ProxyOptions): Promise<void> {
   const { stdin, stdout } = opts;
-  const pty = new tty.ReadStream(master); // a duplex socket over the tty fd (reads EIO as end)
+  // A stream each way over the master (a copy of it for writing); a read fails with
+  // EIO once the last slave fd has closed: that is the end.
+  const input = writeFd(fcntl(master, F_DUPFD_CLOEXEC, 0, 'pty master'), 'pty');
+  const output = readFd(master, 'pty');
   const sizeFrom = opts.sizeFrom ?? (stdout.isTTY ? stdout.fd : stdin.isTTY ? stdin.fd : undefined);
   const raw = Boolean(stdin.isTTY && stdin.setRawMode);
 
@@ -51,23 +56,26 @@ export function proxyTerminal(master: number, opts: ProxyOptions): Promise<void>
     let failed: Error | undefined;
     const cleanup = () => {
       process.off('SIGWINCH', onWinch);
-      stdin.unpipe(pty);
+      stdin.unpipe(input);
       stdin.pause();
+      input.destroy();
       if (raw) stdin.setRawMode!(false);
     };
-    pty.on('error', (err: NodeJS.ErrnoException) => {
-      // EIO: the last slave closed while we were writing; the read side ends next.
-      if (err.code === 'EIO') return;
-      failed ??= err;
-      pty.destroy();
+    output.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EIO') failed ??= err;
+      output.destroy();
     });
-    pty.on('close', () => {
+    // EIO: the last slave closed while we were writing; the read side ends next.
+    input.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EIO') failed ??= err;
+    });
+    output.on('close', () => {
       cleanup();
       if (failed) return reject(failed);
       // An empty write completes after everything queued before it.
       stdout.write('', () => resolve());
     });
-    pty.pipe(stdout, { end: false });
-    stdin.pipe(pty, { end: false });
+    output.pipe(stdout, { end: false });
+    stdin.pipe(input, { end: false });
   });
 }

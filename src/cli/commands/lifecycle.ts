@@ -33,6 +33,7 @@ function createFlags(flags: Record<string, unknown>) {
 
 export const create: Command = {
   name: 'create',
+  startsProcesses: true,
   summary: 'create a container',
   usage: '[command options] <container-id>',
   options: createOptions,
@@ -46,6 +47,7 @@ export const create: Command = {
 
 export const start: Command = {
   name: 'start',
+  startsProcesses: true,
   summary: 'executes the user defined process in a created container',
   usage: '<container-id>',
   options: {},
@@ -59,6 +61,7 @@ export const start: Command = {
 
 export const run: Command = {
   name: 'run',
+  startsProcesses: true,
   summary: 'create and run a container',
   usage: '[command options] <container-id>',
   options: {
@@ -112,6 +115,7 @@ export const kill: Command = {
 
 export const del: Command = {
   name: 'delete',
+  startsProcesses: true,
   summary: 'delete any resources held by the container often used with detached container',
   usage: '[command options] <container-id>',
   options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },

@@ -31,6 +31,7 @@ export const resume: Command = {
 
 export const ps: Command = {
   name: 'ps',
+  startsProcesses: true,
   summary: 'ps displays the processes running inside a container',
   usage: '[command options] <container-id> [ps options]',
   options: { format: { type: 'string', alias: 'f', requiresArg: true, default: 'table', describe: 'select one of: table or json' } },

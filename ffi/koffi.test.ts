@@ -1,0 +1,28 @@
+import t from 'tap';
+import { koffiTriplet, lazy, lazyFunction } from './koffi.js';
+
+t.test("Koffi's build for this machine is named as the package names its folders", async (t) => {
+  t.equal(koffiTriplet('linux', 'x64'), 'linux_x64');
+  t.equal(koffiTriplet('linux', 'arm64'), 'linux_arm64');
+  t.equal(koffiTriplet('linux', 'arm'), 'linux_armhf');
+  t.equal(koffiTriplet('linux', 'riscv64'), 'linux_riscv64d');
+});
+
+t.test('bindings are made on first use only, once, with methods bound', async (t) => {
+  let made = 0;
+  const obj = lazy(() => {
+    made++;
+    return { n: 2, twice(this: { n: number }, x: number) { return x * this.n; } };
+  });
+  t.equal(made, 0, 'importing a module of bindings makes nothing');
+  const twice = obj.twice as unknown as (x: number) => number;
+  t.equal(twice(4), 8, 'a method taken off the object keeps its object');
+  t.equal(obj.n, 2);
+  t.equal(made, 1);
+  let calls = 0;
+  const f = lazyFunction(() => { calls++; return (a: number, b: number) => a + b; });
+  t.equal(calls, 0);
+  t.equal(f(1, 2), 3);
+  t.equal(f(3, 4), 7);
+  t.equal(calls, 1);
+});

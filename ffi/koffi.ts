@@ -1,0 +1,51 @@
+// Koffi's native module, loaded directly from the installed package. The package's
+// index.js first loads its installer (crypto, zlib, https: ~12 ms on Node, ~60 ms on
+// Bun) only to find this file; and a bundler given a literal path would embed all of
+// Koffi's platform builds. The compiled binary is built with the path of the installed
+// module (OCIRT_KOFFI_NATIVE); on Node the package is found by module resolution.
+// Nothing is loaded until a binding is first used.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as KoffiApi from 'koffi';
+
+declare const OCIRT_KOFFI_NATIVE: string | undefined;
+
+/** Koffi's name for this machine's build: `<platform>_<arch>` (glibc Linux, the builds Koffi ships). */
+export function koffiTriplet(platform: string = process.platform, arch: string = process.arch): string {
+  const name = ({ arm: 'armhf', riscv64: 'riscv64d' } as Record<string, string>)[arch] ?? arch;
+  return `${platform}_${name}`;
+}
+
+function nativePath(): string {
+  if (typeof OCIRT_KOFFI_NATIVE === 'string') return OCIRT_KOFFI_NATIVE;
+  const root = dirname(createRequire(import.meta.url).resolve('koffi/package.json'));
+  return join(root, 'build', 'koffi', koffiTriplet(), 'koffi.node');
+}
+
+/**
+ * An object made on first use of one of its members, so that importing a module of
+ * bindings costs nothing until a call is made: the commands that make no syscall never
+ * load Koffi. Methods are bound to the object made.
+ */
+export function lazy<T extends object>(make: () => T): T {
+  let made: T | undefined;
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy({} as T, {
+    get(_target, key) {
+      made ??= make();
+      const value = (made as Record<PropertyKey, unknown>)[key];
+      if (typeof value !== 'function') return value;
+      if (!bound.has(key)) bound.set(key, value.bind(made));
+      return bound.get(key);
+    },
+  });
+}
+
+/** A function bound on its first call. */
+export function lazyFunction<F extends (...args: never[]) => unknown>(make: () => F): F {
+  let made: F | undefined;
+  return ((...args: Parameters<F>) => (made ??= make())(...args)) as F;
+}
+
+const koffi = lazy(() => createRequire(import.meta.url)(nativePath()) as typeof KoffiApi);
+export default koffi;

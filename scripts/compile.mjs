@@ -1,0 +1,54 @@
+// Run by Bun (from scripts/build.js): compiles dist/src/ocirt.js, the CLI and the
+// inits, into the one executable bin/ocirt. Koffi is not embedded: the binary loads
+// the native module of the installed package by the path given here, only in the
+// commands that make syscalls. The executable reads no .env, bunfig.toml,
+// package.json or tsconfig.json of its working directory.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [repo, outfile, koffiNative, version] = process.argv.slice(2);
+
+// yargs renders its help with cliui and string-width, whose Unicode tables cost
+// milliseconds at every start; ocirt prints its own runc-style help and never asks
+// yargs for usage text, so both are replaced by small stand-ins.
+const stubs = {
+  name: 'yargs-help-stubs',
+  setup(build) {
+    build.onResolve({ filter: /^(cliui|string-width)$/ }, (args) => ({ path: join(repo, 'scripts/bundle-stubs', `${args.path}.mjs`) }));
+  },
+};
+
+const result = await Bun.build({
+  entrypoints: [join(repo, 'dist/src/ocirt.js')],
+  compile: {
+    outfile,
+    autoloadDotenv: false,
+    autoloadBunfig: false,
+    autoloadPackageJson: false,
+    autoloadTsconfig: false,
+  },
+  bytecode: true,
+  format: 'esm',
+  target: 'bun',
+  minify: { syntax: true, whitespace: true },
+  define: {
+    OCIRT_COMPILED: 'true',
+    OCIRT_KOFFI_NATIVE: JSON.stringify(koffiNative),
+    OCIRT_VERSION: JSON.stringify(version),
+  },
+  plugins: [stubs],
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+
+// A compiled Bun binary started with BUN_BE_BUN in its environment runs as the bun
+// command itself, before any of our code: the caller's environment would choose what
+// the runtime does. The name is made one no environment can hold (its first byte NUL).
+const binary = readFileSync(outfile);
+const name = Buffer.from('BUN_BE_BUN');
+let renamed = 0;
+for (let at = binary.indexOf(name); at >= 0; at = binary.indexOf(name, at + 1), renamed++) binary[at] = 0;
+if (renamed === 0) throw new Error(`${outfile}: BUN_BE_BUN not found in the compiled binary`);
+writeFileSync(outfile, binary);

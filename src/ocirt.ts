@@ -1,0 +1,35 @@
+// The entry of the compiled executable, bin/ocirt. It holds the CLI and the runtime's
+// own processes, which `create` and `exec` start as `ocirt init` and `ocirt exec-init`
+// (as runc starts `runc init`). Nothing but the mode's own modules is loaded: the
+// inits start inside the container's PID namespace and shield themselves from its
+// signals before anything else.
+import { shieldSignals } from './init/signal-shield.js';
+
+const mode = process.argv[2];
+if (mode === 'init' || mode === 'exec-init') {
+  shieldSignals();
+  process.argv.splice(2, 1);
+  if (mode === 'init') await import('./init/main.js');
+  else await import('./init/exec-main.js');
+} else {
+  const foreign = Object.keys(process.env).filter(isEngineVariable);
+  if (foreign.length) await restartWithout(foreign);
+  await import('./cli/main.js');
+}
+
+/**
+ * Variables that change how the JavaScript engine itself behaves (Bun's options, JSC's
+ * flags, Node's options). The caller's must not change what the runtime does.
+ * (BUN_BE_BUN, read before any of our code runs, is renamed in the binary by
+ * scripts/compile.mjs.)
+ */
+function isEngineVariable(name: string): boolean {
+  return name.startsWith('BUN_') || name.startsWith('JSC_') || name === 'NODE_OPTIONS';
+}
+
+/** execve's this executable again, with the same arguments and fds, without those variables. */
+async function restartWithout(names: string[]): Promise<never> {
+  const { execve } = await import('../ffi/libc.js');
+  const env = Object.entries(process.env).filter(([k]) => !names.includes(k)).map(([k, v]) => `${k}=${v}`);
+  return execve('/proc/self/exe', [process.argv0, ...process.argv.slice(2)], env);
+}
