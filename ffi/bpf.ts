@@ -4,7 +4,7 @@
 // kernel reads or writes lives in C memory from koffi.alloc, with a stable address.
 // Errors name the call and the command: `bpf BPF_PROG_LOAD: EPERM`.
 import koffi, { lazy, lazyFunction } from './koffi.js';
-import { SyscallError } from '../src/errors.js';
+import { SyscallError } from './errors.js';
 import {
   BPF_OBJ_NAME_LEN,
   BPF_PROG_ATTACH,

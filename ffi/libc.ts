@@ -2,7 +2,7 @@
 // result and throws a SyscallError naming the call, its target and the errno name.
 // Only src/syscall/linux.ts and a few leaf modules (terminal, state locking) import this.
 import koffi, { lazy, lazyFunction } from './koffi.js';
-import { SyscallError } from '../src/errors.js';
+import { SyscallError } from './errors.js';
 import { SYS } from './constants.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));

@@ -2,7 +2,7 @@
 // (the mount's ST_* flags) Node's fs.statfsSync does not return. Needed to keep a
 // mount's locked flags on a bind remount, as runc does.
 import koffi, { lazy, lazyFunction } from './koffi.js';
-import { SyscallError } from '../src/errors.js';
+import { SyscallError } from './errors.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { SyscallError, describeErrno, fromNodeError, withContext } from './errors.js';
+import { FfiError, SyscallError as FfiSyscallError } from '../ffi/errors.js';
+import { NotFoundError, RuntimeError, SyscallError, describeErrno, fromNodeError, withContext } from './errors.js';
 
 t.test('a syscall error gives the errno name first, then its text', async (t) => {
   t.equal(new SyscallError('mount', '/proc on /x/proc', 1).message, 'mount /proc on /x/proc: EPERM (operation not permitted)');
@@ -26,4 +27,14 @@ t.test('a Node fs error becomes a syscall error with the same form', async (t) =
   t.equal(e.message, 'open /nonexistent/ocirt-errors-test: ENOENT (no such file or directory)');
   t.equal(withContext('load', e).message, 'load: open /nonexistent/ocirt-errors-test: ENOENT (no such file or directory)');
   t.equal(fromNodeError(err, 'stat', '/y').message, 'stat /y: ENOENT (no such file or directory)');
+});
+
+t.test('ffi/ and src/ share one SyscallError; what ffi/ throws without an errno is a RuntimeError', async (t) => {
+  t.equal(SyscallError, FfiSyscallError);
+  const err = new FfiError('cannot load libseccomp.so.2: not found');
+  t.ok(err instanceof RuntimeError);
+  t.notOk(err instanceof NotFoundError, 'but none of its subclasses');
+  t.equal(err.message, 'cannot load libseccomp.so.2: not found');
+  t.ok(new NotFoundError() instanceof RuntimeError, 'subclasses still are RuntimeErrors');
+  t.notOk(new Error('x') instanceof RuntimeError);
 });

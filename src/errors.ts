@@ -2,45 +2,21 @@
 // period, and carry their context as a prefix chain ("create: mount ...: EPERM (operation
 // not permitted)"). A failed syscall reads `<call> <target>: <ERRNO> (<text>)`: the name first,
 // for callers and tests to match on, then its text (Go's wording, as in runc's messages).
-import { getSystemErrorMap } from 'node:util';
-import { errnoName, errnoNumber } from '../ffi/errno.js';
-import { goErrnoText } from './process/go-strings.js';
+import { FfiError, SyscallError } from '../ffi/errors.js';
 
-/** A failed system call: names the call, its argument and the errno. */
-export class SyscallError extends Error {
-  readonly syscall: string;
-  readonly errno: number;
-  readonly code: string;
-  readonly target: string;
-  constructor(syscall: string, target: string, errno: number, code = errnoName(errno)) {
-    super(target ? `${syscall} ${target}: ${describeErrno(code)}` : `${syscall}: ${describeErrno(code)}`);
-    this.name = 'SyscallError';
-    this.syscall = syscall;
-    this.target = target;
-    this.errno = errno;
-    this.code = code;
-  }
-}
-
-/** An errno name with its text: `EPERM (operation not permitted)`; the bare name when it has no known text. */
-export function describeErrno(code: string): string {
-  const text = errnoText(code);
-  return text ? `${code} (${text})` : code;
-}
-
-/** Go's text for an errno name, else libuv's (the same words for the errnos both know); undefined if unknown. */
-function errnoText(code: string): string | undefined {
-  const go = goErrnoText(code);
-  if (go !== code) return go;
-  const errno = errnoNumber(code);
-  return errno === undefined ? undefined : getSystemErrorMap().get(-errno)?.[1];
-}
+export { SyscallError, describeErrno } from '../ffi/errors.js';
 
 /** A user-facing runtime error (bad state, bad argument). */
 export class RuntimeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RuntimeError';
+  }
+
+  // ffi/ cannot import this class, so what it throws without an errno is an FfiError:
+  // to callers that is a RuntimeError like any other.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === RuntimeError && value instanceof FfiError);
   }
 }
 

@@ -1,52 +1,13 @@
 // How Go prints errno values, signals and quoted strings. runc's messages are built
 // from these, and callers (containerd, Podman, the runc test suites) match on them,
 // so the few messages we copy from runc must read exactly the same.
-
-// Go's syscall error strings (zerrors_linux_*.go) for the errnos these messages meet.
-const errnoText: Record<string, string> = {
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  ESRCH: 'no such process',
-  EINTR: 'interrupted system call',
-  EIO: 'input/output error',
-  ENXIO: 'no such device or address',
-  E2BIG: 'argument list too long',
-  ENOEXEC: 'exec format error',
-  EBADF: 'bad file descriptor',
-  ECHILD: 'no child processes',
-  EAGAIN: 'resource temporarily unavailable',
-  ENOMEM: 'cannot allocate memory',
-  EACCES: 'permission denied',
-  EFAULT: 'bad address',
-  EBUSY: 'device or resource busy',
-  EEXIST: 'file exists',
-  EXDEV: 'invalid cross-device link',
-  ENODEV: 'no such device',
-  ENOTDIR: 'not a directory',
-  EISDIR: 'is a directory',
-  EINVAL: 'invalid argument',
-  ENFILE: 'too many open files in system',
-  EMFILE: 'too many open files',
-  ENOTTY: 'inappropriate ioctl for device',
-  ETXTBSY: 'text file busy',
-  EFBIG: 'file too large',
-  ENOSPC: 'no space left on device',
-  EROFS: 'read-only file system',
-  EMLINK: 'too many links',
-  EPIPE: 'broken pipe',
-  ENAMETOOLONG: 'file name too long',
-  ENOSYS: 'function not implemented',
-  ELOOP: 'too many levels of symbolic links',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  ENOTSOCK: 'socket operation on non-socket',
-  ETIMEDOUT: 'connection timed out',
-  ELIBBAD: 'accessing a corrupted shared library',
-};
+// Go's errno table is in ffi/errno.ts: SyscallError (ffi/errors.ts) words its messages with it.
+import { goErrnoText as goErrnoTable } from '../../ffi/errno.js';
 
 /** Go's text for an errno name (EACCES → "permission denied"). */
 export function goErrnoText(code: string | undefined, fallback?: string): string {
-  if (code && errnoText[code]) return errnoText[code]!;
+  const go = code ? goErrnoTable(code) : undefined;
+  if (go) return go;
   // libuv's own strerror text is in Node's message ("ENOENT: no such file..., stat 'x'").
   const m = fallback?.match(/^[A-Z0-9]+: ([^,]+)/);
   return m ? m[1]! : (code ?? 'unknown error');
