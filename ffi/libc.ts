@@ -1,6 +1,6 @@
 // Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
 // result and throws a SyscallError naming the call, its target and the errno name.
-// Only src/syscall/linux.ts and a few leaf modules (terminal, state locking) import this.
+// Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
 import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from './errors.js';
 import { SYS } from './constants.js';

@@ -1,7 +1,8 @@
 // Runs the whole test suite (unit, integration, conformance) from the compiled
 // tree and closes with the plain line `N passed, N failed` (assertions).
 // Integration and conformance tests need root; they fail, not skip, without it.
-import { spawn } from 'node:child_process';
+// Lint (scripts/lint.js) runs first, whatever the filters; if it fails, that is one more failure.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,8 @@ function findTests(dir) {
   return out;
 }
 
+const lintFailed = spawnSync(process.execPath, [join(repo, 'scripts/lint.js')], { cwd: repo, stdio: 'inherit' }).status === 0 ? 0 : 1;
+
 const filters = process.argv.slice(2);
 const files = ['src', 'ffi', 'test', 'conformance']
   .flatMap((d) => { try { return findTests(join(dist, d)); } catch { return []; } })
@@ -30,7 +33,7 @@ const child = spawn(process.execPath, [join(repo, 'node_modules/.bin/tap'), ...a
 let tail = '';
 let partial = '';
 /** Every failed assertion and subtest, with the file and the subtests it is in. */
-const failures = [];
+const failures = lintFailed ? ['lint: node scripts/lint.js'] : [];
 const path = [];
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
@@ -49,8 +52,9 @@ child.on('exit', (code) => {
   const total = m ? Number(m[1]) : 0;
   const failed = m ? Number(m[3] ?? 0) : 1;
   const passed = m ? Number(m[2] ?? total - failed) : 0;
-  const status = code === 0 && m ? 0 : 1;
-  const line = `${passed} passed, ${status && !failed ? failed + 1 : failed} failed`;
+  const tapStatus = code === 0 && m ? 0 : 1;
+  const status = tapStatus || lintFailed;
+  const line = `${passed} passed, ${(tapStatus && !failed ? failed + 1 : failed) + lintFailed} failed`;
   writeFileSync(join(repo, '.test-summary'), `${line}\n`);
   // The failures again, last, where a reader of a long log looks first.
   if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
