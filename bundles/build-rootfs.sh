@@ -81,7 +81,9 @@ if [ -n "$busybox_bin" ]; then
     mkdir -p "$work/$(dirname "$applet_path")"
     ln -sf /bin/busybox "$work/$applet_path"
   done
-  source_desc="busybox $("$busybox_bin" 2>&1 | head -1 | cut -d' ' -f2)"
+  # awk reads all of busybox's help: a reader that stops early (head) would kill it with
+  # SIGPIPE now and then, and pipefail would fail the build.
+  source_desc="busybox $("$busybox_bin" 2>&1 | awk 'NR == 1 { print $2 }')"
 else
   copied=()
   for tool in "${host_tools[@]}"; do
