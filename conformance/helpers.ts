@@ -429,6 +429,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Extra `run` flags placed before the id (e.g. --no-pivot). */
   extraArgs?: string[];
+  /** A command the reference runtime (only) is run through, e.g. `unshare --mount`. */
+  referencePrefix?: string[];
 }
 
 export interface RunResult extends RtResult {
@@ -448,15 +450,12 @@ export async function runIn(
   }
   const id = opts.id ?? uniqueId('run');
   trackContainer(runtime, id);
-  const res = await rtWith(
-    runtime,
-    { input: opts.input, timeoutMs: opts.timeoutMs },
-    'run',
-    '--bundle',
-    bundle.dir,
-    ...(opts.extraArgs ?? []),
-    id,
-  );
+  const runArgs = ['run', '--bundle', bundle.dir, ...(opts.extraArgs ?? []), id];
+  const rtOpts = { input: opts.input, timeoutMs: opts.timeoutMs };
+  const prefix = runtime === REFERENCE ? opts.referencePrefix : undefined;
+  const res = prefix?.length
+    ? await spawnCollect(prefix[0]!, [...prefix.slice(1), RUNTIMES[runtime], '--root', await runtimeRoot(runtime), ...runArgs], rtOpts)
+    : await rtWith(runtime, rtOpts, ...runArgs);
   return { ...res, id };
 }
 

@@ -20,6 +20,8 @@ import {
   setupSuite,
   sh,
   SUBJECT,
+  hostMount,
+  tempDir,
   subjectLacks,
   trackProcess,
   waitFor,
@@ -153,7 +155,10 @@ t.test('time namespace with timeOffsets', async (t) => {
 
 // Unlisted namespaces are inherited: without a mount namespace both runtimes run the
 // container chrooted in the host's. runc leaves its mounts (proc, dev, sys, ...) in the
-// host's table after delete; that is runc's bug, so "nothing left" is checked for ocirt only.
+// host's table after delete, and makes every host mount a slave (MS_SLAVE|MS_REC on /),
+// which turns the shared mounts other tests make at the same time private. Those are
+// runc's bugs: runc runs in a scratch copy of the host's mount table (unshare), and
+// "nothing left" is checked for ocirt only.
 t.test('a config without a mount namespace runs, and ocirt leaves no mount behind', async (t) => {
   const patch: SpecPatch = (s) => {
     s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'mount');
@@ -162,11 +167,19 @@ t.test('a config without a mount namespace runs, and ocirt leaves no mount behin
   };
   const mountsUnder = (dir: string) =>
     fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`));
-  const both = await observeBoth(patch, 'echo hello; ls /proc/self >/dev/null && echo proc');
+  // A shared mount of the host's, as other tests make: it must stay shared.
+  const probe = await tempDir('shared-probe');
+  await hostMount(['-t', 'tmpfs', 'tmpfs'], probe);
+  await sh('mount', '--make-shared', probe);
+  const propagation = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === probe)?.split(' ')[6];
+  const both = await observeBoth(patch, 'echo hello; ls /proc/self >/dev/null && echo proc', {
+    referencePrefix: ['unshare', '--mount', '--propagation', 'unchanged'],
+  });
   try {
     t.equal(both.ocirt.stdout, 'hello\nproc\n', `ocirt ran it: ${both.ocirt.stderr}`);
     assertSameAsReference(t, both);
     t.same(mountsUnder(both.ocirt.bundle.rootfs), [], 'ocirt: no mount left under the rootfs');
+    t.match(propagation(), /^shared:/, "the host's shared mounts are still shared");
   } finally {
     // runc's leftovers in the host's table.
     if (mountsUnder(both.runc.bundle.rootfs).length > 0) await sh('umount', '-R', '-l', both.runc.bundle.rootfs);
