@@ -1,10 +1,33 @@
 // The CLI contract that needs no container: flag forms, usage errors, exit codes,
 // outputs of version/features/spec/list/state/delete for missing containers.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, tempDir, OCIRT, REPO } from './helpers.js';
 import { checkFeatures, checkSpec } from '../src/config/validate.js';
+
+t.test("the caller's engine variables (BUN_*, JSC_*, NODE_OPTIONS) change nothing", async (t) => {
+  // Spawned directly: the helpers' env wrapper would drop NODE_OPTIONS itself.
+  const run = (env: Record<string, string>, args: string[]) => spawnSync(OCIRT, args, { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8', timeout: 30_000 });
+  const plain = run({}, ['--version']);
+  t.equal(plain.status, 0);
+  const hostile: Record<string, string>[] = [
+    { BUN_BE_BUN: '1' }, // would make a compiled Bun binary the bun command itself
+    { BUN_OPTIONS: '--print 1' },
+    { BUN_JSC_useJIT: '0', JSC_useDFGJIT: '0' },
+    { NODE_OPTIONS: '--require /nonexistent.js' },
+  ];
+  for (const env of hostile) {
+    const r = run(env, ['--version']);
+    t.equal(r.status, 0, `${Object.keys(env).join(',')}: ${r.stderr}`);
+    t.equal(r.stdout, plain.stdout, `${Object.keys(env).join(',')}: the runtime's own --version`);
+  }
+  const root = tempDir(t, 'ocirt-root-');
+  const missing = run({ BUN_BE_BUN: '1', NODE_OPTIONS: '--inspect' }, ['--root', root, 'state', 'nope']);
+  t.equal(missing.status, 1, 'arguments survive the restart');
+  t.match(missing.stderr, /container does not exist/);
+});
 
 t.test('--version and -v', async (t) => {
   for (const flag of ['--version', '-v']) {
