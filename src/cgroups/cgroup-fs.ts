@@ -59,10 +59,3 @@ export const nodeCgroupFs: CgroupFs = {
     }
   },
 };
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** Block the calling thread for `ms` milliseconds (the manager is synchronous, like the syscalls around it). */
-export function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
-}

@@ -9,7 +9,8 @@
  */
 import * as path from 'node:path/posix';
 
-import { type CgroupFs, nodeCgroupFs, sleepSync } from './cgroup-fs.js';
+import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
+import { sleepSync } from '../sleep.js';
 import { parseCgroupsPath, parseSystemdCgroupsPath, resolveCgroupPaths } from './cgroups-path.js';
 import { controllerSupport } from './controllers.js';
 import { CgroupError, errnoCode, fsError } from './errors.js';
