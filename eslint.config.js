@@ -13,7 +13,6 @@ const LIBC_IMPORTERS = [
   'src/init/sync.ts', // poll on the sync channel
   'src/ocirt.ts', // execve of /proc/self/exe
   'src/rootfs/host-mounts.ts', // umount2 of the host's mounts
-  'src/rootfs/real-helper.ts', // ioctl TIOCSPTLCK/TIOCGPTN and getcwd (test helper)
   'src/runtime/child-namespaces.ts', // unshare and setns for the children's PID namespace
   'src/runtime/create.ts', // mkfifo for the exec fifo, socketpair for the sync channel
   'src/runtime/exec.ts', // setns and socketpair

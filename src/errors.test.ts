@@ -2,6 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { FfiError, SyscallError as FfiSyscallError } from '../ffi/errors.js';
 import { NotFoundError, RuntimeError, SyscallError, describeErrno, fromNodeError, withContext } from './errors.js';
+import { ConfigError } from './config/errors.js';
+import { CgroupError } from './cgroups/errors.js';
 
 t.test('a syscall error gives the errno name first, then its text', async (t) => {
   t.equal(new SyscallError('mount', '/proc on /x/proc', 1).message, 'mount /proc on /x/proc: EPERM (operation not permitted)');
@@ -37,4 +39,18 @@ t.test('ffi/ and src/ share one SyscallError; what ffi/ throws without an errno 
   t.equal(err.message, 'cannot load libseccomp.so.2: not found');
   t.ok(new NotFoundError() instanceof RuntimeError, 'subclasses still are RuntimeErrors');
   t.notOk(new Error('x') instanceof RuntimeError);
+});
+
+t.test('config and cgroup errors are RuntimeErrors that keep their own names', async (t) => {
+  const config = new ConfigError('invalid config.json: /root: is required', [{ pointer: '/root', message: 'is required' }]);
+  t.ok(config instanceof RuntimeError);
+  t.ok(config instanceof ConfigError);
+  t.equal(config.name, 'ConfigError');
+  t.equal(config.message, 'invalid config.json: /root: is required');
+  const cgroup = new CgroupError('rmdir /sys/fs/cgroup/x: EBUSY', { code: 'EBUSY', op: 'rmdir', path: '/sys/fs/cgroup/x' });
+  t.ok(cgroup instanceof RuntimeError);
+  t.ok(cgroup instanceof CgroupError);
+  t.notOk(cgroup instanceof ConfigError);
+  t.equal(cgroup.name, 'CgroupError');
+  t.equal(cgroup.code, 'EBUSY');
 });

@@ -3,7 +3,7 @@
 // (XDG_RUNTIME_DIR, CRI_O_EXTERNAL=1, PATH), create from the bundle dir with the
 // bundle's pidfile, state read from stdout alone, kill by decimal number then by name
 // without SIG, kill -a, foreground exec --process with pipes, delete --force, and
-// features read through combined output. See /work/shared/notes/cli-contract.md §4.
+// features read through combined output.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,9 +1,10 @@
 /**
  * The few filesystem calls the cgroup manager makes, behind one small interface.
  *
- * The real implementation is plain Node `fs` (sync: cgroup work happens on the main thread, see
- * shared/notes/platform.md). Unit tests pass a fake that behaves like cgroupfs on a temp dir (control files
- * appear on mkdir, rmdir refuses a cgroup with processes or children), which a plain directory tree cannot do.
+ * The real implementation is plain Node `fs`, synchronous like the rest of the cgroup manager and the syscalls
+ * around it. Unit tests pass a fake (test/fakes/fake-cgroupfs.ts) that behaves like cgroupfs on a temp dir
+ * (control files appear on mkdir, rmdir refuses a cgroup with processes or children), which a plain directory
+ * tree cannot do.
  * Every method throws Node's fs errors (with `err.code`); callers turn them into CgroupError.
  */
 import * as fs from 'node:fs';
@@ -59,10 +60,3 @@ export const nodeCgroupFs: CgroupFs = {
     }
   },
 };
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** Block the calling thread for `ms` milliseconds (the manager is synchronous, like the syscalls around it). */
-export function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
-}

@@ -9,7 +9,7 @@ import {
   LEGACY_SELF,
   UNIFIED_MOUNTINFO,
   UNIFIED_SELF,
-} from './test-fixtures.js';
+} from '../../test/fakes/test-fixtures.js';
 
 const hybrid = detectCgroupLayout({ root: '/r', mountinfo: HYBRID_MOUNTINFO, selfCgroup: HYBRID_SELF });
 const legacy = detectCgroupLayout({ root: '/r', mountinfo: LEGACY_MOUNTINFO, selfCgroup: LEGACY_SELF });

@@ -1,10 +1,12 @@
+import { RuntimeError } from '../errors.js';
+
 /**
  * Errors raised by the cgroup manager.
  *
  * Messages follow the project rule for syscall failures: `<op> <path>: <ERRNO>`, e.g.
  * `write /sys/fs/cgroup/pids/x/cgroup.procs: ENOENT`, so that a caller (and a test) can match on the text.
  */
-export class CgroupError extends Error {
+export class CgroupError extends RuntimeError {
   /** errno name (`ENOENT`, `EBUSY`…) when the error comes from a filesystem call. */
   readonly code?: string;
   /** The operation that failed (`write`, `rmdir`, `mkdir`…), when there is one. */

@@ -9,7 +9,7 @@ import {
   LEGACY_SELF,
   UNIFIED_MOUNTINFO,
   UNIFIED_SELF,
-} from './test-fixtures.js';
+} from '../../test/fakes/test-fixtures.js';
 
 t.test('parseMountinfo reads root, mount point, type and super options, unescaping octal', async (t) => {
   const entries = parseMountinfo(LEGACY_MOUNTINFO);

@@ -15,7 +15,7 @@ import {
   UNIFIED_SELF,
   fakeTree,
   tempDir,
-} from './test-fixtures.js';
+} from '../../test/fakes/test-fixtures.js';
 
 function setup(t: Test, mountinfo: string, selfCgroup: string, cgroupsPath?: string) {
   const root = tempDir('cg');

@@ -1,7 +1,7 @@
 /**
  * The cgroup manager: puts a container's processes into its own cgroup in every hierarchy, and finds, freezes,
  * signals and removes them again (runc's `cgroups.Manager` for the cgroupfs driver, v1 `fs` and v2 `fs2`).
- * Resource limits are not written yet; see controllers.ts for where they go.
+ * `applyResources` writes the resource limits (resources.ts, through the per-controller modules of controllers.ts).
  *
  * A manager is only a map `paths` (controller, or `''` for cgroup2 → absolute directory) plus the layout mode.
  * That map is what the state file keeps: later commands rebuild the manager from it (`loadCgroupManager`) instead of
@@ -9,7 +9,8 @@
  */
 import * as path from 'node:path/posix';
 
-import { type CgroupFs, nodeCgroupFs, sleepSync } from './cgroup-fs.js';
+import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
+import { sleepSync } from '../sleep.js';
 import { parseCgroupsPath, parseSystemdCgroupsPath, resolveCgroupPaths } from './cgroups-path.js';
 import { controllerSupport } from './controllers.js';
 import { CgroupError, errnoCode, fsError } from './errors.js';

@@ -6,9 +6,9 @@ import t, { type Test } from 'tap';
 
 import { CgroupError } from './errors.js';
 import { createCgroupManager } from './manager.js';
-import { RecordingFs, V1_DEFAULT_FILES, seed } from './resource-fixtures.js';
+import { RecordingFs, V1_DEFAULT_FILES, seed } from '../../test/fakes/resource-fixtures.js';
 import type { LinuxResources } from './resource-values.js';
-import { HYBRID_MOUNTINFO, HYBRID_SELF, LEGACY_MOUNTINFO, LEGACY_SELF, fakeTree, tempDir } from './test-fixtures.js';
+import { HYBRID_MOUNTINFO, HYBRID_SELF, LEGACY_MOUNTINFO, LEGACY_SELF, fakeTree, tempDir } from '../../test/fakes/test-fixtures.js';
 
 function setup(t: Test, layout: 'hybrid' | 'legacy' = 'hybrid') {
   const root = tempDir('res1');

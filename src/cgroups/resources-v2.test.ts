@@ -6,11 +6,11 @@ import t, { type Test } from 'tap';
 
 import { deviceRulesFor } from './device-rules.js';
 import { createCgroupManager } from './manager.js';
-import { RecordingFs, V2_DEFAULT_FILES, seed } from './resource-fixtures.js';
+import { RecordingFs, V2_DEFAULT_FILES, seed } from '../../test/fakes/resource-fixtures.js';
 import type { LinuxResources } from './resource-values.js';
 import { deviceFilterBytes } from './v2/device-filter.js';
 import type { DeviceFilterTarget } from './v2/devices.js';
-import { UNIFIED_MOUNTINFO, UNIFIED_SELF, fakeTree, tempDir } from './test-fixtures.js';
+import { UNIFIED_MOUNTINFO, UNIFIED_SELF, fakeTree, tempDir } from '../../test/fakes/test-fixtures.js';
 
 /** The rule list of a config that allows every device. */
 const ALLOW_ALL = [{ allow: true, access: 'rwm' }];

@@ -1,4 +1,5 @@
 // Errors for bad bundle configuration (and the other runtime-spec documents we validate).
+import { RuntimeError } from '../errors.js';
 
 /** One problem in a JSON document: where (RFC 6901 JSON pointer, '' is the whole document) and what. */
 export interface ValidationIssue {
@@ -70,7 +71,7 @@ function comparePositions(a: number[], b: number[]): number {
  * A config.json (or state/features document) that cannot be used: unreadable, not JSON, or invalid.
  * `issues` lists the individual problems when there are any (empty for I/O and syntax errors).
  */
-export class ConfigError extends Error {
+export class ConfigError extends RuntimeError {
   override readonly name = 'ConfigError';
   readonly issues: readonly ValidationIssue[];
 

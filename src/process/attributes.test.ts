@@ -2,7 +2,7 @@ import t from 'tap';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecveCalled, FakeSys } from '../syscall/fake.js';
+import { ExecveCalled, FakeSys } from '../../test/fakes/fake.js';
 import type { Process } from '../generated/config.js';
 import {
   PR_CAP_AMBIENT,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
-import { V1_CGROUP_PATHS, V1_MOUNTINFO, makeHost, mountCalls, type Host } from './test-helpers.js';
+import { V1_CGROUP_PATHS, V1_MOUNTINFO, makeHost, mountCalls, type Host } from '../../test/fakes/test-helpers.js';
 import type { RootfsMount, RootfsSpec } from './types.js';
 
 const CGROUP_MOUNT: RootfsMount = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] };

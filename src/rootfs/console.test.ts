@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { bindConsole } from './console.js';
-import { makeHost } from './test-helpers.js';
+import { makeHost } from '../../test/fakes/test-helpers.js';
 
 // The positive case (a real pty slave) needs a pty; real.test.ts covers it as root.
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { DEFAULT_DEVICES, devicesToCreate, makedev, needsDevSetup, setupDev } from './devices.js';
-import { callLog, makeHost, mountCalls, type Host } from './test-helpers.js';
+import { callLog, makeHost, mountCalls, type Host } from '../../test/fakes/test-helpers.js';
 import { runStep, type RootfsSpec } from './types.js';
 
 function setup(h: Host, spec: RootfsSpec): void {

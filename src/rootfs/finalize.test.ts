@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { AT_RECURSIVE, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY } from '../../ffi/constants.js';
 import { finalizeRootfs } from './finalize.js';
-import { callLog, makeHost, mountCalls, runcDefaultMounts, type Host } from './test-helpers.js';
+import { callLog, makeHost, mountCalls, runcDefaultMounts, type Host } from '../../test/fakes/test-helpers.js';
 import type { RootfsSpec } from './types.js';
 
 /**

@@ -6,6 +6,7 @@ import * as path from 'node:path/posix';
 import { AT_RECURSIVE, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../ffi/constants.js';
 import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
 import { parseMountOptions } from '../linux/mount-options.js';
+import { sleepSync } from '../sleep.js';
 import type { Sys } from '../syscall/sys.js';
 import { MS_LOCKED_FLAGS, appliesAfterPivot, rootfsPropagationFlags, statfsToMountFlags } from './mount-flags.js';
 import { isDeferredReadonly } from './mounts.js';
@@ -71,11 +72,6 @@ function unique(paths: string[] | undefined): string[] {
   return [...new Set((paths ?? []).map(containerPath))];
 }
 
-/** A sleep for the synchronous init (no event loop turns while we set up the container). */
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** MS_BIND|MS_REMOUNT|MS_RDONLY keeps the mount's other flags and works in a user namespace; EBUSY is retried. */
 function remountReadonly(sys: Sys, dest: string, flags: number): void {
   const wanted = (flags & ~MS_REC) | MS_REMOUNT | MS_BIND | MS_RDONLY;
@@ -85,7 +81,7 @@ function remountReadonly(sys: Sys, dest: string, flags: number): void {
       return;
     } catch (err) {
       if (!(err instanceof SyscallError) || err.code !== 'EBUSY' || attempt >= EBUSY_RETRIES) throw err;
-      sleepMs(100);
+      sleepSync(100);
     }
   }
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 
 import { appliesAfterPivot, rootfsPropagationFlags, statfsToMountFlags } from './mount-flags.js';
-import { msNames } from './test-helpers.js';
+import { msNames } from '../../test/fakes/test-helpers.js';
 
 t.test('statfs flags become MS_* flags; no atime flag means strictatime', async (t) => {
   t.equal(msNames(statfsToMountFlags(0)), 'STRICTATIME');

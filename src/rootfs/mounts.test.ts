@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { AT_RECURSIVE, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY } from '../../ffi/constants.js';
-import type { FakeSys } from '../syscall/fake.js';
+import type { FakeSys } from '../../test/fakes/fake.js';
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
-import { makeHost, mountCalls, short, type Host } from './test-helpers.js';
+import { makeHost, mountCalls, short, type Host } from '../../test/fakes/test-helpers.js';
 import type { RootfsMount } from './types.js';
 
 function context(h: Host, extra: Partial<MountContext> = {}): MountContext {

@@ -1,7 +1,7 @@
 import t from 'tap';
 
 import { enterRootfs } from './pivot.js';
-import { callLog, makeHost } from './test-helpers.js';
+import { callLog, makeHost } from '../../test/fakes/test-helpers.js';
 
 t.test('pivot_root(".", "."), then the old root (reached through "..") is made rslave and detached', async (t) => {
   const { sys, root } = makeHost(t);

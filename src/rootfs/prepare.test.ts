@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { AT_RECURSIVE, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY } from '../../ffi/constants.js';
 import { mountHolding, prepareRootfs } from './prepare.js';
-import { V1_CGROUP_PATHS, V1_MOUNTINFO, callLog, makeHost, mountCalls, runcDefaultMounts, short } from './test-helpers.js';
+import { V1_CGROUP_PATHS, V1_MOUNTINFO, callLog, makeHost, mountCalls, runcDefaultMounts, short } from '../../test/fakes/test-helpers.js';
 import type { RootfsSpec } from './types.js';
 
 const kcore = fs.existsSync('/proc/kcore');

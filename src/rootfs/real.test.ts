@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 import { detectCgroupLayout } from '../cgroups/layout.js';
 import { hierarchyKeys } from '../cgroups/cgroups-path.js';
-import type { HelperConfig, HelperReport, Inspected } from './real-helper.js';
+import type { HelperConfig, HelperReport, Inspected } from '../../test/fakes/real-helper.js';
 import type { RootfsSpec } from './types.js';
-import { runcDefaultMounts } from './test-helpers.js';
+import { runcDefaultMounts } from '../../test/fakes/test-helpers.js';
 
-const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), 'real-helper.js');
+// The helper is compiled with the tests' fakes: dist/test/fakes/, seen from dist/src/rootfs/.
+const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fakes/real-helper.js');
 
 interface MountLine { root: string; mountPoint: string; options: string[]; fsType: string; source: string; superOptions: string[] }
 

@@ -7,7 +7,6 @@
 import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
-import { constants as osc } from 'node:os';
 import { resolve } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../ffi/constants.js';
@@ -23,6 +22,7 @@ import { loadContainer } from './container.js';
 import { writePidFile } from './create.js';
 import { spawnInit } from './spawn-init.js';
 import { openStdioPipes, type StdioPipes } from './stdio-pipes.js';
+import { exitStatus, forwardSignals } from './foreground.js';
 import { openSelfJoin } from '../cgroups/self-join.js';
 import { hasNamespace } from '../rootfs/types.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
@@ -64,9 +64,6 @@ export interface ExecResult {
 const JOINED: readonly [JoinNamespace['type'], string][] = [
   ['ipc', 'ipc'], ['uts', 'uts'], ['network', 'net'], ['cgroup', 'cgroup'], ['mount', 'mnt'],
 ];
-
-/** Signals a foreground exec passes on to its process (as runc does). */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGPIPE'];
 
 /** The process spec exec runs for these options (validated). */
 export function execSpec(record: ContainerRecord, opts: ExecOptions): Process {
@@ -272,9 +269,7 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     }
     const init = child;
     init.once('error', () => {});
-    const exited = new Promise<number>((res) => {
-      init.once('exit', (code, signal) => res(code ?? 128 + (signal ? osc.signals[signal] : 0)));
-    });
+    const exited = exitStatus(init);
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start the exec init');
     // Into the container's cgroup before it does anything in the container.
@@ -319,10 +314,7 @@ async function driveExecInit(ctx: RuntimeContext, sync: SyncChannel, exited: Pro
 async function waitForeground(
   init: ChildProcess, pid: number, exited: Promise<number>, master: number | undefined, pipes: StdioPipes | undefined,
 ): Promise<number> {
-  const forward = (sig: NodeJS.Signals) => {
-    try { process.kill(pid, sig); } catch { /* gone */ }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
+  const stopForwarding = forwardSignals(pid);
   try {
     const terminal = master !== undefined ? proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout }) : undefined;
     pipes?.start();
@@ -333,7 +325,7 @@ async function waitForeground(
     if (terminal) await Promise.race([terminal.catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
     return status;
   } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
+    stopForwarding();
     init.unref();
   }
 }

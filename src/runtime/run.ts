@@ -5,12 +5,12 @@
 import { closeSync } from 'node:fs';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../ffi/constants.js';
-import { constants as osc } from 'node:os';
 import { recvFd, proxyTerminal } from '../terminal/index.js';
 import { createContainer, prepareCreate, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import { openStdioPipes } from './stdio-pipes.js';
+import { exitStatus, forwardSignals } from './foreground.js';
 import type { RuntimeContext } from './context.js';
 import { errorMessage } from '../errors.js';
 
@@ -19,8 +19,6 @@ export interface RunOptions extends CreateOptions {
   keep?: boolean;
   noSubreaper?: boolean;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGPIPE'];
 
 /** Returns the exit status for the CLI (0 when detached). */
 export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOptions = {}): Promise<number> {
@@ -48,13 +46,8 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
     pipes?.closeChildEnds();
   }
   const { child, record } = created;
-  const exited = new Promise<number>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osc.signals[signal] : 0)));
-  });
-  const forward = (sig: NodeJS.Signals) => {
-    try { process.kill(record.pid, sig); } catch { /* gone */ }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
+  const exited = exitStatus(child);
+  const stopForwarding = forwardSignals(record.pid);
   let terminal: Promise<void> | undefined;
   try {
     if (ours !== undefined) {
@@ -70,7 +63,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
     return status;
   } finally {
     pipes?.close();
-    for (const sig of FORWARDED) process.off(sig, forward);
+    stopForwarding();
     if (!opts.keep) {
       try {
         await deleteContainer(ctx, id, { force: true });

@@ -1,6 +1,6 @@
 // The syscall seam: every kernel call that changes the state of the container
 // process goes through a Sys, so the setup logic can be unit-tested without root
-// against FakeSys (src/syscall/fake.ts), and runs for real with linuxSys.
+// against FakeSys (test/fakes/fake.ts), and runs for real with linuxSys.
 // File reads/writes and directory creation use node:fs directly (tests use temp dirs).
 
 export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, readFileSync, readlinkSync, readSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getWinSize } from '../../ffi/pty.js';
-import { FakeSys } from '../syscall/fake.js';
+import { FakeSys } from '../../test/fakes/fake.js';
 import { makeControllingTerminal, openPty } from './pty.js';
 
 const here = new URL('.', import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * forks during freezing can leave the cgroup in FREEZING).
  */
 import type { CgroupFs } from '../cgroup-fs.js';
-import { sleepSync } from '../cgroup-fs.js';
+import { sleepSync } from '../../sleep.js';
 import { CgroupError } from '../errors.js';
 import { readCgroupFile, writeCgroupFile } from '../files.js';
 

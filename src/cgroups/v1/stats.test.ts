@@ -6,9 +6,9 @@ import * as path from 'node:path/posix';
 import t, { type Test } from 'tap';
 
 import { eventLine, statsEventData } from '../../runtime/events.js';
-import { FakeCgroupFs } from '../fake-cgroupfs.js';
+import { FakeCgroupFs } from '../../../test/fakes/fake-cgroupfs.js';
 import { CgroupManager } from '../manager.js';
-import { tempDir } from '../test-fixtures.js';
+import { tempDir } from '../../../test/fakes/test-fixtures.js';
 import { parseBlkioFile, parseCpuList, readV1OomKillCount, readV1Stats } from './stats.js';
 
 const CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb'] as const;

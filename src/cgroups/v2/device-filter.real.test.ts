@@ -15,7 +15,8 @@ import t, { type Test } from 'tap';
 
 import { bpfProgAttach, bpfProgQuery } from '../../../ffi/bpf.js';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI } from '../../../ffi/constants.js';
-import { nodeCgroupFs, sleepSync } from '../cgroup-fs.js';
+import { nodeCgroupFs } from '../cgroup-fs.js';
+import { sleepSync } from '../../sleep.js';
 import { type DeviceRule, deviceRulesFor } from '../device-rules.js';
 import { deviceFilterBytes } from './device-filter.js';
 import { attachedDeviceFilters, detachDeviceFilters, loadDeviceFilter, replaceDeviceFilter } from './device-filter-attach.js';

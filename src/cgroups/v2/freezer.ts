@@ -3,7 +3,7 @@
  * is actually stopped. The hierarchy root has neither file and cannot be frozen.
  */
 import type { CgroupFs } from '../cgroup-fs.js';
-import { sleepSync } from '../cgroup-fs.js';
+import { sleepSync } from '../../sleep.js';
 import { CgroupError } from '../errors.js';
 import { readCgroupFile, writeCgroupFile } from '../files.js';
 

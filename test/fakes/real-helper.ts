@@ -1,13 +1,13 @@
-// Helper for real.test.ts, run as root in a fresh mount namespace
+// Helper for src/rootfs/real.test.ts, run as root in a fresh mount namespace
 // (`unshare --mount --fork node real-helper.js CONFIG`): really prepares, enters and
 // finalizes a rootfs with linuxSys, then reports what it sees from inside as JSON on
 // stdout. Everything it needs is loaded before pivot_root: host paths are gone after.
 import * as fs from 'node:fs';
 import { TIOCGPTN, TIOCSPTLCK } from '../../ffi/constants.js';
 import { getcwd, ioctl } from '../../ffi/libc.js';
-import { linuxSys } from '../syscall/linux.js';
-import { bindConsole, enterRootfs, finalizeRootfs, prepareRootfs } from './index.js';
-import type { RootfsSpec } from './types.js';
+import { linuxSys } from '../../src/syscall/linux.js';
+import { bindConsole, enterRootfs, finalizeRootfs, prepareRootfs } from '../../src/rootfs/index.js';
+import type { RootfsSpec } from '../../src/rootfs/types.js';
 
 export interface HelperConfig {
   spec: RootfsSpec;

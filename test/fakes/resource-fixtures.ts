@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 
-import type { CgroupFs } from './cgroup-fs.js';
-import { type DeviceRule, DeviceState } from './device-rules.js';
+import type { CgroupFs } from '../../src/cgroups/cgroup-fs.js';
+import { type DeviceRule, DeviceState } from '../../src/cgroups/device-rules.js';
 import type { FakeCgroupFs } from './fake-cgroupfs.js';
 
 export const V1_DEFAULT_FILES: Record<string, Record<string, string>> = {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Test } from 'tap';
 import * as C from '../../ffi/constants.js';
-import { FakeSys } from '../syscall/fake.js';
+import { FakeSys } from './fake.js';
 
 export interface Host {
   /** Temp directory standing for the host. */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 
-import type { CgroupFs } from './cgroup-fs.js';
+import type { CgroupFs } from '../../src/cgroups/cgroup-fs.js';
 
 export type FakeHierarchyKind = 'v2' | 'cpuset' | 'freezer' | 'plain';
 

@@ -1,7 +1,7 @@
 // A recording Sys for unit tests: every call is logged with its arguments, and a
 // test can make the n-th call of a method fail with a given errno.
-import { SyscallError } from '../errors.js';
-import type { CapSets, Sys } from './sys.js';
+import { SyscallError } from '../../src/errors.js';
+import type { CapSets, Sys } from '../../src/syscall/sys.js';
 import { errnoNumber } from '../../ffi/errno.js';
 
 export interface Call { name: keyof Sys; args: unknown[] }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path/posix';
 
 import { FakeCgroupFs, type FakeHierarchyKind } from './fake-cgroupfs.js';
-import { type CgroupLayout, detectCgroupLayout, isCgroupWithin } from './layout.js';
+import { type CgroupLayout, detectCgroupLayout, isCgroupWithin } from '../../src/cgroups/layout.js';
 
 /** This project's machine, as read from /proc/self/mountinfo (cgroup lines and a few others). */
 export const HYBRID_MOUNTINFO = `22 27 0:21 / /proc rw,relatime - proc proc rw
