@@ -15,6 +15,7 @@ import {
   SYS,
 } from './constants.js';
 import { errnoNumber } from './errno.js';
+import { closeQuietly } from './libc.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 const rawSyscall = lazyFunction(() => libc.func('long syscall(long number, ...)'));
@@ -123,18 +124,12 @@ function verifierLog(attr: CBlock): string {
     const fd = bpfCall(BPF_PROG_LOAD, attr);
     if (fd >= 0) {
       // Accepted this time: nothing to explain, and the fd is ours to close.
-      closeFd(fd);
+      closeQuietly(fd);
       return '';
     }
     const end = log.bytes.indexOf(0);
     return log.bytes.toString('utf8', 0, end < 0 ? LOG_SIZE : end).trim();
   });
-}
-
-const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
-
-function closeFd(fd: number): void {
-  rawClose(fd);
 }
 
 /** BPF_PROG_ATTACH of `progFd` to the cgroup (or other target) `targetFd`. */

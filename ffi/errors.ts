@@ -1,5 +1,5 @@
 // The errors ffi/ throws. ffi/ imports nothing from src/, so these live here and
-// src/errors.ts re-exports them: one SyscallError class for both sides.
+// src/errors.ts re-exports them: one class each for both sides.
 import { errnoName, errnoText } from './errno.js';
 
 /** A failed system call: names the call, its argument and the errno. */
@@ -24,10 +24,10 @@ export function describeErrno(code: string): string {
   return text ? `${code} (${text})` : code;
 }
 
-/** A native call that failed without an errno (library not loadable, short write). src/'s RuntimeError counts it as one of its own. */
-export class FfiError extends Error {
+/** A user-facing runtime error (bad state, bad argument; in ffi/, a native call that failed without an errno). */
+export class RuntimeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'FfiError';
+    this.name = 'RuntimeError';
   }
 }

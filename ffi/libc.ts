@@ -267,6 +267,11 @@ export function close(fd: number): void {
   check(rawClose(fd), 'close', `fd ${fd}`);
 }
 
+/** close(2) where a failure changes nothing (an fd of ours being given up). */
+export function closeQuietly(fd: number): void {
+  rawClose(fd);
+}
+
 const rawRenameat2 = lazyFunction(() => libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'));
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;

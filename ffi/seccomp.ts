@@ -6,7 +6,7 @@
 // tested against a fake.
 import koffi from './koffi.js';
 import type { IKoffiLib } from 'koffi';
-import { FfiError, SyscallError } from './errors.js';
+import { RuntimeError, SyscallError } from './errors.js';
 import { errnoNumber } from './errno.js';
 
 const EEXIST = errnoNumber('EEXIST') ?? 17;
@@ -93,7 +93,7 @@ function bind() {
   try {
     lib = koffi.load(SONAME);
   } catch (err) {
-    throw new FfiError(`cannot load ${SONAME}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new RuntimeError(`cannot load ${SONAME}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const argCmp = koffi.struct('scmp_arg_cmp', {
     arg: 'unsigned int',
@@ -143,7 +143,7 @@ export const libseccomp: Libseccomp = {
   init(defaultAction) {
     const ctx = lib().init(defaultAction >>> 0);
     // seccomp_init sets no errno: NULL means a bad action or no memory.
-    if (!ctx) throw new FfiError(`seccomp_init: cannot create a filter with default action 0x${(defaultAction >>> 0).toString(16)}`);
+    if (!ctx) throw new RuntimeError(`seccomp_init: cannot create a filter with default action 0x${(defaultAction >>> 0).toString(16)}`);
     return ctx as FilterContext;
   },
   release(ctx) {
@@ -197,7 +197,7 @@ export const libseccomp: Libseccomp = {
   },
   version() {
     const ptr = lib().version();
-    if (!ptr) throw new FfiError('seccomp_version returned nothing');
+    if (!ptr) throw new RuntimeError('seccomp_version returned nothing');
     const v = koffi.decode(ptr, lib().versionStruct) as LibseccompVersion;
     return { major: v.major, minor: v.minor, micro: v.micro };
   },

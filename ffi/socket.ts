@@ -2,9 +2,10 @@
 // one file descriptor as SCM_RIGHTS (how the pty master reaches the console socket).
 // Node's net module cannot pass fds, so these calls go straight to libc. All of them
 // are synchronous: the init runs them on its main thread.
-import koffi, { lazy, lazyFunction } from './koffi.js';
-import { FfiError, SyscallError } from './errors.js';
+import koffi, { lazy } from './koffi.js';
+import { RuntimeError, SyscallError } from './errors.js';
 import { errnoNumber } from './errno.js';
+import { closeQuietly } from './libc.js';
 import {
   AF_UNIX,
   MSG_CMSG_CLOEXEC,
@@ -42,7 +43,6 @@ const raw = lazy(() => {
     recvmsg: libc.func('long recvmsg(int fd, _Inout_ ocirt_msghdr *msg, int flags)'),
   };
 });
-
 
 /** sizeof(sockaddr_un.sun_path). */
 export const SUN_PATH_MAX = 108;
@@ -115,7 +115,7 @@ export function sendFd(sock: number, fd: number, payload: Buffer, what = `fd ${s
     let n = Number(raw.sendmsg(sock, msg, MSG_NOSIGNAL));
     while (n < 0 && koffi.errno() === EINTR) n = Number(raw.sendmsg(sock, msg, MSG_NOSIGNAL));
     if (n < 0) fail('sendmsg', what);
-    if (n !== body.length) throw new FfiError(`sendmsg ${what}: short write (${n} of ${body.length} bytes)`);
+    if (n !== body.length) throw new RuntimeError(`sendmsg ${what}: short write (${n} of ${body.length} bytes)`);
   });
 }
 
@@ -149,10 +149,10 @@ export function recvFd(sock: number, opts: { nonblock?: boolean; maxPayload?: nu
     }
     const payload = n > 0 ? Buffer.from(koffi.decode(data, 'uint8', n) as number[]) : Buffer.alloc(0);
     const fds = controlFds(Buffer.from(koffi.decode(control, 'uint8', Number(msg.msg_controllen)) as number[]));
-    if (n === 0 && fds.length === 0) throw new FfiError(`recvmsg ${what}: peer closed without sending a file descriptor`);
+    if (n === 0 && fds.length === 0) throw new RuntimeError(`recvmsg ${what}: peer closed without sending a file descriptor`);
     if (fds.length !== 1 || (msg.msg_flags & MSG_CTRUNC) !== 0) {
       for (const fd of fds) closeQuietly(fd);
-      throw new FfiError(`recvmsg ${what}: expected 1 file descriptor, got ${fds.length}`);
+      throw new RuntimeError(`recvmsg ${what}: expected 1 file descriptor, got ${fds.length}`);
     }
     return { fd: fds[0]!, payload };
   });
@@ -171,10 +171,4 @@ function controlFds(buf: Buffer): number[] {
     off += (len + 7) & ~7; // CMSG_ALIGN
   }
   return fds;
-}
-
-const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
-
-function closeQuietly(fd: number): void {
-  rawClose(fd);
 }

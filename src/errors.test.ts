@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { FfiError, SyscallError as FfiSyscallError } from '../ffi/errors.js';
+import { RuntimeError as FfiRuntimeError, SyscallError as FfiSyscallError } from '../ffi/errors.js';
 import { NotFoundError, RuntimeError, SyscallError, describeErrno, fromNodeError, withContext } from './errors.js';
 import { ConfigError } from './config/errors.js';
 import { CgroupError } from './cgroups/errors.js';
@@ -33,7 +33,8 @@ t.test('a Node fs error becomes a syscall error with the same form', async (t) =
 
 t.test('ffi/ and src/ share one SyscallError; what ffi/ throws without an errno is a RuntimeError', async (t) => {
   t.equal(SyscallError, FfiSyscallError);
-  const err = new FfiError('cannot load libseccomp.so.2: not found');
+  t.equal(RuntimeError, FfiRuntimeError);
+  const err = new FfiRuntimeError('cannot load libseccomp.so.2: not found');
   t.ok(err instanceof RuntimeError);
   t.notOk(err instanceof NotFoundError, 'but none of its subclasses');
   t.equal(err.message, 'cannot load libseccomp.so.2: not found');

@@ -2,23 +2,9 @@
 // period, and carry their context as a prefix chain ("create: mount ...: EPERM (operation
 // not permitted)"). A failed syscall reads `<call> <target>: <ERRNO> (<text>)`: the name first,
 // for callers and tests to match on, then its text (Go's wording, as in runc's messages).
-import { FfiError, SyscallError } from '../ffi/errors.js';
+import { RuntimeError, SyscallError } from '../ffi/errors.js';
 
-export { SyscallError, describeErrno } from '../ffi/errors.js';
-
-/** A user-facing runtime error (bad state, bad argument). */
-export class RuntimeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RuntimeError';
-  }
-
-  // ffi/ cannot import this class, so what it throws without an errno is an FfiError:
-  // to callers that is a RuntimeError like any other.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === RuntimeError && value instanceof FfiError);
-  }
-}
+export { RuntimeError, SyscallError, describeErrno } from '../ffi/errors.js';
 
 /** The container id names no container. Callers match on "does not exist". */
 export class NotFoundError extends RuntimeError {

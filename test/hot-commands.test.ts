@@ -76,7 +76,10 @@ t.test('hot commands load neither the validators nor the init, and Koffi only wh
     t.ok(r.loaded.some((m) => m.includes('/dist/src/')), `${args[0]}: the trace sees our modules`);
     t.same(r.loaded.filter((m) => HEAVY.test(m)), [], `${args[0]}: no validator, init or rootfs code`);
     if (!syscalls) t.same(r.loaded.filter((m) => KOFFI.test(m)), [], `${args[0]}: no Koffi`);
-    if (args[0] === 'kill') spawnSync('sleep', ['0.2']);
+    // delete (not --force) needs the killed container stopped.
+    for (let i = 0; args[0] === 'kill' && i < 100 && !/"status": "stopped"/.test(ocirt(['--root', root, 'state', id]).stdout); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   t.ok(tracedCli(t, ['--root', root, 'state', 'nope']).loaded.length > 0);
 });

@@ -170,4 +170,3 @@ export function capabilityToWithhold(permitted: bigint, inheritable: bigint, bou
     `cannot start the init hidden from the container: none of ${WITHHELD.join(', ')} is in the runtime's permitted and bounding sets`,
   );
 }
-
