@@ -13,14 +13,14 @@ const LIBC_IMPORTERS = [
   'src/init/sync.ts', // poll on the sync channel
   'src/ocirt.ts', // execve of /proc/self/exe
   'src/rootfs/host-mounts.ts', // umount2 of the host's mounts
-  'src/runtime/child-namespaces.ts', // unshare and setns for the children's PID namespace
-  'src/runtime/create.ts', // mkfifo for the exec fifo, socketpair for the sync channel
-  'src/runtime/exec.ts', // setns and socketpair
-  'src/runtime/process-exit.ts', // pidfd_open and poll
-  'src/runtime/run.ts', // prctl PR_SET_CHILD_SUBREAPER and socketpair
-  'src/runtime/spawn-init.ts', // open_tree, mount_setattr, prctl, capget/capset
-  'src/runtime/start.ts', // poll
-  'src/runtime/stdio-pipes.ts', // pipe2
+  'src/runtime/launch/child-namespaces.ts', // unshare and setns for the children's PID namespace
+  'src/runtime/operations/create.ts', // mkfifo for the exec fifo, socketpair for the sync channel
+  'src/runtime/operations/exec.ts', // setns and socketpair
+  'src/runtime/shared/process-exit.ts', // pidfd_open and poll
+  'src/runtime/operations/run.ts', // prctl PR_SET_CHILD_SUBREAPER and socketpair
+  'src/runtime/launch/spawn-init.ts', // open_tree, mount_setattr, prctl, capget/capset
+  'src/runtime/operations/start.ts', // poll
+  'src/runtime/launch/stdio-pipes.ts', // pipe2
   'src/state/store.ts', // flock and renameat2 RENAME_NOREPLACE
   'src/terminal/proxy.ts', // fcntl F_DUPFD_CLOEXEC on the pty master
 ];

@@ -1,6 +1,6 @@
 // A container process must never reach the runtime's own program. The init and the
 // exec init start inside the container's PID namespace with the host's root, mounts
-// and privileges (src/runtime/spawn-init.ts): as `bin/ocirt init` from the compiled
+// and privileges (src/runtime/launch/spawn-init.ts): as `bin/ocirt init` from the compiled
 // binary, as Node processes from the library. Each test runs an attacker as the
 // container's process and drives the runtime against it:
 // - while the init starts, the attacker reads every /proc/PID/exe and cwd;

@@ -3,7 +3,7 @@
  * parsing rules both share.
  *
  * Counters are `bigint`: cgroup files hold unsigned 64-bit values ("no limit" is 9223372036854771712 on v1 and
- * 2^64-1 on v2) that a JS number would round. The shape follows what runc's `events` reports; runtime/events.ts
+ * 2^64-1 on v2) that a JS number would round. The shape follows what runc's `events` reports; runtime/operations/events.ts
  * turns it into runc's JSON (field names, omitted zero fields).
  */
 import * as path from 'node:path/posix';

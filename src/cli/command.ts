@@ -1,7 +1,7 @@
 // The shape of one CLI command: its flags (yargs option definitions), how many
 // positional arguments it takes, runc-style usage text, and what it does.
 import type { Options } from 'yargs';
-import type { RuntimeContext } from '../runtime/context.js';
+import type { RuntimeContext } from '../runtime/shared/context.js';
 
 export interface ParsedArgs {
   [flag: string]: unknown;

@@ -2,7 +2,7 @@
 // Errors are logged the way runc logs them (text or JSON to --log or stderr) and
 // the process exits 1 (255 for exec).
 import yargs, { type Options } from 'yargs';
-import { makeContext } from '../runtime/context.js';
+import { makeContext } from '../runtime/shared/context.js';
 import { Logger, type LogFormat } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { normalizeArgv } from './argv.js';
@@ -15,7 +15,7 @@ import { events } from './commands/events.js';
 import { update } from './commands/update.js';
 import { checkpoint, restore } from './commands/checkpoint.js';
 import { printVersion, mainHelp } from './version.js';
-import { markInheritedFdsCloseOnExec } from '../runtime/inherited-fds.js';
+import { markInheritedFdsCloseOnExec } from '../runtime/launch/inherited-fds.js';
 
 const COMMANDS: Command[] = [create, start, run, state, kill, del, exec, list, spec, features, pause, resume, ps, events, update, checkpoint, restore];
 

@@ -1,6 +1,6 @@
 // Imported first by the init and the exec init, so it runs before their other
 // modules. Both start in the container's PID namespace with the host's root, mounts
-// and privileges; src/runtime/spawn-init.ts makes them start non-dumpable, and this
+// and privileges; src/runtime/launch/spawn-init.ts makes them start non-dumpable, and this
 // makes sure of it in case they were started some other way: a container process
 // must never ptrace them or open their /proc/<pid>/exe, /root or /fd.
 import { prctl } from '../../ffi/libc.js';

@@ -1,4 +1,4 @@
-// The exec init: spawned by `exec` (src/runtime/exec.ts) inside the container's PID
+// The exec init: spawned by `exec` (src/runtime/operations/exec.ts) inside the container's PID
 // namespace and cgroup, with the sync socket at the fd named in argv[2] and the
 // container init's other namespaces as inherited fds. It joins them (mount last),
 // sets up the terminal, applies the process attributes, drops to the process's

@@ -4,7 +4,7 @@
 import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
-import type { Step } from './sync.js';
+import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
 import type { Spec } from '../generated/config.js';
 

@@ -8,7 +8,8 @@
 import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
-import type { SyncChannel, RuntimeMessage, Step } from './sync.js';
+import type { SyncChannel, RuntimeMessage } from './sync.js';
+import type { Step } from '../step.js';
 import { setupNamespaces } from './namespaces.js';
 import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';

@@ -13,6 +13,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { pollIn } from '../../ffi/libc.js';
 import { RuntimeError, SyscallError, errorMessage } from '../errors.js';
+import type { Step } from '../step.js';
 
 export interface WireError {
   message: string;
@@ -41,8 +42,6 @@ export function toWire(err: unknown): WireError {
   return wire;
 }
 
-/** Runs one named step of the init's work (see SyncChannel.stepLogger). */
-export type Step = <T>(name: string, fn: () => T) => T;
 
 export class SyncChannel {
   constructor(readonly fd: number) {}

@@ -16,7 +16,7 @@ import {
 import {
   applyEarlyAttributes,
   apparmorEnabled,
-  execProcess,
+  execProgram,
   completeProcess,
   CWD_OUTSIDE_ROOT,
   finalizeProcess,
@@ -349,10 +349,10 @@ t.test('sysctlPath refuses keys that could leave /proc/sys', async (t) => {
   }
 });
 
-t.test('execProcess hands path, argv and env to execve', async (t) => {
+t.test('execProgram hands path, argv and env to execve', async (t) => {
   const sys = new FakeSys();
   try {
-    execProcess(sys, '/bin/app', ['app', '-x'], ['A=1']);
+    execProgram(sys, '/bin/app', ['app', '-x'], ['A=1']);
     t.fail('execve returned');
   } catch (err) {
     t.ok(err instanceof ExecveCalled);

@@ -24,7 +24,7 @@ import { rlimitResource } from '../linux/rlimits.js';
 import { ioprioFromSpec, personalityDomain, schedFlagsToMask, schedPolicy } from '../linux/process-tables.js';
 import type { Linux, Process } from '../generated/config.js';
 import type { Sys } from '../syscall/sys.js';
-import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capabilities.js';
+import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capability-sets.js';
 import { sysctlRelativePath } from '../config/sysctl-name.js';
 import { goErrnoText } from './go-strings.js';
 
@@ -213,7 +213,7 @@ function chdirError(cwd: string, err: unknown): Error {
 
 // --- the final steps --------------------------------------------------------------
 
-export interface FinalizeOptions extends KernelPaths {
+export interface ProcessSetupOptions extends KernelPaths {
   /** How many fds from 3 on the program inherits (LISTEN_FDS + --preserve-fds). */
   preserveFds?: number;
   /** Highest capability of the running kernel; default from <proc>/sys/kernel/cap_last_cap. */
@@ -272,7 +272,7 @@ function verifyCwd(sys: Sys, cwd: string): void {
  * The fd sweep comes before the seccomp filter, so that it never depends on a syscall
  * the profile may deny (close_range is younger than many profiles).
  */
-export function prepareProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
+export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
   const sysfs = opts.sysfs ?? '/sys';
   const warn = opts.warn ?? (() => {});
@@ -371,18 +371,18 @@ export function prepareProcess(sys: Sys, proc: Process, opts: FinalizeOptions = 
  * then a no_new_privs seccomp filter, loaded last so that it sees as few runtime
  * syscalls as possible. The caller execs next.
  */
-export function completeProcess(proc: Process, opts: Pick<FinalizeOptions, 'beforeExec' | 'seccomp'> = {}): void {
+export function completeProcess(proc: Process, opts: Pick<ProcessSetupOptions, 'beforeExec' | 'seccomp'> = {}): void {
   opts.beforeExec?.();
   if (proc.noNewPrivileges) opts.seccomp?.();
 }
 
 /** prepareProcess then completeProcess, for a process that execs right away (exec's init). */
-export function finalizeProcess(sys: Sys, proc: Process, opts: FinalizeOptions = {}): void {
+export function finalizeProcess(sys: Sys, proc: Process, opts: ProcessSetupOptions = {}): void {
   prepareProcess(sys, proc, opts);
   completeProcess(proc, opts);
 }
 
 /** Replaces the init with the container's program; never returns. */
-export function execProcess(sys: Sys, path: string, args: string[], env: string[]): never {
+export function execProgram(sys: Sys, path: string, args: string[], env: string[]): never {
   return sys.execve(path, args, env);
 }

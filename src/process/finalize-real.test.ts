@@ -18,7 +18,7 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
   writeFileSync(script, `
     import { openSync } from 'node:fs';
     import { linuxSys } from ${JSON.stringify(join(here, '../syscall/linux.js'))};
-    import { finalizeProcess, execProcess } from ${JSON.stringify(join(here, 'attributes.js'))};
+    import { finalizeProcess, execProgram } from ${JSON.stringify(join(here, 'attributes.js'))};
     const leaked = openSync('/etc/hostname', 'r'); // must not reach the program
     const proc = {
       cwd: ${JSON.stringify(dir)},
@@ -39,7 +39,7 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
       process.stdout.write('error: ' + err.message + '\\n');
       process.exit(3);
     }
-    execProcess(linuxSys, '/bin/sh', ['sh', '-c', 'ls /proc/$$/fd; echo ---; id -u; id -g; id -G; grep -E "^(Cap|NoNewPrivs)" /proc/self/status; umask; pwd'], ['PATH=/usr/bin:/bin']);
+    execProgram(linuxSys, '/bin/sh', ['sh', '-c', 'ls /proc/$$/fd; echo ---; id -u; id -g; id -G; grep -E "^(Cap|NoNewPrivs)" /proc/self/status; umask; pwd'], ['PATH=/usr/bin:/bin']);
   `);
   // fd 3 is the one preserved fd.
   const r = spawnSync(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30000 });

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 
 import { DEFAULT_DEVICES, devicesToCreate, makedev, needsDevSetup, setupDev } from './devices.js';
 import { callLog, makeHost, mountCalls, type Host } from '../../test/fakes/test-helpers.js';
-import { runStep, type RootfsSpec } from './types.js';
+import type { RootfsSpec } from './types.js';
+import { runStep } from '../step.js';
 
 function setup(h: Host, spec: RootfsSpec): void {
   setupDev({ sys: h.sys, spec, rootfs: h.root, step: runStep });

@@ -11,9 +11,10 @@ import type { Sys } from '../syscall/sys.js';
 import { MS_LOCKED_FLAGS, appliesAfterPivot, rootfsPropagationFlags, statfsToMountFlags } from './mount-flags.js';
 import { isDeferredReadonly } from './mounts.js';
 import { containerPath } from './secure-path.js';
-import { runStep, type RootfsSpec, type Step } from './types.js';
+import type { RootfsSpec } from './types.js';
+import { runStep, type Step } from '../step.js';
 
-export interface FinalizeOptions {
+export interface FinalizeRootfsOptions {
   spec: RootfsSpec;
   step?: Step;
   /**
@@ -27,7 +28,7 @@ export interface FinalizeOptions {
 const O_PATH = 0o10000000;
 const EBUSY_RETRIES = 5;
 
-export function finalizeRootfs(sys: Sys, options: FinalizeOptions): void {
+export function finalizeRootfs(sys: Sys, options: FinalizeRootfsOptions): void {
   const { spec } = options;
   const step = options.step ?? runStep;
   const fsRoot = options.fsRoot ?? '/';

@@ -5,6 +5,6 @@
 //   finalizeRootfs (read-only remounts, read-only root, readonly and masked paths)
 export { prepareRootfs, type PrepareOptions } from './prepare.js';
 export { enterRootfs, type EnterOptions } from './pivot.js';
-export { finalizeRootfs, type FinalizeOptions } from './finalize.js';
-export { bindConsole, type ConsoleOptions } from './console.js';
-export type { RootfsSpec, RootfsMount, RootfsDevice, Step } from './types.js';
+export { finalizeRootfs, type FinalizeRootfsOptions } from './finalize.js';
+export { bindConsole, type ConsoleOptions } from './dev-console.js';
+export type { RootfsSpec, RootfsMount, RootfsDevice } from './types.js';

@@ -5,7 +5,7 @@ import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
 import { parseMountinfo } from '../cgroups/layout.js';
 import type { Sys } from '../syscall/sys.js';
 import { isWithin } from './secure-path.js';
-import { runStep, type Step } from './types.js';
+import { runStep, type Step } from '../step.js';
 
 export interface EnterOptions {
   /** Host path of the rootfs (already bind-mounted onto itself by prepareRootfs). */

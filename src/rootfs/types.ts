@@ -31,11 +31,6 @@ export interface RootfsSpec {
   };
 }
 
-/** Wraps one meaningful step so `--debug` can log it with its duration. */
-export type Step = <T>(name: string, fn: () => T) => T;
-
-export const runStep: Step = (_name, fn) => fn();
-
 /** Whether the config asks for a namespace of this type (new or joined). */
 export function hasNamespace(spec: RootfsSpec, type: string): boolean {
   return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type);

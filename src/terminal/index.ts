@@ -3,4 +3,4 @@
 export { connectConsoleSocket, recvFd, recvTerminal, sendFd, type ReceivedTerminal } from './console-socket.js';
 export { makeControllingTerminal, openPty, type ConsoleSize, type Pty } from './pty.js';
 export { copyWinSize, proxyTerminal, type ProxyOptions } from './proxy.js';
-export { sendConsole } from './console.js';
+export { sendConsole } from './init-terminal.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path/posix';
 
 import t, { type Test } from 'tap';
 
-import { eventLine, statsEventData } from '../../runtime/events.js';
+import { eventLine, statsEventData } from '../../runtime/operations/events.js';
 import { FakeCgroupFs } from '../../../test/fakes/fake-cgroupfs.js';
 import { CgroupManager } from '../manager.js';
 import { tempDir } from '../../../test/fakes/test-fixtures.js';

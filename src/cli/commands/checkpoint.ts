@@ -1,5 +1,5 @@
 // checkpoint, restore: runc's flags, so that engines' probes and calls parse as with
-// runc; the runtime refuses the operations themselves (src/runtime/checkpoint.ts).
+// runc; the runtime refuses the operations themselves (src/runtime/operations/checkpoint.ts).
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { Command } from '../command.js';
@@ -34,7 +34,7 @@ export const checkpoint: Command = {
   },
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { checkpointContainer } = await import('../../runtime/checkpoint.js');
+    const { checkpointContainer } = await import('../../runtime/operations/checkpoint.js');
     await checkpointContainer(ctx, id!);
     return 0;
   },
@@ -58,7 +58,7 @@ export const restore: Command = {
   },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
-    const { restoreContainer } = await import('../../runtime/checkpoint.js');
+    const { restoreContainer } = await import('../../runtime/operations/checkpoint.js');
     await restoreContainer(ctx, id!, flags.bundle !== undefined ? resolve(String(flags.bundle)) : process.cwd());
     return 0;
   },

@@ -13,7 +13,7 @@ export const events: Command = {
   },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
-    const { parseGoDuration, statsEvent, streamEvents } = await import('../../runtime/events.js');
+    const { parseGoDuration, statsEvent, streamEvents } = await import('../../runtime/operations/events.js');
     const text = String(flags.interval);
     const intervalMs = parseGoDuration(text);
     if (intervalMs === undefined) {

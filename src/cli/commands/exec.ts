@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { Command, ParsedArgs } from '../command.js';
-import type { ExecOptions } from '../../runtime/exec.js';
+import type { ExecOptions } from '../../runtime/operations/exec.js';
 import { RuntimeError, withContext } from '../../errors.js';
 
 // Repeatable flags take one value per occurrence.
@@ -42,7 +42,7 @@ export function repeatedValues(flags: ParsedArgs, name: string, alias: string): 
 /** The exec options the flags and arguments ask for. */
 export async function execFlags(args: string[], flags: ParsedArgs): Promise<ExecOptions> {
   // Loaded here, as every command's code is, so other commands do not pay for it.
-  const { parseAdditionalGids, parseUserFlag, readProcessFile } = await import('../../runtime/exec-process.js');
+  const { parseAdditionalGids, parseUserFlag, readProcessFile } = await import('../../runtime/operations/exec-process.js');
   const preserve = flags['preserve-fds'];
   if (preserve !== undefined && (!Number.isInteger(preserve) || (preserve as number) < 0)) {
     throw new RuntimeError(`invalid value for --preserve-fds: ${String(preserve)}`);
@@ -83,7 +83,7 @@ export const exec: Command = {
   async run(ctx, [id, ...args], flags) {
     try {
       const options = await execFlags(args, flags);
-      const { execProcess } = await import('../../runtime/exec.js');
+      const { execProcess } = await import('../../runtime/operations/exec.js');
       const result = await execProcess(ctx, id!, options);
       return result.status ?? 0;
     } catch (err) {

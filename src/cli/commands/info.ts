@@ -14,7 +14,7 @@ export const list: Command = {
   },
   args: { exact: 0 },
   async run(ctx, _args, flags) {
-    const { listContainers } = await import('../../runtime/state.js');
+    const { listContainers } = await import('../../runtime/operations/state.js');
     const format = String(flags.format);
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option`);
     const all = listContainers(ctx);
@@ -70,7 +70,7 @@ export const features: Command = {
   options: {},
   args: { exact: 0 },
   async run() {
-    const { features: featuresDocument } = await import('../../runtime/features.js');
+    const { features: featuresDocument } = await import('../../runtime/operations/features.js');
     process.stdout.write(`${JSON.stringify(featuresDocument(), null, 4)}\n`);
     return 0;
   },

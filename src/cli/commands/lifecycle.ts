@@ -39,7 +39,7 @@ export const create: Command = {
   options: createOptions,
   args: { exact: 1 },
   async run(ctx, [id], flags) {
-    const { createContainer } = await import('../../runtime/create.js');
+    const { createContainer } = await import('../../runtime/operations/create.js');
     await createContainer(ctx, id!, createFlags(flags));
     return 0;
   },
@@ -53,7 +53,7 @@ export const start: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { startContainer } = await import('../../runtime/start.js');
+    const { startContainer } = await import('../../runtime/operations/start.js');
     await startContainer(ctx, id!);
     return 0;
   },
@@ -72,7 +72,7 @@ export const run: Command = {
   },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
-    const { runContainer } = await import('../../runtime/run.js');
+    const { runContainer } = await import('../../runtime/operations/run.js');
     return runContainer(ctx, id!, {
       ...createFlags(flags),
       detach: !!flags.detach,
@@ -89,7 +89,7 @@ export const state: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { containerState } = await import('../../runtime/state.js');
+    const { containerState } = await import('../../runtime/operations/state.js');
     const s = await containerState(ctx, id!);
     // runc prints it indented by two spaces, without a trailing newline.
     process.stdout.write(JSON.stringify(s, null, 2));
@@ -107,7 +107,7 @@ export const kill: Command = {
     // Like runc: an unknown container is reported before a bad signal.
     if (!ctx.store.exists(id!)) throw new NotFoundError();
     const signal = parseSignal(sig ?? 'SIGTERM');
-    const { killContainer } = await import('../../runtime/kill.js');
+    const { killContainer } = await import('../../runtime/operations/kill.js');
     await killContainer(ctx, id!, signal, { all: !!flags.all });
     return 0;
   },
@@ -121,7 +121,7 @@ export const del: Command = {
   options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
-    const { deleteContainer } = await import('../../runtime/delete.js');
+    const { deleteContainer } = await import('../../runtime/operations/delete.js');
     await deleteContainer(ctx, id!, { force: !!flags.force });
     return 0;
   },

@@ -10,7 +10,7 @@ export const pause: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { pauseContainer } = await import('../../runtime/pause.js');
+    const { pauseContainer } = await import('../../runtime/operations/pause.js');
     await pauseContainer(ctx, id!);
     return 0;
   },
@@ -23,7 +23,7 @@ export const resume: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { resumeContainer } = await import('../../runtime/pause.js');
+    const { resumeContainer } = await import('../../runtime/operations/pause.js');
     await resumeContainer(ctx, id!);
     return 0;
   },
@@ -37,7 +37,7 @@ export const ps: Command = {
   options: { format: { type: 'string', alias: 'f', requiresArg: true, default: 'table', describe: 'select one of: table or json' } },
   args: { min: 1 },
   async run(ctx, [id, ...psArgs], flags) {
-    const { containerPids } = await import('../../runtime/pause.js');
+    const { containerPids } = await import('../../runtime/operations/pause.js');
     const pids = await containerPids(ctx, id!);
     const format = String(flags.format);
     if (format === 'json') {

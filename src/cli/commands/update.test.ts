@@ -1,7 +1,7 @@
 import t from 'tap';
 
 import { checkLinuxResources } from '../../config/validate.js';
-import { mergeResources } from '../../runtime/update.js';
+import { mergeResources } from '../../runtime/operations/update.js';
 import { parseRamSize, resourcesFromFlags } from './update.js';
 
 t.test('sizes as runc reads them (binary units)', async (t) => {

@@ -166,7 +166,7 @@ export const update: Command = {
       const issues = checkLinuxResources(request);
       if (issues.length > 0) throw new RuntimeError(`invalid update: ${formatIssues(issues)}`);
     }
-    const { updateContainer } = await import('../../runtime/update.js');
+    const { updateContainer } = await import('../../runtime/operations/update.js');
     await updateContainer(ctx, id!, request);
     return 0;
   },

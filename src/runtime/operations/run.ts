@@ -3,16 +3,16 @@
 // without one, its stdio is piped through us), and we exit with the container's
 // status (128+signal when it was killed).
 import { closeSync } from 'node:fs';
-import * as libc from '../../ffi/libc.js';
-import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../ffi/constants.js';
-import { recvFd, proxyTerminal } from '../terminal/index.js';
+import * as libc from '../../../ffi/libc.js';
+import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../../ffi/constants.js';
+import { recvFd, proxyTerminal } from '../../terminal/index.js';
 import { createContainer, prepareCreate, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
-import { openStdioPipes } from './stdio-pipes.js';
-import { exitStatus, forwardSignals } from './foreground.js';
-import type { RuntimeContext } from './context.js';
-import { errorMessage } from '../errors.js';
+import { openStdioPipes } from '../launch/stdio-pipes.js';
+import { exitStatus, forwardSignals } from '../launch/foreground.js';
+import type { RuntimeContext } from '../shared/context.js';
+import { errorMessage } from '../../errors.js';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;

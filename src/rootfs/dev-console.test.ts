@@ -2,7 +2,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { bindConsole } from './console.js';
+import { bindConsole } from './dev-console.js';
 import { makeHost } from '../../test/fakes/test-helpers.js';
 
 // The positive case (a real pty slave) needs a pty; real.test.ts covers it as root.

@@ -2,11 +2,11 @@
 // terminal and a console socket, the preserved fds, and the messages every init
 // (container init or exec init) may send.
 import { fstatSync } from 'node:fs';
-import { RuntimeError, describeErrno } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { InitMessage, SyncChannel } from '../init/sync.js';
-import type { CgroupManager } from '../cgroups/index.js';
-import type { LinuxResources } from '../generated/config.js';
+import { RuntimeError, describeErrno } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { InitMessage, SyncChannel } from '../../init/sync.js';
+import type { CgroupManager } from '../../cgroups/index.js';
+import type { LinuxResources } from '../../generated/config.js';
 
 /** runc's checkTerminal: a detached terminal needs a console socket, and only it may have one. */
 export function checkTerminalFlags(terminal: boolean, detached: boolean, consoleSocket: string | undefined): void {

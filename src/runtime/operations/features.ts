@@ -1,12 +1,12 @@
 // The runtime-spec features document (`ocirt features`): what this runtime
 // implements, so engines can tell before they ask.
-import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
-import { KNOWN_MOUNT_OPTIONS } from '../linux/mount-options.js';
-import { ALL_CAPABILITIES } from '../linux/capabilities.js';
-import { OCI_VERSION } from './oci-state.js';
-import { packageVersion } from '../cli/version.js';
-import { KNOWN_SECCOMP_FLAGS, SECCOMP_ACTIONS, SECCOMP_OPERATORS, seccompArchitectures, supportedSeccompFlags } from '../process/seccomp.js';
-import { libseccomp } from '../../ffi/seccomp.js';
+import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
+import { KNOWN_MOUNT_OPTIONS } from '../../linux/mount-options.js';
+import { ALL_CAPABILITIES } from '../../linux/capabilities.js';
+import { OCI_VERSION } from '../shared/oci-state.js';
+import { packageVersion } from '../../cli/version.js';
+import { KNOWN_SECCOMP_FLAGS, SECCOMP_ACTIONS, SECCOMP_OPERATORS, seccompArchitectures, supportedSeccompFlags } from '../../process/seccomp.js';
+import { libseccomp } from '../../../ffi/seccomp.js';
 
 /** linux.seccomp of the features document; disabled when libseccomp cannot be loaded. */
 function seccompFeatures(): { features: object; version?: string } {

@@ -1,7 +1,7 @@
 // What every runtime operation needs: where state lives, where to log, and the
 // global flags that change behaviour.
-import { StateStore } from '../state/store.js';
-import { Logger } from '../log.js';
+import { StateStore } from '../../state/store.js';
+import { Logger } from '../../log.js';
 
 export interface RuntimeOptions {
   /** State directory root (runc's --root). */

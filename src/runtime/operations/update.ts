@@ -1,11 +1,11 @@
 // `update`: change a running container's cgroup limits. The request is merged into the resources the container
 // was created with (or last updated to), the whole result is applied (as runc re-applies its full cgroup
 // config), and only then is it saved, so `state` and later updates start from what the cgroup really has.
-import { RuntimeError } from '../errors.js';
-import { loadCgroupManager } from '../cgroups/index.js';
-import type { LinuxResources } from '../generated/config.js';
-import { withContainer } from './container.js';
-import type { RuntimeContext } from './context.js';
+import { RuntimeError } from '../../errors.js';
+import { loadCgroupManager } from '../../cgroups/index.js';
+import type { LinuxResources } from '../../generated/config.js';
+import { withContainer } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 /** Fields of a request that runc's `update` applies; the rest of a LinuxResources document is ignored. */
 const MEMORY_FIELDS = ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'checkBeforeUpdate'] as const;

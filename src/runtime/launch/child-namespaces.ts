@@ -2,10 +2,10 @@
 // unshare(CLONE_NEWPID) (or setns to a path) on the main thread, the next spawned
 // process is PID 1 of the container's namespace. The runtime then returns to its own.
 import { closeSync, openSync, constants as fsc } from 'node:fs';
-import * as libc from '../../ffi/libc.js';
-import { CLONE_NEWPID } from '../../ffi/constants.js';
-import { fromNodeError } from '../errors.js';
-import type { Spec } from '../generated/config.js';
+import * as libc from '../../../ffi/libc.js';
+import { CLONE_NEWPID } from '../../../ffi/constants.js';
+import { fromNodeError } from '../../errors.js';
+import type { Spec } from '../../generated/config.js';
 
 export function enterChildNamespaces<T>(spec: Spec, spawnInit: () => T): T {
   const pidns = spec.linux?.namespaces?.find((ns) => ns.type === 'pid');

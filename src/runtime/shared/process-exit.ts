@@ -1,9 +1,9 @@
 // Waiting for a container process to exit without polling: a pidfd turns readable
 // when the process exits, and poll(2) blocks on it (with other fds when asked).
 import { closeSync } from 'node:fs';
-import { pidfdOpen, pollReadable } from '../../ffi/libc.js';
-import { SyscallError } from '../errors.js';
-import { isSameLiveProcess } from '../state/procfs.js';
+import { pidfdOpen, pollReadable } from '../../../ffi/libc.js';
+import { SyscallError } from '../../errors.js';
+import { isSameLiveProcess } from '../../state/procfs.js';
 
 /**
  * A pidfd of the process `pid` that started at `startTime`, or undefined when that

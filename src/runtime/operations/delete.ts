@@ -1,16 +1,15 @@
 // `delete`: remove a stopped (or, with --force, any) container: kill what is left,
 // remove its cgroup and state, then run the poststop hooks.
-import { RuntimeError, NotFoundError, UnreadableStateError } from '../errors.js';
-import { loadCgroupManager } from '../cgroups/index.js';
-import { isSameLiveProcess } from '../state/procfs.js';
-import { runHooks } from '../hooks/run-hooks.js';
-import { hookState } from './oci-state.js';
-import { loadContainer, hasPrivatePidNamespace, type Loaded } from './container.js';
-import { signalContainer } from './kill.js';
-import { waitForExit } from './process-exit.js';
-import { unmountHostMounts } from '../rootfs/host-mounts.js';
-import type { RuntimeContext } from './context.js';
-import type { ContainerRecord } from '../state/record.js';
+import { RuntimeError, NotFoundError, UnreadableStateError } from '../../errors.js';
+import { loadCgroupManager } from '../../cgroups/index.js';
+import { isSameLiveProcess } from '../../state/procfs.js';
+import { loadContainer, hasPrivatePidNamespace, type Loaded } from '../shared/container.js';
+import { signalContainer } from '../shared/signal.js';
+import { runPoststop } from '../shared/poststop.js';
+import { waitForExit } from '../shared/process-exit.js';
+import { unmountHostMounts } from '../../rootfs/host-mounts.js';
+import type { RuntimeContext } from '../shared/context.js';
+import type { ContainerRecord } from '../../state/record.js';
 
 const SIGKILL = 9;
 
@@ -94,9 +93,4 @@ export function destroy(ctx: RuntimeContext, c: Loaded): void {
   if (c.record.hostMounts) unmountHostMounts(c.record.hostMounts, (msg) => ctx.log.warn(msg));
   ctx.store.remove(c.record.id);
   runPoststop(ctx, c.record);
-}
-
-/** poststop hooks run after the container is gone; a failure is only a warning. */
-export function runPoststop(ctx: RuntimeContext, record: ContainerRecord): void {
-  runHooks('poststop', record.config.hooks?.poststop, hookState(record, 0, 'stopped'), { warn: (msg) => ctx.log.warn(msg) });
 }

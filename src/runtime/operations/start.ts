@@ -1,13 +1,13 @@
 // `start`: release a created container's init by reading exec.fifo, then run the
 // poststart hooks.
 import { closeSync, openSync, readSync, rmSync, constants as fsc } from 'node:fs';
-import { RuntimeError, fromNodeError } from '../errors.js';
-import { pollReadable } from '../../ffi/libc.js';
-import { openProcess } from './process-exit.js';
-import { runHooks } from '../hooks/run-hooks.js';
-import { hookState } from './oci-state.js';
-import { withContainer, type Loaded } from './container.js';
-import type { RuntimeContext } from './context.js';
+import { RuntimeError, fromNodeError } from '../../errors.js';
+import { pollReadable } from '../../../ffi/libc.js';
+import { openProcess } from '../shared/process-exit.js';
+import { runHooks } from '../../hooks/run-hooks.js';
+import { hookState } from '../shared/oci-state.js';
+import { withContainer, type Loaded } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   await withContainer(ctx, id, async (c) => {

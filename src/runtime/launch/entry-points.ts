@@ -4,5 +4,5 @@
 import { fileURLToPath } from 'node:url';
 
 export function entryPoint(name: 'init' | 'exec-init'): string {
-  return fileURLToPath(new URL(name === 'init' ? '../init/main.js' : '../init/exec-main.js', import.meta.url));
+  return fileURLToPath(new URL(name === 'init' ? '../../init/main.js' : '../../init/exec-main.js', import.meta.url));
 }

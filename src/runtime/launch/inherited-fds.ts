@@ -6,7 +6,7 @@
 // meant to have (stdio, LISTEN_FDS, --preserve-fds, the sync socket) are named in the
 // spawn's stdio list, and the spawn dup2s them into place, which clears the flag on
 // the child's copy.
-import { linuxSys } from '../syscall/linux.js';
+import { linuxSys } from '../../syscall/linux.js';
 
 /** Marks every fd of this process from 3 on close-on-exec (the init's own sweep, with its fallback). */
 export function markInheritedFdsCloseOnExec(): void {

@@ -11,7 +11,7 @@ import {
   readProcessFile,
   validateExecProcess,
 } from './exec-process.js';
-import type { Process } from '../generated/config.js';
+import type { Process } from '../../generated/config.js';
 
 const container = (): Process => ({
   terminal: true,

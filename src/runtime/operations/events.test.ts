@@ -1,7 +1,7 @@
 // events: Go durations, Go-style JSON encoding, and the event lines.
 import t from 'tap';
 
-import { emptyStats } from '../cgroups/stats.js';
+import { emptyStats } from '../../cgroups/stats.js';
 import { encodeJson, eventLine, parseGoDuration, statsEventData } from './events.js';
 
 t.test('Go durations', async (t) => {

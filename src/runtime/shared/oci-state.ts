@@ -1,7 +1,7 @@
 // The state document `ocirt state` prints and hooks receive on stdin: the OCI
 // state fields plus runc's extras (rootfs, created, owner), in runc's key order.
-import type { ContainerRecord, CreateJournal } from '../state/record.js';
-import type { Status } from '../state/status.js';
+import type { ContainerRecord, CreateJournal } from '../../state/record.js';
+import type { Status } from '../../state/status.js';
 
 export const OCI_VERSION = '1.3.0';
 

@@ -4,31 +4,32 @@
 // state directory deleted.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import * as libc from '../../ffi/libc.js';
-import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../ffi/constants.js';
-import { loadBundleConfig } from '../config/load.js';
-import { semanticWarnings } from '../config/semantic.js';
-import { apparmorEnabled, selinuxEnabled } from '../process/attributes.js';
-import { RuntimeError, errorMessage, withContext } from '../errors.js';
-import { createCgroupManager, type CgroupManager } from '../cgroups/index.js';
-import { openSelfJoin, type SelfJoinFds } from '../cgroups/self-join.js';
-import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../rootfs/host-mounts.js';
-import { hasNamespace } from '../rootfs/types.js';
-import { runHooks } from '../hooks/run-hooks.js';
-import { connectConsoleSocket } from '../terminal/console-socket.js';
-import { readProcStat } from '../state/procfs.js';
-import { writeFileAtomic, validateId } from '../state/store.js';
-import type { ContainerRecord, CreateJournal } from '../state/record.js';
-import { SyncChannel, type InitMessage } from '../init/sync.js';
-import type { InitConfig } from '../init/config.js';
-import { hookState, rfc3339Nano } from './oci-state.js';
-import { enterChildNamespaces } from './child-namespaces.js';
-import { spawnInit } from './spawn-init.js';
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
-import { runPoststop } from './delete.js';
-import type { RuntimeContext } from './context.js';
-import type { Spec } from '../generated/config.js';
+import { resolve } from 'node:path';
+import * as libc from '../../../ffi/libc.js';
+import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../../ffi/constants.js';
+import { loadBundleConfig } from '../../config/load.js';
+import { semanticWarnings } from '../../config/semantic.js';
+import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
+import { RuntimeError, errorMessage } from '../../errors.js';
+import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
+import { openSelfJoin, type SelfJoinFds } from '../../cgroups/self-join.js';
+import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
+import { hasNamespace } from '../../rootfs/types.js';
+import { runHooks } from '../../hooks/run-hooks.js';
+import { connectConsoleSocket } from '../../terminal/console-socket.js';
+import { readProcStat } from '../../state/procfs.js';
+import { validateId } from '../../state/store.js';
+import type { ContainerRecord, CreateJournal } from '../../state/record.js';
+import { SyncChannel, type InitMessage } from '../../init/sync.js';
+import type { InitConfig } from '../../init/config.js';
+import { hookState, rfc3339Nano } from '../shared/oci-state.js';
+import { enterChildNamespaces } from '../launch/child-namespaces.js';
+import { spawnInit } from '../launch/spawn-init.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
+import { runPoststop } from '../shared/poststop.js';
+import { writePidFile } from '../shared/pid-file.js';
+import type { RuntimeContext } from '../shared/context.js';
+import type { Spec } from '../../generated/config.js';
 
 export interface CreateOptions {
   /** Bundle directory (default: the current directory). */
@@ -253,15 +254,3 @@ async function rollback(
   if (hostMounts) attempt('unmount', () => unmountHostMounts(hostMounts, (m) => ctx.log.warn(`cleanup after failed create: ${m}`)));
   attempt('remove state', () => ctx.store.remove(id));
 }
-
-/** runc's pid file: decimal digits, no newline, written to a temp file and renamed. */
-export function writePidFile(path: string, pid: number): void {
-  const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}`);
-  try {
-    writeFileAtomic(tmp, target, String(pid), 0o644);
-  } catch (err) {
-    throw withContext('write pid file', err);
-  }
-}
-

@@ -1,8 +1,8 @@
 // pause / resume (freeze and thaw the container's cgroup) and ps (its processes).
-import { RuntimeError } from '../errors.js';
-import { loadCgroupManager } from '../cgroups/index.js';
-import { withContainer } from './container.js';
-import type { RuntimeContext } from './context.js';
+import { RuntimeError } from '../../errors.js';
+import { loadCgroupManager } from '../../cgroups/index.js';
+import { withContainer } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 export async function pauseContainer(ctx: RuntimeContext, id: string): Promise<void> {
   await withContainer(ctx, id, (c) => {

@@ -4,29 +4,29 @@
 // before releasing it, and hands it the init's other namespaces as fds; the exec init
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from './init-io.js';
+import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 import { resolve } from 'node:path';
-import * as libc from '../../ffi/libc.js';
-import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../ffi/constants.js';
-import { RuntimeError, fromNodeError } from '../errors.js';
-import { loadCgroupManager, type CgroupManager } from '../cgroups/index.js';
-import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../terminal/index.js';
-import { isSameLiveProcess } from '../state/procfs.js';
-import { SyncChannel, type InitMessage } from '../init/sync.js';
-import type { ExecInitConfig, JoinNamespace } from '../init/exec-config.js';
-import type { ContainerRecord } from '../state/record.js';
-import type { LinuxResources, Process } from '../generated/config.js';
-import { loadContainer } from './container.js';
-import { writePidFile } from './create.js';
-import { spawnInit } from './spawn-init.js';
-import { openStdioPipes, type StdioPipes } from './stdio-pipes.js';
-import { exitStatus, forwardSignals } from './foreground.js';
-import { openSelfJoin } from '../cgroups/self-join.js';
-import { hasNamespace } from '../rootfs/types.js';
+import * as libc from '../../../ffi/libc.js';
+import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../../ffi/constants.js';
+import { RuntimeError, fromNodeError } from '../../errors.js';
+import { loadCgroupManager, type CgroupManager } from '../../cgroups/index.js';
+import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../../terminal/index.js';
+import { isSameLiveProcess } from '../../state/procfs.js';
+import { SyncChannel, type InitMessage } from '../../init/sync.js';
+import type { ExecInitConfig, JoinNamespace } from '../../init/exec-config.js';
+import type { ContainerRecord } from '../../state/record.js';
+import type { LinuxResources, Process } from '../../generated/config.js';
+import { loadContainer } from '../shared/container.js';
+import { writePidFile } from '../shared/pid-file.js';
+import { spawnInit } from '../launch/spawn-init.js';
+import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
+import { exitStatus, forwardSignals } from '../launch/foreground.js';
+import { openSelfJoin } from '../../cgroups/self-join.js';
+import { hasNamespace } from '../../rootfs/types.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
-import type { RuntimeContext } from './context.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 export interface ExecOptions extends ProcessOverrides {
   /**

@@ -2,7 +2,7 @@
 // features schema's layout.
 import t from 'tap';
 import { features } from './features.js';
-import { checkFeatures } from '../config/validate.js';
+import { checkFeatures } from '../../config/validate.js';
 
 t.test('features: linux.seccomp is enabled and lists actions, operators, archs and flags', async (t) => {
   const doc = features() as { linux: { seccomp: Record<string, string[] | boolean> }; annotations: Record<string, string> };

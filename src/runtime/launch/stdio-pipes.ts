@@ -7,8 +7,8 @@
 import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { readFd, writeFd } from './fd-streams.js';
-import * as libc from '../../ffi/libc.js';
-import { O_CLOEXEC } from '../../ffi/constants.js';
+import * as libc from '../../../ffi/libc.js';
+import { O_CLOEXEC } from '../../../ffi/constants.js';
 
 /** After the process has exited, output is waited for until its end, or until this long without any. */
 const OUTPUT_IDLE_MS = 200;

@@ -2,10 +2,10 @@
 // them back needs CRIU, which ocirt does not drive yet. The commands exist with
 // runc's flags (engines probe them: Podman runs `checkpoint --help` and
 // `restore --lsm-mount-context`), check what runc checks first, then refuse.
-import { RuntimeError } from '../errors.js';
-import { loadBundleConfig } from '../config/load.js';
-import { withContainer } from './container.js';
-import type { RuntimeContext } from './context.js';
+import { RuntimeError } from '../../errors.js';
+import { loadBundleConfig } from '../../config/load.js';
+import { withContainer } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 const UNSUPPORTED = 'ocirt cannot checkpoint or restore containers: it has no CRIU support';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readProcStat } from '../state/procfs.js';
+import { readProcStat } from '../../state/procfs.js';
 import { openProcess, waitForExit } from './process-exit.js';
 
 t.test('waitForExit blocks until the process exits, without polling', async (t) => {

@@ -31,16 +31,16 @@
 //   (src/runtime/inherited-fds.ts).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import * as libc from '../../ffi/libc.js';
+import * as libc from '../../../ffi/libc.js';
 import {
   AT_EMPTY_PATH, AT_FDCWD, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
   PR_CAPBSET_READ, PR_SET_DUMPABLE, SYS,
-} from '../../ffi/constants.js';
-import { capNumber } from '../linux/capabilities.js';
-import { RuntimeError } from '../errors.js';
+} from '../../../ffi/constants.js';
+import { capNumber } from '../../linux/capabilities.js';
+import { RuntimeError } from '../../errors.js';
 import { markInheritedFdsCloseOnExec } from './inherited-fds.js';
 import { entryPoint } from './entry-points.js';
-import { SHIELDED_SIGNALS } from '../init/signal-shield.js';
+import { SHIELDED_SIGNALS } from '../../init/signal-shield.js';
 
 /** Capabilities the runtime's main thread never needs, in the order they are given up. */
 const WITHHELD = ['CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_SYS_BOOT', 'CAP_SYS_TTY_CONFIG', 'CAP_LEASE'];

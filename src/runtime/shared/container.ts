@@ -1,8 +1,8 @@
 // Loading a container for an operation: take its lock, read its record and derive
 // its live status. Every command goes through withContainer so that concurrent
 // commands on one container serialise.
-import { deriveStatus, type Status } from '../state/status.js';
-import type { ContainerRecord } from '../state/record.js';
+import { deriveStatus, type Status } from '../../state/status.js';
+import type { ContainerRecord } from '../../state/record.js';
 import type { RuntimeContext } from './context.js';
 
 export interface Loaded {

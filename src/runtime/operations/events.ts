@@ -9,11 +9,11 @@
 //
 // The stream ends when runc's would: on cgroup v1 when the container's cgroup is removed (`delete`; a killed
 // but not deleted container keeps streaming, its counters at zero), on cgroup v2 when no process is left.
-import { loadCgroupManager, type CgroupManager } from '../cgroups/index.js';
-import type { BlkioEntry, CgroupStats, MemoryData } from '../cgroups/stats.js';
-import { RuntimeError, errorMessage } from '../errors.js';
-import { withContainer } from './container.js';
-import type { RuntimeContext } from './context.js';
+import { loadCgroupManager, type CgroupManager } from '../../cgroups/index.js';
+import type { BlkioEntry, CgroupStats, MemoryData } from '../../cgroups/stats.js';
+import { RuntimeError, errorMessage } from '../../errors.js';
+import { withContainer } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
 
 /** How often the stream looks for OOM kills and for the end of the container, at most. */
 export const OOM_POLL_MS = 100;

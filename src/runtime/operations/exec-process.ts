@@ -4,13 +4,13 @@
 // no system state is read or changed here (except reading the process file).
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { RuntimeError, fromNodeError, withContext } from '../errors.js';
-import { selinuxEnabled } from '../process/attributes.js';
-import { goQuote } from '../process/go-strings.js';
-import type { LinuxCapabilities, Process } from '../generated/config.js';
-import { ConfigError } from '../config/errors.js';
-import { ID_RANGE_MESSAGE, MAX_ID, checkUserIds } from '../config/ids.js';
-import { isRlimitValue, readJson } from '../config/json-reader.js';
+import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
+import { selinuxEnabled } from '../../process/attributes.js';
+import { goQuote } from '../../process/go-strings.js';
+import type { LinuxCapabilities, Process } from '../../generated/config.js';
+import { ConfigError } from '../../config/errors.js';
+import { ID_RANGE_MESSAGE, MAX_ID, checkUserIds } from '../../config/ids.js';
+import { isRlimitValue, readJson } from '../../config/json-reader.js';
 
 /** What runc's exec flags change in the container's process (used without --process). */
 export interface ProcessOverrides {

@@ -2,11 +2,11 @@
 // container's lock (runc's `state` takes none): a create in progress holds it until
 // it is done, and meanwhile the container shows as `creating`.
 import { readFileSync, statSync } from 'node:fs';
-import { ociState, creatingState, type OciState } from './oci-state.js';
-import { loadContainer } from './container.js';
-import type { RuntimeContext } from './context.js';
-import { isSameLiveProcess } from '../state/procfs.js';
-import { NotFoundError, errorMessage } from '../errors.js';
+import { ociState, creatingState, type OciState } from '../shared/oci-state.js';
+import { loadContainer } from '../shared/container.js';
+import type { RuntimeContext } from '../shared/context.js';
+import { isSameLiveProcess } from '../../state/procfs.js';
+import { NotFoundError, errorMessage } from '../../errors.js';
 
 export async function containerState(ctx: RuntimeContext, id: string): Promise<OciState> {
   return peekContainer(ctx, id);
