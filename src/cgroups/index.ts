@@ -7,7 +7,6 @@ export {
   DEFAULT_CGROUP_ROOT,
   type Hierarchy,
   detectCgroupLayout,
-  parseMountinfo,
   parseProcCgroup,
 } from './layout.js';
 export { type InnerPath, parseCgroupsPath, parseSystemdCgroupsPath, resolveCgroupPaths } from './cgroups-path.js';
