@@ -1,4 +1,4 @@
-/** The cgroup manager (placement of processes; resource limits come later). */
+/** The cgroup manager: placement of processes, resource limits, freezing, statistics; one driver per layout. */
 export { CgroupError } from './errors.js';
 export { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
 export {
@@ -7,12 +7,11 @@ export {
   DEFAULT_CGROUP_ROOT,
   type Hierarchy,
   detectCgroupLayout,
-  parseMountinfo,
   parseProcCgroup,
 } from './layout.js';
 export { type InnerPath, parseCgroupsPath, parseSystemdCgroupsPath, resolveCgroupPaths } from './cgroups-path.js';
 export {
-  CgroupManager,
+  type CgroupManager,
   type CgroupManagerOptions,
   type SavedCgroupManager,
   createCgroupManager,

@@ -1,7 +1,7 @@
 import t from 'tap';
 
 import { CgroupError } from './errors.js';
-import { detectCgroupLayout, parseMountinfo, parseProcCgroup } from './layout.js';
+import { detectCgroupLayout, parseProcCgroup } from './layout.js';
 import {
   HYBRID_MOUNTINFO,
   HYBRID_SELF,
@@ -10,29 +10,6 @@ import {
   UNIFIED_MOUNTINFO,
   UNIFIED_SELF,
 } from '../../test/fakes/test-fixtures.js';
-
-t.test('parseMountinfo reads root, mount point, type and super options, unescaping octal', async (t) => {
-  const entries = parseMountinfo(LEGACY_MOUNTINFO);
-  t.equal(entries.length, 11);
-  t.same(entries[3], {
-    mountRoot: '/',
-    mountPoint: '/sys/fs/cgroup/cpu,cpuacct',
-    fsType: 'cgroup',
-    superOptions: ['rw', 'cpu', 'cpuacct'],
-  });
-  t.equal(entries[10]!.mountPoint, '/mnt/my cgroups');
-  // Optional fields (shared:N, master:N) of any number are skipped.
-  const [entry] = parseMountinfo(
-    '40 31 0:37 /docker/abc /sys/fs/cgroup/pids rw shared:1 master:2 - cgroup cgroup rw,pids\n',
-  );
-  t.same(entry, {
-    mountRoot: '/docker/abc',
-    mountPoint: '/sys/fs/cgroup/pids',
-    fsType: 'cgroup',
-    superOptions: ['rw', 'pids'],
-  });
-  t.same(parseMountinfo('garbage\n\n1 2 3\n'), []);
-});
 
 t.test('parseProcCgroup splits id, controllers and a path that may contain colons', async (t) => {
   t.same(parseProcCgroup('3:cpu,cpuacct:/a\n1:name=systemd:/b:c\n0::/\n'), [

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 
+import { type MountinfoEntry, parseMountinfo, readOwnMountinfo } from '../linux/mountinfo.js';
 import { CgroupError } from './errors.js';
 
 /** Where the kernel's cgroup hierarchies are mounted on a normal host. */
@@ -49,39 +50,10 @@ export interface LayoutSources {
   mountinfo?: string;
 }
 
-export interface MountinfoEntry {
-  mountRoot: string;
-  mountPoint: string;
-  fsType: string;
-  superOptions: string[];
-}
-
 export interface ProcCgroupEntry {
   hierarchyId: number;
   controllers: string[];
   path: string;
-}
-
-/** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
-function unescapeMountinfo(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-/** Parse /proc/<pid>/mountinfo; malformed lines are skipped. */
-export function parseMountinfo(text: string): MountinfoEntry[] {
-  const entries: MountinfoEntry[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.trim().split(' ');
-    const separator = fields.indexOf('-', 6);
-    if (fields.length < 10 || separator < 0 || fields.length < separator + 3) continue;
-    entries.push({
-      mountRoot: unescapeMountinfo(fields[3]!),
-      mountPoint: unescapeMountinfo(fields[4]!),
-      fsType: fields[separator + 1]!,
-      superOptions: (fields[separator + 3] ?? '').split(','),
-    });
-  }
-  return entries;
 }
 
 /** Parse /proc/<pid>/cgroup (`id:controllers:path`; the path itself may contain ':'). */
@@ -126,12 +98,12 @@ function joinableControllers(controllers: string[]): string[] {
 
 /** Pick the mount of a hierarchy: prefer one whose root contains our own cgroup (a bind of a sub-tree may not). */
 function pickMount(candidates: MountinfoEntry[], ownCgroup: string): MountinfoEntry | undefined {
-  return candidates.find((m) => isCgroupWithin(ownCgroup, m.mountRoot)) ?? candidates[0];
+  return candidates.find((m) => isCgroupWithin(ownCgroup, m.root)) ?? candidates[0];
 }
 
 export function detectCgroupLayout(sources: LayoutSources = {}): CgroupLayout {
   const root = sources.root ?? DEFAULT_CGROUP_ROOT;
-  const mounts = parseMountinfo(sources.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'))
+  const mounts = parseMountinfo(sources.mountinfo ?? readOwnMountinfo())
     .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
     .flatMap((m) => {
       const mountPoint = mapMountPoint(m.mountPoint, root);
@@ -149,7 +121,7 @@ export function detectCgroupLayout(sources: LayoutSources = {}): CgroupLayout {
           version: 2,
           controllers: [],
           mountPoint: v2Mount.mountPoint,
-          mountRoot: v2Mount.mountRoot,
+          mountRoot: v2Mount.root,
           ownCgroup: v2Entry.path,
         };
 
@@ -172,7 +144,7 @@ export function detectCgroupLayout(sources: LayoutSources = {}): CgroupLayout {
       version: 1,
       controllers,
       mountPoint: mount.mountPoint,
-      mountRoot: mount.mountRoot,
+      mountRoot: mount.root,
       ownCgroup: entry.path,
     });
   }

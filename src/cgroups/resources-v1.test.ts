@@ -5,7 +5,7 @@ import * as path from 'node:path/posix';
 import t, { type Test } from 'tap';
 
 import { CgroupError } from './errors.js';
-import { createCgroupManager } from './manager.js';
+import { createCgroupManager, loadCgroupManager } from './manager.js';
 import { RecordingFs, V1_DEFAULT_FILES, seed } from '../../test/fakes/resource-fixtures.js';
 import type { LinuxResources } from './resource-values.js';
 import { HYBRID_MOUNTINFO, HYBRID_SELF, LEGACY_MOUNTINFO, LEGACY_SELF, fakeTree, tempDir } from '../../test/fakes/test-fixtures.js';
@@ -192,8 +192,7 @@ t.test('hugetlb and rdma files (controllers mounted by the test)', async (t) => 
   // Pretend both are mounted: a manager whose paths name them.
   const dir = manager.path('memory')!;
   seed(dir, { 'hugetlb.2MB.limit_in_bytes': '', 'hugetlb.1GB.limit_in_bytes': '', 'rdma.max': '' });
-  const { CgroupManager } = await import('./manager.js');
-  const m = new CgroupManager('legacy', { hugetlb: dir, rdma: dir, devices: manager.path('devices')! }, rec);
+  const m = loadCgroupManager({ version: 1, mode: 'legacy', paths: { hugetlb: dir, rdma: dir, devices: manager.path('devices')! } }, rec);
   m.applyResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 << 20 }, { pageSize: '1GB', limit: 1 << 30 }], rdma: { mlx5_0: { hcaHandles: 3, hcaObjects: 100 }, mlx4_0: { hcaObjects: 7 } } });
   // No .rsvd. files here: tried once, then skipped.
   t.same(rec.writesTo('hugetlb.2MB.limit_in_bytes'), [String(4 << 20)]);

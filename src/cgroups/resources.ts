@@ -13,7 +13,6 @@
 import type { CgroupFs } from './cgroup-fs.js';
 import { V1_CONTROLLERS, V2_STEPS } from './controllers.js';
 import { CgroupError } from './errors.js';
-import type { CgroupMode } from './layout.js';
 import { type ApplyContext, type LinuxResources, warnKernelMemory } from './resource-values.js';
 import { enableV2Controllers } from './v2/subtree.js';
 
@@ -26,20 +25,22 @@ export interface ApplyResourcesOptions {
   warn?: (message: string) => void;
 }
 
-export function applyCgroupResources(
+/** What both versions do first: the shared context, and the kernel-memory warning. */
+function startApply(r: LinuxResources, options: ApplyResourcesOptions): ApplyContext {
+  const ctx: ApplyContext = { configDevices: options.configDevices, warn: options.warn ?? (() => {}) };
+  warnKernelMemory(r, ctx);
+  return ctx;
+}
+
+/** v1 and hybrid: every v1 controller in runc's order, each into its own directory of `paths`. */
+export function applyV1Resources(
   fs: CgroupFs,
-  mode: CgroupMode,
   paths: Readonly<Record<string, string>>,
   resources: LinuxResources | undefined,
   options: ApplyResourcesOptions = {},
 ): void {
   const r = resources ?? {};
-  const ctx: ApplyContext = { configDevices: options.configDevices, warn: options.warn ?? (() => {}) };
-  warnKernelMemory(r, ctx);
-  if (mode === 'unified') {
-    applyV2(fs, paths[''], r, ctx, options);
-    return;
-  }
+  const ctx = startApply(r, options);
   if (Object.keys(r.unified ?? {}).length > 0) throw new CgroupError('invalid configuration: cannot use unified on cgroup v1');
   for (const [name, support] of V1_CONTROLLERS) {
     const dir = paths[name];
@@ -58,13 +59,15 @@ export function applyCgroupResources(
   }
 }
 
-function applyV2(
+/** v2: the controllers enabled above `dir` (the cgroup2 directory), then every step into it. */
+export function applyV2Resources(
   fs: CgroupFs,
   dir: string | undefined,
-  r: LinuxResources,
-  ctx: ApplyContext,
-  options: ApplyResourcesOptions,
+  resources: LinuxResources | undefined,
+  options: ApplyResourcesOptions = {},
 ): void {
+  const r = resources ?? {};
+  const ctx = startApply(r, options);
   if (dir === undefined) {
     if (V2_STEPS.some(([, s]) => s.wants?.(r))) throw new CgroupError('cannot set limits: the container has no cgroup2 directory');
     return;

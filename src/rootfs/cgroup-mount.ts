@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from '../../ffi/constants.js';
 import { RuntimeError, SyscallError, fromNodeError } from '../errors.js';
-import { parseMountinfo } from '../cgroups/layout.js';
+import { parseMountinfo } from '../linux/mountinfo.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
 import { applyPropagation, bindInto, type MountContext } from './mount-ops.js';
 import { mkdirAllInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';

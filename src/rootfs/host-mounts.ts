@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { MNT_DETACH } from '../../ffi/constants.js';
 import * as libc from '../../ffi/libc.js';
 import { fromNodeError, SyscallError } from '../errors.js';
+import { type MountinfoEntry, parseMountinfo, readOwnMountinfo } from '../linux/mountinfo.js';
 import { isWithin } from './secure-path.js';
 
 /** What the create journal and the state record keep (a new field of both). */
@@ -18,45 +19,24 @@ export interface HostMounts {
   preexisting: number[];
 }
 
-interface MountEntry { id: number; parent: number; mountPoint: string }
-
-function parse(text: string): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 5) continue;
-    const mountPoint = f[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-    out.push({ id: Number(f[0]), parent: Number(f[1]), mountPoint });
-  }
-  return out;
-}
-
-function readMountinfo(): string {
-  try {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch (err) {
-    throw fromNodeError(err, 'read', '/proc/self/mountinfo');
-  }
-}
-
 /** Notes the mounts under `rootfs` now, before create mounts anything there. */
-export function snapshotHostMounts(rootfs: string, mountinfo = readMountinfo()): HostMounts {
+export function snapshotHostMounts(rootfs: string, mountinfo = readOwnMountinfo()): HostMounts {
   let real: string;
   try {
     real = fs.realpathSync.native(rootfs);
   } catch (err) {
     throw fromNodeError(err, 'realpath', rootfs);
   }
-  const preexisting = parse(mountinfo).filter((m) => isWithin(real, m.mountPoint)).map((m) => m.id);
+  const preexisting = parseMountinfo(mountinfo).filter((m) => isWithin(real, m.mountPoint)).map((m) => m.id);
   return { rootfs: real, preexisting };
 }
 
 /** The container's mounts still in the host's table: deepest first, the top of a stack first. */
-export function containerMounts(h: HostMounts, mountinfo = readMountinfo()): MountEntry[] {
-  return ours(h, parse(mountinfo));
+export function containerMounts(h: HostMounts, mountinfo = readOwnMountinfo()): MountinfoEntry[] {
+  return ours(h, parseMountinfo(mountinfo));
 }
 
-function ours(h: HostMounts, all: MountEntry[]): MountEntry[] {
+function ours(h: HostMounts, all: MountinfoEntry[]): MountinfoEntry[] {
   const before = new Set(h.preexisting);
   return all
     .filter((m) => isWithin(h.rootfs, m.mountPoint) && !before.has(m.id))
@@ -72,10 +52,10 @@ export function unmountHostMounts(h: HostMounts, warn: (msg: string) => void, um
   const failed = new Set<number>();
   // Each round removes one (and MNT_DETACH takes whatever is under it along).
   for (let round = 0; round < 10_000; round++) {
-    const all = parse(readMountinfo());
+    const all = parseMountinfo(readOwnMountinfo());
     const next = ours(h, all).find((m) => !failed.has(m.id));
     if (next === undefined) return;
-    const onTop = !all.some((m) => m.parent === next.id && m.mountPoint === next.mountPoint);
+    const onTop = !all.some((m) => m.parentId === next.id && m.mountPoint === next.mountPoint);
     if (!onTop) {
       failed.add(next.id);
       warn(`not unmounting ${next.mountPoint}: another mount is stacked on it`);

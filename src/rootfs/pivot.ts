@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { MNT_DETACH, MS_MOVE, MS_REC, MS_SLAVE } from '../../ffi/constants.js';
 import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
-import { parseMountinfo } from '../cgroups/layout.js';
+import { parseMountinfo, readOwnMountinfo } from '../linux/mountinfo.js';
 import type { Sys } from '../syscall/sys.js';
 import { isWithin } from './secure-path.js';
 import { runStep, type Step } from '../step.js';
@@ -73,9 +73,9 @@ function sameFile(a: string, b: string): boolean {
  * is not allowed (runc msMoveRoot).
  */
 function moveRoot(sys: Sys, rootfs: string, step: Step, mountinfo?: string): void {
-  const text = mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const text = mountinfo ?? readOwnMountinfo();
   const hostPseudoFs = parseMountinfo(text).filter(
-    (e) => e.mountRoot === '/' && (e.fsType === 'proc' || e.fsType === 'sysfs') && !isWithin(rootfs, e.mountPoint),
+    (e) => e.root === '/' && (e.fsType === 'proc' || e.fsType === 'sysfs') && !isWithin(rootfs, e.mountPoint),
   );
   for (const entry of hostPseudoFs) {
     step(`hide host ${entry.fsType} at ${entry.mountPoint}`, () => wrap(`hide host ${entry.mountPoint}`, () => hideMount(sys, entry.mountPoint)));

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { MS_BIND, MS_PRIVATE, MS_REC, MS_UNBINDABLE } from '../../ffi/constants.js';
 import { RuntimeError, fromNodeError, withContext, wrap } from '../errors.js';
+import { parseMountinfo, readOwnMountinfo } from '../linux/mountinfo.js';
 import type { Sys } from '../syscall/sys.js';
 import { needsDevSetup, setupDev } from './devices.js';
 import { DEFAULT_ROOT_PROPAGATION, rootfsPropagationFlags } from './mount-flags.js';
@@ -48,7 +49,7 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
     step('root propagation', () => wrap('set / propagation', () => sys.mount(null, '/', null, rootFlags, null)));
     step('rootfs parent propagation', () =>
       wrap('set rootfs parent mount propagation', () =>
-        makeParentPrivate(sys, rootfs, options.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8'))));
+        makeParentPrivate(sys, rootfs, options.mountinfo ?? readOwnMountinfo())));
   }
   // pivot_root needs the new root to be a mount point; and a read-only rootfs is a
   // remount of this bind, never of the filesystem it sits on.
@@ -61,7 +62,7 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
     rootfs,
     bundle: options.bundle,
     cgroupPaths: options.cgroupPaths ?? {},
-    mountinfo: () => (mountinfo ??= fs.readFileSync('/proc/self/mountinfo', 'utf8')),
+    mountinfo: () => (mountinfo ??= readOwnMountinfo()),
   };
   for (const m of spec.mounts ?? []) {
     step(`mount ${containerPath(m.destination)}`, () => mountToRootfs(ctx, m));
@@ -84,13 +85,10 @@ function makeParentPrivate(sys: Sys, rootfs: string, mountinfo: string): void {
 /** The mount whose mount point is the deepest one holding `dir` (the top-most if stacked). */
 export function mountHolding(mountinfo: string, dir: string): { mountPoint: string; shared: boolean } | undefined {
   let best: { mountPoint: string; shared: boolean } | undefined;
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const separator = fields.indexOf('-', 6);
-    if (separator < 0) continue;
-    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  for (const entry of parseMountinfo(mountinfo)) {
+    const { mountPoint } = entry;
     if (!isWithin(mountPoint, dir) || (best !== undefined && mountPoint.length < best.mountPoint.length)) continue;
-    best = { mountPoint, shared: fields.slice(6, separator).some((f) => f.startsWith('shared:')) };
+    best = { mountPoint, shared: entry.shared !== undefined };
   }
   return best;
 }

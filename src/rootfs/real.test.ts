@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { detectCgroupLayout } from '../cgroups/layout.js';
+import { type MountinfoEntry, parseMountinfo } from '../linux/mountinfo.js';
 import { hierarchyKeys } from '../cgroups/cgroups-path.js';
 import type { HelperConfig, HelperReport, Inspected } from '../../test/fakes/real-helper.js';
 import type { RootfsSpec } from './types.js';
@@ -16,22 +17,8 @@ import { runcDefaultMounts } from '../../test/fakes/test-helpers.js';
 // The helper is compiled with the tests' fakes: dist/test/fakes/, seen from dist/src/rootfs/.
 const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fakes/real-helper.js');
 
-interface MountLine { root: string; mountPoint: string; options: string[]; fsType: string; source: string; superOptions: string[] }
-
-function parseMountinfo(text: string): MountLine[] {
-  return text.trim().split('\n').map((line) => {
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    return {
-      root: unescape(f[3]!), mountPoint: unescape(f[4]!), options: f[5]!.split(','),
-      fsType: f[sep + 1]!, source: f[sep + 2]!, superOptions: (f[sep + 3] ?? '').split(','),
-    };
-  });
-}
-
 /** The last (top) mount at a mount point. */
-function top(mounts: MountLine[], mountPoint: string): MountLine | undefined {
+function top(mounts: MountinfoEntry[], mountPoint: string): MountinfoEntry | undefined {
   return mounts.filter((m) => m.mountPoint === mountPoint).at(-1);
 }
 

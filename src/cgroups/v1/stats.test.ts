@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 
 import { eventLine, statsEventData } from '../../runtime/operations/events.js';
 import { FakeCgroupFs } from '../../../test/fakes/fake-cgroupfs.js';
-import { CgroupManager } from '../manager.js';
+import { loadCgroupManager } from '../manager.js';
 import { tempDir } from '../../../test/fakes/test-fixtures.js';
 import { parseBlkioFile, parseCpuList, readV1OomKillCount, readV1Stats } from './stats.js';
 
@@ -128,11 +128,11 @@ t.test('a counter beyond 2^53 keeps every digit', async (t) => {
 t.test('the manager reads v1 stats from its paths in hybrid mode, and the OOM kill counter', async (t) => {
   const { fake, paths, write } = setup(t);
   writeSample(write);
-  const manager = new CgroupManager('hybrid', { ...paths, '': '/nonexistent/unified/c1' }, fake);
+  const manager = loadCgroupManager({ version: 1, mode: 'hybrid', paths: { ...paths, '': '/nonexistent/unified/c1' } }, fake);
   t.equal(manager.stats().pids.current, 2n);
   t.equal(manager.stats().memory.usage.usage, 745472n);
   t.equal(manager.oomKillCount(), 3n);
-  t.equal(new CgroupManager('legacy', { pids: paths.pids! }, fake).oomKillCount(), undefined, 'no memory cgroup');
+  t.equal(loadCgroupManager({ version: 1, mode: 'legacy', paths: { pids: paths.pids! } }, fake).oomKillCount(), undefined, 'no memory cgroup');
 });
 
 t.test('controllers that are not there contribute nothing, as in runc', async (t) => {

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 
 import { eventLine, statsEventData } from '../../runtime/operations/events.js';
 import { FakeCgroupFs } from '../../../test/fakes/fake-cgroupfs.js';
-import { CgroupManager } from '../manager.js';
+import { loadCgroupManager } from '../manager.js';
 import { tempDir } from '../../../test/fakes/test-fixtures.js';
 import { readV2OomKillCount, readV2Stats } from './stats.js';
 
@@ -104,7 +104,7 @@ t.test('failures of several controllers are reported together', async (t) => {
 t.test('the manager reads v2 stats in unified mode, and the OOM kill counter from memory.events', async (t) => {
   const { fake, dir, write } = setup(t);
   write(SAMPLE);
-  const manager = new CgroupManager('unified', { '': dir }, fake);
+  const manager = loadCgroupManager({ version: 1, mode: 'unified', paths: { '': dir } }, fake);
   t.equal(manager.stats().pids.current, 3n);
   t.equal(manager.stats().cpu.usage.total, 8047000n);
   t.equal(manager.oomKillCount(), 1n);

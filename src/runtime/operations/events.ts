@@ -205,8 +205,6 @@ export async function streamEvents(ctx: RuntimeContext, id: string, intervalMs: 
       return undefined; // the cgroup is going away; the end check below sees it
     }
   };
-  // runc v1 stops when its eventfd reports the cgroup removed; runc v2 when cgroup.events says unpopulated.
-  const ended = (): boolean => (manager.mode === 'unified' ? manager.pids().length === 0 : !manager.exists());
   let lastOom = oomCount();
 
   await new Promise<void>((resolve) => {
@@ -238,7 +236,7 @@ export async function streamEvents(ctx: RuntimeContext, id: string, intervalMs: 
       if (now !== undefined) lastOom = now;
       let gone: boolean;
       try {
-        gone = ended();
+        gone = manager.hasEnded();
       } catch (err) {
         ctx.log.error(errorMessage(err));
         gone = true;
