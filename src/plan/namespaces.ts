@@ -28,7 +28,7 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
     }
     if (ns.type === 'pid') {
       plan.pid = ns.path ?? '';
-    } else if (!ns.path) {
+    } else if (!ns.path && ns.type !== 'user') {
       plan.unshareFlags |= NAMESPACES[ns.type].cloneFlag;
     }
   });
