@@ -8,8 +8,20 @@ import { planMount } from '../../src/plan/mounts.js';
 import { planProcess } from '../../src/plan/process.js';
 import type { ContainerPlan, MountPlan, ProcessPlan } from '../../src/plan/types.js';
 
-/** Any part of a spec; the rest is a minimal valid container (`sh` in `/`). */
-export type SpecLiteral = Omit<Partial<Spec>, 'process'> & { process?: Partial<Process> };
+/**
+ * Any part of a spec; the rest is a minimal valid container (`sh` in `/`). Loose where
+ * tests write values the schema would refuse, to see what the planner makes of them.
+ */
+export interface SpecLiteral {
+  root?: { path?: string; readonly?: boolean };
+  mounts?: Mount[];
+  process?: Partial<Process>;
+  hostname?: string;
+  domainname?: string;
+  hooks?: Spec['hooks'];
+  annotations?: Record<string, string>;
+  linux?: Record<string, unknown>;
+}
 
 export interface PlanOfOptions {
   id?: string;
@@ -21,7 +33,7 @@ export interface PlanOfOptions {
 
 /** The container plan of a spec literal (throws ConfigError as planContainer does). */
 export function planOf(spec: SpecLiteral = {}, opts: PlanOfOptions = {}): ContainerPlan {
-  const full = { ociVersion: '1.3.0', ...spec, process: { cwd: '/', args: ['sh'], ...spec.process } } as Spec;
+  const full = { ociVersion: '1.3.0', ...spec, process: { cwd: '/', args: ['sh'], ...spec.process } } as unknown as Spec;
   const plan = planContainer(full, { id: opts.id ?? 'c1', bundle: opts.bundle ?? '/bundle', lastCap: opts.lastCap ?? CAP_LAST_CAP });
   if (opts.rootfs !== undefined) plan.root.path = opts.rootfs;
   return plan;
