@@ -67,6 +67,7 @@ t.test('the example spec (runc spec) plans to exactly this', async (t) => {
       types: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],
       pid: '',
       join: [],
+      create: ['network', 'ipc', 'uts', 'mount', 'cgroup'],
       unshareFlags: CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP,
     },
     dev: { setup: true, bindOnly: false, devices: [...DEFAULT_DEVICES] },
@@ -162,6 +163,7 @@ t.test('namespaces: pid for the runtime, joins in join order (mount last), the r
     join: [
       { type: 'network', path: '/run/netns/x' }, { type: 'cgroup', path: '/proc/9/ns/cgroup' }, { type: 'mount', path: '/proc/9/ns/mnt' },
     ],
+    create: ['ipc', 'time'],
     unshareFlags: CLONE_NEWIPC | CLONE_NEWTIME,
   });
   t.equal(plan().namespaces.pid, undefined, 'no pid namespace: the runtime spawns into its own');

@@ -14,7 +14,7 @@ export const EXEC_JOIN_ORDER: readonly NamespaceType[] = JOIN_ORDER.filter((type
 
 export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined, issues: PlanIssues): NamespacesPlan {
   const list = namespaces ?? [];
-  const plan: NamespacesPlan = { types: [], join: [], unshareFlags: 0 };
+  const plan: NamespacesPlan = { types: [], join: [], create: [], unshareFlags: 0 };
   list.forEach((ns, i) => {
     if (plan.types.includes(ns.type)) {
       issues.add(['linux', 'namespaces', i, 'type'], `duplicate namespace ${ns.type}`);
@@ -29,6 +29,7 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
     if (ns.type === 'pid') {
       plan.pid = ns.path ?? '';
     } else if (!ns.path && ns.type !== 'user') {
+      plan.create.push(ns.type);
       plan.unshareFlags |= NAMESPACES[ns.type].cloneFlag;
     }
   });

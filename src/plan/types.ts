@@ -46,7 +46,9 @@ export interface NamespacesPlan {
   pid?: string;
   /** Namespaces the init joins, in join order (mount last: after it, host paths are gone). */
   join: NamespaceJoin[];
-  /** CLONE_NEW* flags of the namespaces the init unshares. */
+  /** New namespaces the init unshares (the pid namespace is the runtime's). */
+  create: NamespaceType[];
+  /** Their CLONE_NEW* flags, for one unshare(2). */
   unshareFlags: number;
 }
 

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as libc from '../../../ffi/libc.js';
-import { AF_UNIX, CLONE_NEWCGROUP, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../../ffi/constants.js';
+import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../../ffi/constants.js';
 import { loadBundleConfig } from '../../config/load.js';
 import { semanticWarnings } from '../../config/semantic.js';
 import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
@@ -148,7 +148,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     stdio.push(theirs, fifoFd);
     if (consoleFd !== undefined) stdio.push(consoleFd);
     // The v1 pids cgroup the init joins by itself just before execve.
-    const newCgroupNs = (plan.namespaces.unshareFlags & CLONE_NEWCGROUP) !== 0;
+    const newCgroupNs = plan.namespaces.create.includes('cgroup');
     const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
     let pidsCgroup: SelfJoinFds | undefined;
     if (selfJoin) {
