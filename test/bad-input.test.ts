@@ -60,6 +60,21 @@ t.test('failing mount: step, syscall, path and errno', async (t) => {
   }, /mount.*\/mnt\/x.*ENODEV/);
 });
 
+t.test('an idmap mount option is refused at its pointer by the plan, before the cgroup or the init exist', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'log.txt');
+  const { r } = createFails(t, (s) => {
+    s.mounts!.push({
+      destination: '/mnt/v', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'idmap'],
+      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    });
+  }, /\/mounts\/\d+\/options\/2: mount option idmap is not supported/, undefined, ['--debug', '--log', log]);
+  t.notMatch(r.stderr, /unable to start container process/, 'not an init failure');
+  const steps = readFileSync(log, 'utf8');
+  t.match(steps, /validate bundle/, 'the debug log has the steps');
+  t.notMatch(steps, /cgroup create|spawn init/, 'neither the cgroup nor the init was made');
+});
+
 t.test('failing hook', async (t) => {
   const { r } = createFails(t, (s) => {
     s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'echo boom >&2; exit 3'] }] };

@@ -1,15 +1,10 @@
 // What the runtime tells the init in its first message.
-import type { Spec } from '../generated/config.js';
 import type { SelfJoinFds } from '../cgroups/self-join.js';
+import type { ContainerPlan } from '../plan/types.js';
 
 export interface InitConfig {
-  id: string;
-  bundle: string;
-  /** Absolute host path of the rootfs. */
-  rootfs: string;
-  spec: Spec;
-  /** The init's pid as the host sees it (hooks get it in their state). */
-  hostPid: number;
+  /** The container, planned by the runtime (its hook states hold the init's host pid). */
+  plan: ContainerPlan;
   noPivot: boolean;
   noNewKeyring: boolean;
   /** How many fds from 3 on pass to the container (LISTEN_FDS + --preserve-fds). */
@@ -24,6 +19,4 @@ export interface InitConfig {
   /** The v1 pids cgroup the init joins by itself (src/cgroups/self-join.ts), as fd numbers. */
   pidsCgroup?: SelfJoinFds;
   debug: boolean;
-  /** The OCI state, for the hooks the init runs. */
-  state: object;
 }

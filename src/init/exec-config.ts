@@ -1,5 +1,6 @@
 // What the runtime tells the exec init (src/init/exec-main.ts) in its first message.
-import type { LinuxSeccomp, Process } from '../generated/config.js';
+import type { LinuxSeccomp } from '../generated/config.js';
+import type { ProcessPlan } from '../plan/types.js';
 
 /** A namespace of the container's init the exec init joins, as an fd it inherited. */
 export interface JoinNamespace {
@@ -9,8 +10,8 @@ export interface JoinNamespace {
 
 export interface ExecInitConfig {
   id: string;
-  /** The final process spec (merged and validated by the runtime). */
-  process: Process;
+  /** The process, planned by the runtime (src/plan/exec.ts). */
+  process: ProcessPlan;
   /** In join order, the mount namespace last; namespaces we already share are left out. */
   namespaces: JoinNamespace[];
   /** How many fds from 3 on pass to the process (--preserve-fds). */

@@ -93,8 +93,8 @@ function run(): never {
   // rlimits, oom_score_adj, I/O priority, scheduler; no sysctls or personality (those
   // belong to the container, set up by its init).
   step('process attributes', () => applyEarlyAttributes(linuxSys, proc, undefined, { warn }));
-  const env = containerEnv(proc.env, proc.user?.uid ?? 0);
-  const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+  const env = containerEnv(proc.env, proc.uid);
+  const path = step('look up executable', () => resolveExecutable(proc.args[0] ?? '', env, proc.cwd));
   // Node's threads end at execve: only now may they count against pids.max.
   if (config.pidsCgroupFd !== undefined) step('join pids cgroup', () => moveSelf(config.pidsCgroupFd!, 'the pids cgroup'));
   step('finalize process', () =>
@@ -103,7 +103,7 @@ function run(): never {
     }));
   resetSignals(ignored);
   sync.send({ type: 'ready' });
-  return linuxSys.execve(path, proc.args ?? [], env);
+  return linuxSys.execve(path, proc.args, env);
 }
 
 try {

@@ -1,19 +1,14 @@
-// The init's own namespaces: join those given by path, then unshare the new ones, all
-// on the main thread (namespaces are per thread). The PID namespace was set by the
-// runtime before spawning us; a new time namespace takes effect at execve.
+// The init's own namespaces: join those given by path (in the plan's join order), then
+// unshare the new ones, all on the main thread (namespaces are per thread). The PID
+// namespace was set by the runtime before spawning us; a new time namespace takes
+// effect at execve.
 import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS } from '../../ffi/constants.js';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
+import { NAMESPACES } from '../linux/process-tables.js';
+import type { ContainerPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
-import type { Spec } from '../generated/config.js';
-
-const FLAGS: Record<string, number> = {
-  network: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, mount: CLONE_NEWNS, cgroup: CLONE_NEWCGROUP, time: CLONE_NEWTIME,
-};
-
-// Joins happen in this order (mount last: after it, host paths are gone).
-const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
 
 /** Steps around the unshare of a new cgroup namespace (which is rooted where the caller is then). */
 export interface AroundCgroupUnshare {
@@ -21,32 +16,29 @@ export interface AroundCgroupUnshare {
   after(): void;
 }
 
-export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/proc', aroundCgroup?: AroundCgroupUnshare): void {
-  const namespaces = spec.linux?.namespaces ?? [];
-  for (const type of JOIN_ORDER) {
-    const ns = namespaces.find((n) => n.type === type && n.path);
-    if (!ns?.path) continue;
+export function setupNamespaces(
+  sys: Sys, plan: Pick<ContainerPlan, 'namespaces' | 'timeOffsets'>, step: Step, procRoot = '/proc', aroundCgroup?: AroundCgroupUnshare,
+): void {
+  for (const ns of plan.namespaces.join) {
+    const { type } = ns;
     if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
     step(`join ${type} namespace ${ns.path}`, () => {
       let fd: number;
       try {
-        fd = openSync(ns.path!, fsc.O_RDONLY);
+        fd = openSync(ns.path, fsc.O_RDONLY);
       } catch (err) {
         throw fromNodeError(err, 'open', ns.path);
       }
       try {
         // setns into a mount namespace needs a private fs_struct (Node threads share it).
         if (type === 'mount') sys.unshare(CLONE_FS);
-        sys.setns(fd, FLAGS[type]!, `${type} namespace ${ns.path}`);
+        sys.setns(fd, NAMESPACES[type].cloneFlag, `${type} namespace ${ns.path}`);
       } finally {
         closeSync(fd);
       }
     });
   }
-  let flags = 0;
-  for (const ns of namespaces) {
-    if (!ns.path && FLAGS[ns.type] !== undefined) flags |= FLAGS[ns.type]!;
-  }
+  const flags = plan.namespaces.unshareFlags;
   if (flags) {
     step('unshare namespaces', () => {
       const cgroupNs = aroundCgroup && (flags & CLONE_NEWCGROUP) !== 0 ? aroundCgroup : undefined;
@@ -56,8 +48,7 @@ export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/p
     });
   }
   if (flags & CLONE_NEWTIME) {
-    const offsets = spec.linux?.timeOffsets ?? {};
-    const lines = Object.entries(offsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`);
+    const lines = plan.timeOffsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}`);
     if (lines.length) {
       step('write time offsets', () => {
         try {

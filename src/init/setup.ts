@@ -14,7 +14,7 @@ import { setupNamespaces } from './namespaces.js';
 import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
-import { hasNamespace } from '../rootfs/types.js';
+import { hasNamespace } from '../plan/namespaces.js';
 import { applyEarlyAttributes, resolveExecutable, prepareProcess, completeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
@@ -32,42 +32,42 @@ export interface Prepared {
 }
 
 export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
-  const { spec } = config;
-  const proc = spec.process;
-  if (!proc) throw new RuntimeError('config has no process to run');
+  const { plan } = config;
+  const proc = plan.process;
 
   // Built first: libseccomp is loaded from the host's filesystem, which pivot_root takes away,
   // and a bad profile fails `create` rather than `start`.
-  const seccompSpec = spec.linux?.seccomp;
+  const seccompSpec = plan.seccomp;
   const debug = config.debug ? (msg: string) => sync.send({ type: 'log', level: 'debug', msg }) : undefined;
   const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
   const pids = config.pidsCgroup;
   const leave = pids?.leave;
-  setupNamespaces(sys, spec, step, '/proc', pids && leave !== undefined ? {
+  setupNamespaces(sys, plan, step, '/proc', pids && leave !== undefined ? {
     before: () => moveSelf(pids.join, 'the pids cgroup'),
     after: () => moveSelf(leave, 'the pids cgroup the init started in'),
   } : undefined);
   if (!config.noNewKeyring) {
     // A session keyring of the container's own, as runc makes (named _ses.<id>).
     step('join session keyring', () =>
-      joinSessionKeyring(config.id));
+      joinSessionKeyring(plan.id));
   }
-  if (spec.hostname !== undefined) step('sethostname', () => sys.sethostname(spec.hostname!));
-  if (spec.domainname !== undefined) step('setdomainname', () => sys.setdomainname(spec.domainname!));
+  if (plan.hostname !== undefined) step('sethostname', () => sys.sethostname(plan.hostname!));
+  if (plan.domainname !== undefined) step('setdomainname', () => sys.setdomainname(plan.domainname!));
 
   step('prepare rootfs', () =>
-    prepareRootfs(sys, { spec, rootfs: config.rootfs, bundle: config.bundle, cgroupPaths: config.cgroupPaths, step }));
+    prepareRootfs(sys, { plan, cgroupPaths: config.cgroupPaths, step }));
 
   // prestart and createRuntime hooks run in the runtime, with our namespaces ready.
   sync.send({ type: 'hooks' });
   const answer = sync.receive<RuntimeMessage>();
   if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
-  step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
+  const { createContainer } = plan.hooks;
+  step('createContainer hooks', () => runHooks('createContainer', createContainer.hooks, createContainer.state));
 
-  const chrootOnly = !hasNamespace(spec, 'mount');
-  step('enter rootfs', () => enterRootfs(sys, { rootfs: config.rootfs, noPivot: config.noPivot, chrootOnly, step }));
+  const chrootOnly = !hasNamespace(plan.namespaces, 'mount');
+  step('enter rootfs', () => enterRootfs(sys, { rootfs: plan.root.path, noPivot: config.noPivot, chrootOnly, step }));
   // Before the root may turn read-only.
   if (proc.cwd) step('create cwd', () => ensureCwd(proc.cwd));
 
@@ -81,12 +81,12 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   }
 
   // Before finalizeRootfs: sysctls are written to /proc/sys, which readonlyPaths then locks.
-  step('process attributes', () => applyEarlyAttributes(sys, proc, spec.linux));
-  step('finalize rootfs', () => finalizeRootfs(sys, { spec, step }));
+  step('process attributes', () => applyEarlyAttributes(sys, proc, plan));
+  step('finalize rootfs', () => finalizeRootfs(sys, { plan, step }));
 
-  const env = containerEnv(proc.env, proc.user?.uid ?? 0);
+  const env = containerEnv(proc.env, proc.uid);
   if (config.listenFds > 0) env.push(`LISTEN_FDS=${config.listenFds}`, 'LISTEN_PID=1');
-  const path = step('look up executable', () => resolveExecutable(proc.args?.[0] ?? '', env, proc.cwd));
+  const path = step('look up executable', () => resolveExecutable(proc.args[0] ?? '', env, proc.cwd));
 
   // Everything that can fail happens before `ready`, so that `create` reports it:
   // the fd sweep, a filter without no_new_privs, the user, groups and capabilities.
@@ -104,13 +104,13 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
  * no_new_privs seccomp filter, then execve.
  */
 export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, ignoredSignals: readonly number[]): never {
-  const proc = config.spec.process!;
-  const hooks = config.spec.hooks?.startContainer;
+  const proc = config.plan.process;
+  const { startContainer } = config.plan.hooks;
   // Node's threads end at execve: only now may they count against pids.max.
   if (config.pidsCgroup) moveSelf(config.pidsCgroup.join, 'the pids cgroup');
-  runHooks('startContainer', hooks, { ...config.state, status: 'created' });
+  runHooks('startContainer', startContainer.hooks, startContainer.state);
   const filter = prepared.seccomp;
   completeProcess(proc, { seccomp: filter && (() => filter.load()) });
   resetSignals(ignoredSignals);
-  return sys.execve(prepared.path, proc.args ?? [], prepared.env);
+  return sys.execve(prepared.path, proc.args, prepared.env);
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecveCalled, FakeSys } from '../../test/fakes/fake.js';
 import type { Process } from '../generated/config.js';
+import type { ProcessPlan } from '../plan/types.js';
+import { planOf, processPlan } from '../../test/fakes/plans.js';
 import {
   PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_CLEAR_ALL,
@@ -23,7 +25,6 @@ import {
   fixStdioPermissions,
   prepareProcess,
   selinuxEnabled,
-  sysctlPath,
 } from './attributes.js';
 
 const LAST_CAP = 40;
@@ -54,8 +55,8 @@ function fakeKernel(t: { teardown(fn: () => void): void }, opts: { setgroups?: s
   return { root, proc, sysfs };
 }
 
-function baseProcess(over: Partial<Process> = {}): Process {
-  return {
+function baseProcess(over: Partial<Process> = {}, lastCap = LAST_CAP): ProcessPlan {
+  return processPlan({
     cwd: '/work',
     args: ['/bin/app'],
     user: { uid: 1000, gid: 1000, additionalGids: [5, 6], umask: 0o027 },
@@ -67,7 +68,7 @@ function baseProcess(over: Partial<Process> = {}): Process {
       ambient: ['CAP_NET_BIND_SERVICE'],
     },
     ...over,
-  };
+  }, lastCap);
 }
 
 const mask = (...n: number[]) => n.reduce((m, x) => m | (1n << BigInt(x)), 0n);
@@ -132,7 +133,7 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
 t.test('finalizeProcess: defaults (root, umask 0022, no caps, no preserved fds)', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
-  finalizeProcess(sys, { cwd: '/' }, { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  finalizeProcess(sys, processPlan(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.same(sys.of('umask'), [[0o022]]);
   t.same(sys.of('setgroups'), [[[]]], 'supplementary groups are cleared');
   t.same(sys.of('setresuid'), [[0]]);
@@ -151,7 +152,7 @@ t.test('finalizeProcess: unknown capabilities are warned about like runc and ski
       bounding: ['CAP_CHOWN', 'UNKNOWN_CAP', 'CAP_UNKNOWN', 'CAP_CHECKPOINT_RESTORE'],
       effective: ['CAP_CHOWN', 'CAP_UNKNOWN'],
     },
-  }), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m), lastCap: 39 });
+  }, 39), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m), lastCap: 39 });
   // CAP_CHECKPOINT_RESTORE is 40: unavailable on a kernel whose cap_last_cap is 39.
   t.same(warnings, ['ignoring unknown or unavailable capabilities: [CAP_CHECKPOINT_RESTORE CAP_UNKNOWN UNKNOWN_CAP]']);
   t.same(sys.of('capset'), [[{ effective: mask(0), permitted: 0n, inheritable: 0n }]]);
@@ -284,7 +285,7 @@ t.test('applyEarlyAttributes: rlimits, oom_score_adj, ioprio, scheduler, persona
 
   const sys = new FakeSys();
   const warnings: string[] = [];
-  applyEarlyAttributes(sys, {
+  applyEarlyAttributes(sys, processPlan({
     cwd: '/',
     rlimits: [
       { type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 },
@@ -294,10 +295,10 @@ t.test('applyEarlyAttributes: rlimits, oom_score_adj, ioprio, scheduler, persona
     oomScoreAdj: -500,
     ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 4 },
     scheduler: { policy: 'SCHED_BATCH', nice: 5, flags: ['SCHED_FLAG_RESET_ON_FORK'] },
-  }, {
+  }), planOf({ linux: {
     personality: { domain: 'LINUX32', flags: ['X'] },
     sysctl: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '65536' },
-  }, { proc: k.proc, warn: (m) => warnings.push(m) });
+  } }), { proc: k.proc, warn: (m) => warnings.push(m) });
 
   t.same(sys.of('setrlimit'), [
     [7, 1024n, 4096n, 'RLIMIT_NOFILE'],
@@ -315,38 +316,21 @@ t.test('applyEarlyAttributes: rlimits, oom_score_adj, ioprio, scheduler, persona
 t.test('applyEarlyAttributes: nothing set means nothing called', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
-  applyEarlyAttributes(sys, { cwd: '/' }, {}, { proc: k.proc });
+  applyEarlyAttributes(sys, processPlan(), planOf(), { proc: k.proc });
   t.same(sys.calls, []);
   t.equal(readFileSync(join(k.proc, 'self/oom_score_adj'), 'utf8'), '0\n', 'oom_score_adj left alone');
 });
 
 t.test('applyEarlyAttributes: errors name what failed', async (t) => {
   const k = fakeKernel(t);
-  t.throws(() => applyEarlyAttributes(new FakeSys(), { cwd: '/', rlimits: [
-    { type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2, hard: 2 },
-  ] }, undefined, { proc: k.proc }), { message: 'duplicate rlimit type RLIMIT_NOFILE' });
-  t.throws(() => applyEarlyAttributes(new FakeSys(), { cwd: '/', rlimits: [{ type: 'RLIMIT_FOO', soft: 1, hard: 1 }] }, undefined, { proc: k.proc }),
-    { message: /RLIMIT_FOO/ });
   t.throws(() => applyEarlyAttributes(new FakeSys().failOn('setrlimit', 'EPERM'),
-    { cwd: '/', rlimits: [{ type: 'RLIMIT_NPROC', soft: 1, hard: 1 }] }, undefined, { proc: k.proc }),
+    processPlan({ rlimits: [{ type: 'RLIMIT_NPROC', soft: 1, hard: 1 }] }), undefined, { proc: k.proc }),
   { message: 'setrlimit RLIMIT_NPROC: EPERM' });
-  t.throws(() => applyEarlyAttributes(new FakeSys(), { cwd: '/' }, { sysctl: { 'net.nope.key': '1' } }, { proc: k.proc }),
+  t.throws(() => applyEarlyAttributes(new FakeSys(), processPlan(), planOf({ linux: { sysctl: { 'net.nope.key': '1' } } }), { proc: k.proc }),
     { message: `write sysctl key net.nope.key: open ${k.proc}/sys/net/nope/key: ENOENT` });
   t.throws(() => applyEarlyAttributes(new FakeSys().failOn('schedSetattr', 'EPERM'),
-    { cwd: '/', scheduler: { policy: 'SCHED_FIFO', priority: 1 } }, undefined, { proc: k.proc }),
+    processPlan({ scheduler: { policy: 'SCHED_FIFO', priority: 1 } }), undefined, { proc: k.proc }),
   { message: /^error setting scheduler: schedSetattr .*: EPERM \(operation not permitted\)$/ });
-});
-
-t.test('sysctlPath refuses keys that could leave /proc/sys', async (t) => {
-  t.equal(sysctlPath('net.ipv4.ip_forward'), '/proc/sys/net/ipv4/ip_forward');
-  t.equal(sysctlPath('kernel.msgmax', '/x/proc'), '/x/proc/sys/kernel/msgmax');
-  // The slash spelling is the path itself; in it a '.' belongs to a component (an interface eth0.100).
-  t.equal(sysctlPath('kernel/shmmax'), '/proc/sys/kernel/shmmax');
-  t.equal(sysctlPath('net/ipv4/conf/eth0.100/rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
-  t.equal(sysctlPath('net.ipv4.conf.eth0/100.rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
-  for (const bad of ['', 'a..b', '.a', 'a.', '..', 'kernel.a\0b', '/kernel/shmmax', 'kernel/', 'a/../b', 'a/./b', 'kernel/a\0b']) {
-    t.throws(() => sysctlPath(bad), { message: /^invalid sysctl key / }, JSON.stringify(bad));
-  }
 });
 
 t.test('execProgram hands path, argv and env to execve', async (t) => {

@@ -20,12 +20,9 @@ import {
   RLIM_INFINITY,
 } from '../../ffi/constants.js';
 import { capName } from '../linux/capabilities.js';
-import { rlimitResource } from '../linux/rlimits.js';
-import { ioprioFromSpec, personalityDomain, schedFlagsToMask, schedPolicy } from '../linux/process-tables.js';
-import type { Linux, Process } from '../generated/config.js';
+import type { ContainerPlan, ProcessPlan } from '../plan/types.js';
 import type { Sys } from '../syscall/sys.js';
 import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capability-sets.js';
-import { sysctlRelativePath } from '../config/sysctl-name.js';
 import { goErrnoText } from './go-strings.js';
 
 export { resolveExecutable, ExecLookupError } from './executable.js';
@@ -70,17 +67,8 @@ function writeAttribute(path: string, value: string): void {
   }
 }
 
-/**
- * `/proc/sys/...` path of a sysctl name, dotted (`kernel.shmmax`) or slashed (`kernel/shmmax`); refuses
- * names that could leave /proc/sys or that the kernel would cut (NUL).
- */
-export function sysctlPath(key: string, proc = '/proc'): string {
-  const relative = sysctlRelativePath(key);
-  if (key.includes('\0') || relative.split('/').some((part) => part === '' || part === '.' || part === '..')) {
-    throw new RuntimeError(`invalid sysctl key ${JSON.stringify(key)}`);
-  }
-  return `${proc}/sys/${relative}`;
-}
+/** What the container (not an exec'd process) sets besides the process's own attributes. */
+export type ContainerAttributes = Pick<ContainerPlan, 'personality' | 'sysctls'>;
 
 /**
  * The attributes the init sets on itself early, before the root filesystem work:
@@ -88,46 +76,36 @@ export function sysctlPath(key: string, proc = '/proc'): string {
  * Sysctls are written under `opts.proc` (default /proc): the init must already be in
  * the container's namespaces with the container's procfs there.
  */
-export function applyEarlyAttributes(sys: Sys, proc: Process | undefined, linux: Linux | undefined, opts: EarlyOptions = {}): void {
+export function applyEarlyAttributes(sys: Sys, proc: ProcessPlan, container: ContainerAttributes | undefined, opts: EarlyOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
-  const seen = new Set<string>();
-  for (const rl of proc?.rlimits ?? []) {
-    if (seen.has(rl.type)) throw new RuntimeError(`duplicate rlimit type ${rl.type}`);
-    seen.add(rl.type);
-    const resource = rlimitResource(rl.type);
-    sys.setrlimit(resource, u64(rl.soft), u64(rl.hard), rl.type);
-  }
-  if (proc?.oomScoreAdj !== undefined) {
+  for (const rl of proc.rlimits) sys.setrlimit(rl.resource, u64(rl.soft), u64(rl.hard), rl.type);
+  if (proc.oomScoreAdj !== undefined) {
     const value = proc.oomScoreAdj;
-    if (!Number.isInteger(value)) throw new RuntimeError(`invalid oomScoreAdj ${value}`);
     wrapIn('set oom_score_adj', () => writeAttribute(`${procfs}/self/oom_score_adj`, String(value)));
   }
-  if (proc?.ioPriority) {
-    sys.ioprioSet(ioprioFromSpec(proc.ioPriority));
-  }
-  if (proc?.scheduler) {
+  if (proc.ioPriority !== undefined) sys.ioprioSet(proc.ioPriority);
+  if (proc.scheduler) {
     const s = proc.scheduler;
     const attr = {
-      policy: schedPolicy(s.policy),
-      flags: BigInt(schedFlagsToMask(s.flags ?? [])),
-      nice: s.nice ?? 0,
-      priority: s.priority ?? 0,
+      policy: s.policy,
+      flags: BigInt(s.flags),
+      nice: s.nice,
+      priority: s.priority,
       runtime: u64(s.runtime),
       deadline: u64(s.deadline),
       period: u64(s.period),
     };
     wrapIn('error setting scheduler', () => sys.schedSetattr(attr));
   }
-  if (linux?.personality) {
-    if (linux.personality.flags?.length) {
-      opts.warn?.(`personality flags are not supported, ignoring: [${linux.personality.flags.join(' ')}]`);
+  const personality = container?.personality;
+  if (personality) {
+    if (personality.ignoredFlags.length) {
+      opts.warn?.(`personality flags are not supported, ignoring: [${personality.ignoredFlags.join(' ')}]`);
     }
-    sys.personality(personalityDomain(linux.personality.domain));
+    sys.personality(personality.domain);
   }
-  for (const [key, value] of Object.entries(linux?.sysctl ?? {})) {
-    if (value === undefined) continue;
-    const path = sysctlPath(key, procfs);
-    wrapIn(`write sysctl key ${key}`, () => writeAttribute(path, value));
+  for (const sysctl of container?.sysctls ?? []) {
+    wrapIn(`write sysctl key ${sysctl.key}`, () => writeAttribute(`${procfs}/sys/${sysctl.path}`, sysctl.value));
   }
 }
 
@@ -272,12 +250,11 @@ function verifyCwd(sys: Sys, cwd: string): void {
  * The fd sweep comes before the seccomp filter, so that it never depends on a syscall
  * the profile may deny (close_range is younger than many profiles).
  */
-export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOptions = {}): void {
+export function prepareProcess(sys: Sys, proc: ProcessPlan, opts: ProcessSetupOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
   const sysfs = opts.sysfs ?? '/sys';
   const warn = opts.warn ?? (() => {});
-  const uid = proc.user?.uid ?? 0;
-  const gid = proc.user?.gid ?? 0;
+  const { uid, gid } = proc;
 
   if (proc.apparmorProfile && apparmorEnabled(sysfs)) applyApparmorProfile(proc.apparmorProfile, procfs);
   if (proc.noNewPrivileges) sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS');
@@ -285,7 +262,7 @@ export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOption
     const label = proc.selinuxLabel;
     wrapIn(`set selinux exec label ${label}`, () => writeAttribute(`${procfs}/thread-self/attr/exec`, label));
   }
-  sys.umask(proc.user?.umask ?? DEFAULT_UMASK);
+  sys.umask(proc.umask ?? DEFAULT_UMASK);
 
   // Node marks 0-2 close-on-exec at start-up: hand them (and the preserved fds) over
   // explicitly, and make every other fd close at execve.
@@ -306,8 +283,9 @@ export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOption
   }
   if (!chdirLater) verifyCwd(sys, proc.cwd);
 
+  // Every capability the kernel has that the bounding set leaves out is dropped.
   const lastCap = opts.lastCap ?? kernelLastCap(procfs);
-  const caps = capabilityMasks(proc.capabilities, lastCap);
+  const caps = capabilityMasks(proc.capabilities);
   if (caps.unknown.length) warn(unknownCapabilitiesWarning(caps.unknown));
 
   // Bounding set first, while we still hold CAP_SETPCAP; without it there is nothing
@@ -329,8 +307,8 @@ export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOption
   if (!opts.rootless && setgroupsAllowed(procfs)) {
     // A numeric uid:gid has no /etc/group lookup in runc: the list is exactly
     // additionalGids, and an empty list drops the runtime's own groups.
-    sys.setgroups([...(proc.user?.additionalGids ?? [])]);
-  } else if (opts.rootless && proc.user?.additionalGids?.length) {
+    sys.setgroups([...proc.additionalGids]);
+  } else if (opts.rootless && proc.additionalGids.length) {
     throw new RuntimeError('cannot set any additional groups in a rootless container');
   }
   sys.setresgid(gid);
@@ -371,13 +349,13 @@ export function prepareProcess(sys: Sys, proc: Process, opts: ProcessSetupOption
  * then a no_new_privs seccomp filter, loaded last so that it sees as few runtime
  * syscalls as possible. The caller execs next.
  */
-export function completeProcess(proc: Process, opts: Pick<ProcessSetupOptions, 'beforeExec' | 'seccomp'> = {}): void {
+export function completeProcess(proc: ProcessPlan, opts: Pick<ProcessSetupOptions, 'beforeExec' | 'seccomp'> = {}): void {
   opts.beforeExec?.();
   if (proc.noNewPrivileges) opts.seccomp?.();
 }
 
 /** prepareProcess then completeProcess, for a process that execs right away (exec's init). */
-export function finalizeProcess(sys: Sys, proc: Process, opts: ProcessSetupOptions = {}): void {
+export function finalizeProcess(sys: Sys, proc: ProcessPlan, opts: ProcessSetupOptions = {}): void {
   prepareProcess(sys, proc, opts);
   completeProcess(proc, opts);
 }

@@ -1,10 +1,10 @@
-// The process's capability sets from the config, as runc reads them: names this
-// runtime does not know, or that the running kernel does not have, are skipped with
-// one warning (runtime-spec: "SHOULD NOT fail"; runc: "ignoring unknown or
-// unavailable capabilities: [A B]").
+// The process's capability sets as the kernel takes them: the plan's numbers
+// (src/plan/process.ts, which skips the names this runtime or the running kernel does
+// not know) as masks. The skipped names get one warning (runtime-spec: "SHOULD NOT
+// fail"; runc: "ignoring unknown or unavailable capabilities: [A B]").
 import { readFileSync } from 'node:fs';
-import { CAP_LAST_CAP, isKnownCapability, capNumber, lastCapFromKernel } from '../linux/capabilities.js';
-import type { LinuxCapabilities } from '../generated/config.js';
+import { CAP_LAST_CAP, lastCapFromKernel } from '../linux/capabilities.js';
+import type { CapabilitiesPlan } from '../plan/types.js';
 
 export interface CapabilityMasks {
   bounding: bigint;
@@ -26,26 +26,16 @@ export function kernelLastCap(proc = '/proc'): number {
   }
 }
 
-/** Converts the config's name lists into masks, collecting the unusable names. */
-export function capabilityMasks(caps: LinuxCapabilities | undefined, lastCap: number): CapabilityMasks {
-  const unknown = new Set<string>();
-  const numbers = (names: readonly string[] | undefined): number[] => {
-    const out: number[] = [];
-    for (const name of names ?? []) {
-      const n = isKnownCapability(name) ? capNumber(name) : -1;
-      if (n < 0 || n > lastCap) unknown.add(name);
-      else out.push(n);
-    }
-    return out;
-  };
-  const mask = (names: readonly string[] | undefined) => numbers(names).reduce((m, n) => m | (1n << BigInt(n)), 0n);
+/** The plan's capability numbers as masks (bit n = capability n). */
+export function capabilityMasks(caps: CapabilitiesPlan): CapabilityMasks {
+  const mask = (numbers: readonly number[]) => numbers.reduce((m, n) => m | (1n << BigInt(n)), 0n);
   return {
-    bounding: mask(caps?.bounding),
-    effective: mask(caps?.effective),
-    permitted: mask(caps?.permitted),
-    inheritable: mask(caps?.inheritable),
-    ambient: [...new Set(numbers(caps?.ambient))],
-    unknown: [...unknown].sort(),
+    bounding: mask(caps.bounding),
+    effective: mask(caps.effective),
+    permitted: mask(caps.permitted),
+    inheritable: mask(caps.inheritable),
+    ambient: [...caps.ambient],
+    unknown: [...caps.unknown],
   };
 }
 

@@ -19,8 +19,9 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
     import { openSync } from 'node:fs';
     import { linuxSys } from ${JSON.stringify(join(here, '../syscall/linux.js'))};
     import { finalizeProcess, execProgram } from ${JSON.stringify(join(here, 'attributes.js'))};
+    import { processPlan } from ${JSON.stringify(join(here, '../../test/fakes/plans.js'))};
     const leaked = openSync('/etc/hostname', 'r'); // must not reach the program
-    const proc = {
+    const proc = processPlan({
       cwd: ${JSON.stringify(dir)},
       args: ['sh'],
       noNewPrivileges: true,
@@ -32,7 +33,7 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
         inheritable: ['CAP_NET_BIND_SERVICE'],
         ambient: ['CAP_NET_BIND_SERVICE'],
       },
-    };
+    });
     try {
       finalizeProcess(linuxSys, proc, { preserveFds: 1, warn: (m) => process.stderr.write('warn: ' + m + '\\n') });
     } catch (err) {

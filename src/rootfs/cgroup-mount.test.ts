@@ -5,13 +5,18 @@ import * as path from 'node:path';
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
 import { V1_CGROUP_PATHS, V1_MOUNTINFO, makeHost, mountCalls, type Host } from '../../test/fakes/test-helpers.js';
-import type { RootfsMount, RootfsSpec } from './types.js';
+import type { Mount } from '../generated/config.js';
+import { planOf, type SpecLiteral } from '../../test/fakes/plans.js';
+import { hasNamespace } from '../plan/namespaces.js';
 
-const CGROUP_MOUNT: RootfsMount = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] };
+const CGROUP_MOUNT: Mount = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] };
 
-function mount(h: Host, cgroupPaths: Record<string, string>, spec: RootfsSpec = {}, m: RootfsMount = CGROUP_MOUNT): string[] {
-  const ctx: MountContext = { sys: h.sys, spec, rootfs: h.root, bundle: h.bundle, cgroupPaths, mountinfo: () => V1_MOUNTINFO };
-  mountToRootfs(ctx, m);
+function mount(h: Host, cgroupPaths: Record<string, string>, spec: SpecLiteral = {}, m: Mount = CGROUP_MOUNT): string[] {
+  const plan = planOf({ ...spec, mounts: [m] }, { bundle: h.bundle });
+  const ctx: MountContext = {
+    sys: h.sys, rootfs: h.root, cgroupNamespace: hasNamespace(plan.namespaces, 'cgroup'), cgroupPaths, mountinfo: () => V1_MOUNTINFO,
+  };
+  mountToRootfs(ctx, plan.mounts[0]!);
   return mountCalls(h.sys, h.root);
 }
 

@@ -15,7 +15,7 @@ import { parseMountinfo } from '../linux/mountinfo.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
 import { applyPropagation, bindInto, type MountContext } from './mount-ops.js';
 import { mkdirAllInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';
-import { hasNamespace, type RootfsMount } from './types.js';
+import type { MountPlan } from '../plan/types.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const HOST_CGROUP_ROOT = '/sys/fs/cgroup';
@@ -32,14 +32,14 @@ interface V1Hierarchy {
 }
 
 /** `type: cgroup`: v1 layout when the container has v1 cgroup directories, else cgroup2. */
-export function mountCgroup(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
+export function mountCgroup(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
   const keys = Object.keys(ctx.cgroupPaths);
   const isV2 = keys.length > 0 ? keys.every((k) => k === '') : ctx.sys.statfs(HOST_CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC;
   if (isV2) mountCgroup2(ctx, m, opts, dest);
   else mountCgroupV1(ctx, opts, dest);
 }
 
-export function mountCgroup2(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
+export function mountCgroup2(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
   const target = mkdirAllInRoot(ctx.rootfs, resolveInRoot(ctx.rootfs, dest));
   verifyInRoot(ctx.rootfs, target);
   try {
@@ -48,7 +48,7 @@ export function mountCgroup2(ctx: MountContext, m: RootfsMount, opts: ParsedMoun
     // Without a cgroup namespace of its own (or in a user namespace) the kernel may refuse a new cgroup2 mount.
     if (!(err instanceof SyscallError) || (err.code !== 'EPERM' && err.code !== 'EBUSY')) throw err;
     const own = ctx.cgroupPaths[''];
-    const source = hasNamespace(ctx.spec, 'cgroup') && own ? own : HOST_CGROUP_ROOT;
+    const source = ctx.cgroupNamespace && own ? own : HOST_CGROUP_ROOT;
     bindInto(ctx.sys, ctx.rootfs, source, target, { ...opts, flags: opts.flags | MS_BIND });
     return;
   }
@@ -64,7 +64,7 @@ function mountCgroupV1(ctx: MountContext, opts: ParsedMountOptions, dest: string
   ctx.sys.mount('tmpfs', target, 'tmpfs', TMPFS_FLAGS, 'mode=755');
   applyPropagation(ctx.sys, target, opts.propagation);
 
-  const ownNamespace = hasNamespace(ctx.spec, 'cgroup');
+  const ownNamespace = ctx.cgroupNamespace;
   for (const h of hierarchies) {
     // Inside our fresh tmpfs: nothing there can be a symlink planted by the image.
     const sub = mkdirAllInRoot(ctx.rootfs, `${target}/${h.name}`);

@@ -2,14 +2,18 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { DEFAULT_DEVICES, devicesToCreate, makedev, needsDevSetup, setupDev } from './devices.js';
+import { makedev, setupDev } from './devices.js';
+import { DEFAULT_DEVICES } from '../plan/devices.js';
 import { callLog, makeHost, mountCalls, type Host } from '../../test/fakes/test-helpers.js';
-import type { RootfsSpec } from './types.js';
+import { planOf, type SpecLiteral } from '../../test/fakes/plans.js';
 import { runStep } from '../step.js';
 
-function setup(h: Host, spec: RootfsSpec): void {
-  setupDev({ sys: h.sys, spec, rootfs: h.root, step: runStep });
+function setup(h: Host, spec: SpecLiteral): void {
+  setupDev({ sys: h.sys, dev: planOf(spec).dev, rootfs: h.root, step: runStep });
 }
+
+const devicesToCreate = (spec: SpecLiteral) => planOf(spec).dev.devices;
+const needsDevSetup = (spec: SpecLiteral) => planOf(spec).dev.setup;
 
 t.test('makedev matches glibc for small and large numbers', async (t) => {
   t.equal(makedev(1, 3), 0x103n);
@@ -26,7 +30,7 @@ t.test('the default devices, unless the config lists the same path; never /dev/p
   const ptmx = { path: '/dev/ptmx', type: 'c', major: 5, minor: 2 };
   const list = devicesToCreate({ linux: { devices: [custom, fuse, ptmx] } });
   t.same(list.map((d) => d.path), ['/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/null', '/dev/fuse']);
-  t.equal(list[5], custom);
+  t.match(list[5], { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o600, uid: 0, gid: 0 }, 'the listed one, resolved');
 });
 
 t.test('needsDevSetup is false only for a bind-mounted /dev', async (t) => {
@@ -60,10 +64,17 @@ t.test('linux.devices: types, modes, owners; the umask is cleared around mknod',
   t.ok(fs.statSync(path.join(h.root, 'run')).isDirectory(), 'devices may live outside /dev');
 });
 
-t.test('an invalid device type is an error naming the device', async (t) => {
+t.test('an invalid device type is refused by the plan, at its pointer, before anything is made', async (t) => {
   const h = makeHost(t);
   t.throws(() => setup(h, { linux: { devices: [{ path: '/dev/x', type: 'q', major: 1, minor: 1 }] } }),
-    { message: 'create device /dev/x: q is not a valid device type for device /dev/x' });
+    { message: 'invalid config.json: /linux/devices/0/type: q is not a valid device type for device /dev/x' });
+  t.same(h.sys.calls, []);
+});
+
+t.test('a failing device restores the umask', async (t) => {
+  const h = makeHost(t);
+  h.sys.failOn('mknod', 'EIO');
+  t.throws(() => setup(h, {}), { message: /^create device \/dev\/null: / });
   t.equal(callLog(h.sys, h.root).at(-1), 'umask 0o22', 'the umask is restored on failure');
 });
 
@@ -98,9 +109,9 @@ t.test('without permission to mknod, the host device is bind-mounted onto a file
   t.same(h.sys.of('lchown'), []);
 });
 
-t.test('in a user namespace devices are only bind-mounted', async (t) => {
+t.test('in a user namespace (bindOnly) devices are only bind-mounted', async (t) => {
   const h = makeHost(t);
-  setup(h, { linux: { namespaces: [{ type: 'user' }, { type: 'mount' }] } });
+  setupDev({ sys: h.sys, dev: { ...planOf().dev, bindOnly: true }, rootfs: h.root, step: runStep });
   t.same(h.sys.of('mknod'), []);
   t.equal(mountCalls(h.sys, h.root).length, 6);
 });

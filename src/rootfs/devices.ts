@@ -5,23 +5,12 @@
 // (runc CVE-2026-41579, crun CVE-2026-47766).
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
-import { MS_BIND, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../../ffi/constants.js';
-import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
-import { isBindMount } from '../linux/mount-options.js';
+import { MS_BIND, S_IFIFO, S_IFMT } from '../../ffi/constants.js';
+import { SyscallError, fromNodeError, wrap } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
-import { createFileInRoot, containerPath, mkdirAllInRoot, resolveEntryInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';
-import { hasNamespace, type RootfsDevice, type RootfsSpec } from './types.js';
+import { createFileInRoot, mkdirAllInRoot, resolveEntryInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';
+import type { DevicePlan, DevicesPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
-
-/** The devices every container gets (runtime-spec config-linux.md "Default Devices"). */
-export const DEFAULT_DEVICES: readonly RootfsDevice[] = Object.freeze([
-  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
-]);
 
 /** /dev entries that point into /proc (runtime-linux.md "Dev symbolic links"). */
 const DEV_SYMLINKS: readonly [target: string, link: string][] = [
@@ -33,34 +22,19 @@ const DEV_SYMLINKS: readonly [target: string, link: string][] = [
 
 export interface DevContext {
   sys: Sys;
-  spec: RootfsSpec;
+  dev: DevicesPlan;
   rootfs: string;
   step: Step;
 }
 
-/** /dev is ours to populate unless the config bind-mounts one from the host (runc needsSetupDev). */
-export function needsDevSetup(spec: RootfsSpec): boolean {
-  return !(spec.mounts ?? []).some((m) => isBindMount(m) && containerPath(m.destination) === '/dev');
-}
-
-/** The devices to create: the defaults (unless the config lists the same path), then `linux.devices`. */
-export function devicesToCreate(spec: RootfsSpec): RootfsDevice[] {
-  const configured = spec.linux?.devices ?? [];
-  const listed = new Set(configured.map((d) => containerPath(d.path)));
-  const all = [...DEFAULT_DEVICES.filter((d) => !listed.has(d.path)), ...configured];
-  // /dev/ptmx is always the devpts one (setupPtmx), whatever the config lists.
-  return all.filter((d) => containerPath(d.path) !== '/dev/ptmx');
-}
-
+/** Populates /dev (the caller checks `dev.setup`: a /dev bound from the host is left alone). */
 export function setupDev(ctx: DevContext): void {
-  // In a user namespace mknod is refused: bind the host's nodes instead.
-  const bindOnly = hasNamespace(ctx.spec, 'user');
   // Modes are exact: the device's fileMode, not fileMode minus our umask.
   const oldMask = ctx.sys.umask(0);
   try {
-    for (const device of devicesToCreate(ctx.spec)) {
-      ctx.step(`device ${containerPath(device.path)}`, () =>
-        wrap(`create device ${containerPath(device.path)}`, () => createDevice(ctx, device, bindOnly)));
+    for (const device of ctx.dev.devices) {
+      ctx.step(`device ${device.path}`, () =>
+        wrap(`create device ${device.path}`, () => createDevice(ctx, device, ctx.dev.bindOnly)));
     }
   } finally {
     ctx.sys.umask(oldMask);
@@ -77,20 +51,6 @@ export function makedev(major: number, minor: number): bigint {
   return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
 }
 
-function deviceTypeBits(device: RootfsDevice): number {
-  switch (device.type) {
-    case 'c':
-    case 'u':
-      return S_IFCHR;
-    case 'b':
-      return S_IFBLK;
-    case 'p':
-      return S_IFIFO;
-    default:
-      throw new RuntimeError(`${device.type} is not a valid device type for device ${device.path}`);
-  }
-}
-
 function lstatOrUndefined(p: string): fs.BigIntStats | undefined {
   try {
     return fs.lstatSync(p, { bigint: true });
@@ -100,10 +60,9 @@ function lstatOrUndefined(p: string): fs.BigIntStats | undefined {
   }
 }
 
-function createDevice(ctx: DevContext, device: RootfsDevice, bindOnly: boolean): void {
-  const typeBits = deviceTypeBits(device);
-  const mode = (device.fileMode ?? 0o666) & 0o7777;
-  const dev = typeBits === S_IFIFO ? 0n : makedev(device.major ?? 0, device.minor ?? 0);
+function createDevice(ctx: DevContext, device: DevicePlan, bindOnly: boolean): void {
+  const { typeBits, mode } = device;
+  const dev = typeBits === S_IFIFO ? 0n : makedev(device.major, device.minor);
   const target = resolveEntryInRoot(ctx.rootfs, device.path);
   mkdirAllInRoot(ctx.rootfs, path.dirname(target));
 
@@ -113,7 +72,7 @@ function createDevice(ctx: DevContext, device: RootfsDevice, bindOnly: boolean):
     if (sameNode && !bindOnly) {
       // Already the requested device (an image's /dev): keep it, with the requested mode and owner.
       fs.chmodSync(target, mode);
-      ctx.sys.lchown(target, device.uid ?? 0, device.gid ?? 0);
+      ctx.sys.lchown(target, device.uid, device.gid);
       return;
     }
     if (existing.isDirectory()) {
@@ -135,13 +94,13 @@ function createDevice(ctx: DevContext, device: RootfsDevice, bindOnly: boolean):
     if (err instanceof SyscallError && err.code === 'EPERM') return bindHostDevice(ctx, device, target);
     throw err;
   }
-  ctx.sys.lchown(target, device.uid ?? 0, device.gid ?? 0);
+  ctx.sys.lchown(target, device.uid, device.gid);
 }
 
-function bindHostDevice(ctx: DevContext, device: RootfsDevice, target: string): void {
+function bindHostDevice(ctx: DevContext, device: DevicePlan, target: string): void {
   createFileInRoot(ctx.rootfs, target, 0o644);
   verifyInRoot(ctx.rootfs, target);
-  ctx.sys.mount(containerPath(device.path), target, null, MS_BIND, null);
+  ctx.sys.mount(device.path, target, null, MS_BIND, null);
 }
 
 /** Makes `link` (a container path) a symlink to `to`, replacing whatever file is there. */

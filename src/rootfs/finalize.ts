@@ -5,17 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 import { AT_RECURSIVE, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../ffi/constants.js';
 import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
-import { parseMountOptions } from '../linux/mount-options.js';
 import { sleepSync } from '../sleep.js';
 import type { Sys } from '../syscall/sys.js';
-import { MS_LOCKED_FLAGS, appliesAfterPivot, rootfsPropagationFlags, statfsToMountFlags } from './mount-flags.js';
-import { isDeferredReadonly } from './mounts.js';
-import { containerPath } from './secure-path.js';
-import type { RootfsSpec } from './types.js';
+import { MS_LOCKED_FLAGS, statfsToMountFlags } from './mount-flags.js';
+import type { ContainerPlan } from '../plan/types.js';
 import { runStep, type Step } from '../step.js';
 
 export interface FinalizeRootfsOptions {
-  spec: RootfsSpec;
+  plan: Pick<ContainerPlan, 'root' | 'mounts' | 'readonlyPaths' | 'maskedPaths'>;
   step?: Step;
   /**
    * Where the container's `/` is for the file checks (what exists, file or directory,
@@ -29,14 +26,13 @@ const O_PATH = 0o10000000;
 const EBUSY_RETRIES = 5;
 
 export function finalizeRootfs(sys: Sys, options: FinalizeRootfsOptions): void {
-  const { spec } = options;
+  const { plan } = options;
   const step = options.step ?? runStep;
   const fsRoot = options.fsRoot ?? '/';
 
-  for (const m of spec.mounts ?? []) {
-    if (!isDeferredReadonly(m)) continue;
-    const opts = parseMountOptions(m.options);
-    const dest = containerPath(m.destination);
+  for (const m of plan.mounts) {
+    if (!m.deferredReadonly) continue;
+    const { options: opts, destination: dest } = m;
     if ((opts.flags & MS_RDONLY) !== 0) {
       step(`remount ${dest} read-only`, () => wrap(`remount ${dest} read-only`, () => remountReadonly(sys, dest, opts.flags)));
     }
@@ -46,12 +42,12 @@ export function finalizeRootfs(sys: Sys, options: FinalizeRootfsOptions): void {
     }
   }
 
-  if (spec.root?.readonly) step('read-only rootfs', () => wrap('set rootfs read-only', () => setRootReadonly(sys)));
+  if (plan.root.readonly) step('read-only rootfs', () => wrap('set rootfs read-only', () => setRootReadonly(sys)));
 
-  for (const p of unique(spec.linux?.readonlyPaths)) {
+  for (const p of plan.readonlyPaths) {
     step(`readonly path ${p}`, () => wrap(`make ${p} read-only`, () => readonlyPath(sys, p)));
   }
-  const masked = unique(spec.linux?.maskedPaths);
+  const masked = plan.maskedPaths;
   if (masked.length > 0) {
     const devNull = openVerifiedDevNull(fsRoot);
     try {
@@ -63,14 +59,10 @@ export function finalizeRootfs(sys: Sys, options: FinalizeRootfsOptions): void {
 
   // unbindable could not be set before the rootfs was bound onto itself, and set earlier
   // (runbindable) it would stop the readonly-path and mask binds above: set it last.
-  const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
-  if (propagation !== undefined && appliesAfterPivot(propagation)) {
+  const propagation = plan.root.propagationLast;
+  if (propagation !== undefined) {
     step('rootfs propagation', () => wrap('set rootfs propagation', () => sys.mount(null, '/', null, propagation, null)));
   }
-}
-
-function unique(paths: string[] | undefined): string[] {
-  return [...new Set((paths ?? []).map(containerPath))];
 }
 
 /** MS_BIND|MS_REMOUNT|MS_RDONLY keeps the mount's other flags and works in a user namespace; EBUSY is retried. */

@@ -7,4 +7,4 @@ export { prepareRootfs, type PrepareOptions } from './prepare.js';
 export { enterRootfs, type EnterOptions } from './pivot.js';
 export { finalizeRootfs, type FinalizeRootfsOptions } from './finalize.js';
 export { bindConsole, type ConsoleOptions } from './dev-console.js';
-export type { RootfsSpec, RootfsMount, RootfsDevice } from './types.js';
+export type { RootfsPlan } from './prepare.js';

@@ -5,16 +5,14 @@ import type { ParsedMountOptions } from '../linux/mount-options.js';
 import type { Sys } from '../syscall/sys.js';
 import { MS_ATIME_FLAGS, MS_LOCKED_FLAGS, statfsToMountFlags } from './mount-flags.js';
 import { verifyInRoot } from './secure-path.js';
-import type { RootfsSpec } from './types.js';
 
 /** What every mount step needs to know. */
 export interface MountContext {
   sys: Sys;
-  spec: RootfsSpec;
   /** Host path of the rootfs, symlink-free. */
   rootfs: string;
-  /** Bundle directory: relative bind sources are relative to it. */
-  bundle: string;
+  /** Whether the container has a cgroup namespace of its own (the cgroup mount shows its sub-tree). */
+  cgroupNamespace: boolean;
   /** Container cgroup directory per controller (`''` for cgroup2). */
   cgroupPaths: Record<string, string>;
   /** Text of /proc/self/mountinfo (read lazily). */

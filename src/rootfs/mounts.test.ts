@@ -7,14 +7,15 @@ import type { FakeSys } from '../../test/fakes/fake.js';
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
 import { makeHost, mountCalls, short, type Host } from '../../test/fakes/test-helpers.js';
-import type { RootfsMount } from './types.js';
+import type { Mount } from '../generated/config.js';
+import { mountPlan } from '../../test/fakes/plans.js';
 
 function context(h: Host, extra: Partial<MountContext> = {}): MountContext {
-  return { sys: h.sys, spec: {}, rootfs: h.root, bundle: h.bundle, cgroupPaths: {}, mountinfo: () => '', ...extra };
+  return { sys: h.sys, rootfs: h.root, cgroupNamespace: false, cgroupPaths: {}, mountinfo: () => '', ...extra };
 }
 
-function mountOne(h: Host, m: RootfsMount, extra: Partial<MountContext> = {}): string[] {
-  mountToRootfs(context(h, extra), m);
+function mountOne(h: Host, m: Mount, extra: Partial<MountContext> = {}): string[] {
+  mountToRootfs(context(h, extra), mountPlan(m, h.bundle));
   return mountCalls(h.sys, h.root);
 }
 
@@ -87,9 +88,10 @@ t.test('recursive attributes use mount_setattr(AT_RECURSIVE) on the target', asy
   t.same(setattrCalls(clr.sys, clr.root), [['R/v', AT_RECURSIVE, 0, MOUNT_ATTR_RDONLY, 0]]);
 });
 
-t.test('idmapped mounts are refused rather than silently unmapped', async (t) => {
+t.test('idmapped mounts are refused (by the plan) rather than silently unmapped', async (t) => {
   const h = makeHost(t);
-  t.throws(() => mountOne(h, { destination: '/v', type: 'bind', source: '/tmp', options: ['rbind', 'idmap'] }), /idmap is not supported/);
+  t.throws(() => mountOne(h, { destination: '/v', type: 'bind', source: '/tmp', options: ['rbind', 'idmap'] }), /\/options\/1: mount option idmap is not supported/);
+  t.same(h.sys.calls, [], 'nothing is mounted');
 });
 
 t.test('tmpfs: data passed through, read-only deferred, an existing directory keeps its mode', async (t) => {

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 import { MS_RDONLY } from '../../ffi/constants.js';
 import { RuntimeError, fromNodeError, wrap } from '../errors.js';
-import { isBindMount, parseMountOptions, type ParsedMountOptions } from '../linux/mount-options.js';
+import type { ParsedMountOptions } from '../linux/mount-options.js';
 import { mountCgroup, mountCgroup2 } from './cgroup-mount.js';
 import { applyPropagation, applyRecursiveAttrs, bindInto, type MountContext } from './mount-ops.js';
 import {
-  containerPath, createMountpointInRoot, isWithin, mkdirAllInRoot, resolveEntryInRoot, resolveInRoot, verifyInRoot,
+  createMountpointInRoot, isWithin, mkdirAllInRoot, resolveEntryInRoot, resolveInRoot, verifyInRoot,
 } from './secure-path.js';
-import type { RootfsMount } from './types.js';
+import type { MountPlan } from '../plan/types.js';
 
 export const PROC_SUPER_MAGIC = 0x9fa0;
 
@@ -25,24 +25,17 @@ const PROC_MOUNT_ALLOWLIST = new Set([
 ]);
 
 /**
- * Mounts whose read-only flag and recursive attributes wait for finalizeRootfs: the
- * runtime still writes into /dev (devices, symlinks) and into tmpfs roots (copy-up).
+ * Mounts one `mounts` entry under the rootfs. Read-only flags and recursive attributes of
+ * tmpfs and /dev mounts wait for finalizeRootfs (`deferredReadonly`): the runtime still
+ * writes into /dev (devices, symlinks) and into tmpfs roots (copy-up).
  */
-export function isDeferredReadonly(m: RootfsMount): boolean {
-  return !isBindMount(m) && (m.type === 'tmpfs' || containerPath(m.destination) === '/dev');
-}
-
-/** Mounts one `mounts` entry under the rootfs. */
-export function mountToRootfs(ctx: MountContext, m: RootfsMount): void {
-  const type = m.type ?? '';
-  const dest = containerPath(m.destination);
+export function mountToRootfs(ctx: MountContext, m: MountPlan): void {
+  const { type, destination: dest, options: opts } = m;
   wrap(`mount ${m.source ?? type} to ${dest} (type ${type || 'none'})`, () => {
-    const opts = parseMountOptions(m.options);
-    if (opts.unsupported.length > 0) throw new RuntimeError(`mount option ${opts.unsupported.join(',')} is not supported`);
     // Every mount, whatever its type, passes here: none may land inside /proc.
     checkProcDestination(ctx, procCheckTarget(ctx, m, dest), dest, () =>
-      isBindMount(m) ? ctx.sys.statfs(bindSource(ctx, m)).type === PROC_SUPER_MAGIC : type === 'proc');
-    if (isBindMount(m)) return bindMount(ctx, m, opts, dest);
+      m.bind ? ctx.sys.statfs(m.bindSource!).type === PROC_SUPER_MAGIC : type === 'proc');
+    if (m.bind) return bindMount(ctx, m, opts, dest);
     switch (type) {
       case 'proc':
       case 'sysfs':
@@ -63,9 +56,9 @@ export function mountToRootfs(ctx: MountContext, m: RootfsMount): void {
  * Where the mount will land, as its type resolves it: proc and sysfs never follow a
  * final symlink (they refuse one), every other type follows it inside the rootfs.
  */
-function procCheckTarget(ctx: MountContext, m: RootfsMount, dest: string): string {
+function procCheckTarget(ctx: MountContext, m: MountPlan, dest: string): string {
   if (dest === '/') return ctx.rootfs;
-  return !isBindMount(m) && (m.type === 'proc' || m.type === 'sysfs') ? resolveEntryInRoot(ctx.rootfs, dest) : resolveInRoot(ctx.rootfs, dest);
+  return !m.bind && (m.type === 'proc' || m.type === 'sysfs') ? resolveEntryInRoot(ctx.rootfs, dest) : resolveInRoot(ctx.rootfs, dest);
 }
 
 /**
@@ -84,12 +77,8 @@ function checkProcDestination(ctx: MountContext, target: string, dest: string, i
   throw new RuntimeError(`${dest} cannot be mounted because it is inside /proc`);
 }
 
-function bindSource(ctx: MountContext, m: RootfsMount): string {
-  return path.resolve(ctx.bundle, m.source ?? '');
-}
-
-function bindMount(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
-  const source = bindSource(ctx, m);
+function bindMount(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
+  const source = m.bindSource!;
   let isDir: boolean;
   try {
     isDir = fs.statSync(source).isDirectory();
@@ -102,8 +91,8 @@ function bindMount(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, 
 }
 
 /** proc and sysfs must land on a real directory, never through a symlink (CVE-2019-19921, CVE-2023-27561). */
-function mountPseudoFs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
-  const type = m.type!;
+function mountPseudoFs(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
+  const type = m.type;
   const target = dest === '/' ? ctx.rootfs : resolveEntryInRoot(ctx.rootfs, dest);
   let st: fs.Stats | undefined;
   try {
@@ -117,7 +106,7 @@ function mountPseudoFs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptio
   applyRecursiveAttrs(ctx.sys, target, opts);
 }
 
-function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
+function mountTmpfs(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
   const target = resolveInRoot(ctx.rootfs, dest);
   let data = opts.data;
   const existing = statOrUndefined(target);
@@ -129,7 +118,7 @@ function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions,
   mkdirAllInRoot(ctx.rootfs, target);
   const copyUp = opts.extensions.includes('tmpcopyup') ? openDirectory(target) : undefined;
   try {
-    // Read-only waits for finalizeRootfs (isDeferredReadonly): copy-up still writes here.
+    // Read-only waits for finalizeRootfs (deferredReadonly): copy-up still writes here.
     mountAt(ctx, m, { ...opts, data }, target, 'tmpfs', opts.flags & ~MS_RDONLY);
     if (copyUp !== undefined) copyUpInto(copyUp, target);
   } finally {
@@ -137,17 +126,17 @@ function mountTmpfs(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions,
   }
 }
 
-function mountGeneric(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, dest: string): void {
+function mountGeneric(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
   const target = resolveInRoot(ctx.rootfs, dest);
   mkdirAllInRoot(ctx.rootfs, target);
   // /dev stays writable until finalizeRootfs: the devices and symlinks go in first.
   const flags = dest === '/dev' ? opts.flags & ~MS_RDONLY : opts.flags;
-  mountAt(ctx, m, opts, target, m.type ?? null, flags);
+  mountAt(ctx, m, opts, target, m.type === '' ? null : m.type, flags);
   if (dest !== '/dev') applyRecursiveAttrs(ctx.sys, target, opts);
 }
 
 /** mount(2) of a new filesystem at a resolved target, then its propagation changes. */
-function mountAt(ctx: MountContext, m: RootfsMount, opts: ParsedMountOptions, target: string, type: string | null, flags: number): void {
+function mountAt(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, target: string, type: string | null, flags: number): void {
   verifyInRoot(ctx.rootfs, target);
   ctx.sys.mount(m.source ?? type, target, type, flags, opts.data === '' ? null : opts.data);
   applyPropagation(ctx.sys, target, opts.propagation);

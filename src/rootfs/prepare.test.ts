@@ -5,21 +5,22 @@ import * as path from 'node:path';
 import { AT_RECURSIVE, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY } from '../../ffi/constants.js';
 import { mountHolding, prepareRootfs } from './prepare.js';
 import { V1_CGROUP_PATHS, V1_MOUNTINFO, callLog, makeHost, mountCalls, runcDefaultMounts, short } from '../../test/fakes/test-helpers.js';
-import type { RootfsSpec } from './types.js';
+import { planOf, type SpecLiteral } from '../../test/fakes/plans.js';
 
 const kcore = fs.existsSync('/proc/kcore');
 
 /** The container has a mount namespace of its own, as every engine's config asks. */
-function inMountNamespace(spec: RootfsSpec): RootfsSpec {
-  return { ...spec, linux: { ...spec.linux, namespaces: [...(spec.linux?.namespaces ?? []), { type: 'mount' }] } };
+function inMountNamespace(spec: SpecLiteral): SpecLiteral {
+  const namespaces = (spec.linux?.namespaces ?? []) as { type: string }[];
+  return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'mount' }] } };
 }
 
 t.test('a runc-default config: propagation, rootfs bind, mounts in order, then /dev', async (t) => {
   const { sys, root, bundle } = makeHost(t);
   const steps: string[] = [];
-  const spec: RootfsSpec = inMountNamespace({ mounts: runcDefaultMounts() });
+  const spec: SpecLiteral = inMountNamespace({ mounts: runcDefaultMounts() });
   prepareRootfs(sys, {
-    spec, rootfs: root, bundle, cgroupPaths: V1_CGROUP_PATHS, mountinfo: V1_MOUNTINFO,
+    plan: planOf(spec, { rootfs: root, bundle }), cgroupPaths: V1_CGROUP_PATHS, mountinfo: V1_MOUNTINFO,
     step: (name, fn) => { steps.push(name); return fn(); },
   });
 
@@ -95,12 +96,12 @@ t.test('rootfsPropagation sets the propagation of /', async (t) => {
   ];
   for (const [value, root] of cases) {
     const h = makeHost(t);
-    prepareRootfs(h.sys, { spec: inMountNamespace({ linux: { rootfsPropagation: value } }), rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, '') });
+    prepareRootfs(h.sys, { plan: planOf(inMountNamespace({ linux: { rootfsPropagation: value } }), { rootfs: h.root, bundle: h.bundle }), mountinfo: hostMountinfo(h.host, '') });
     t.same(mountCalls(h.sys, h.root), [`- / - ${root} -`, 'R R - BIND|REC -'], String(value));
   }
-  const h = makeHost(t);
-  t.throws(() => prepareRootfs(h.sys, { spec: inMountNamespace({ linux: { rootfsPropagation: 'sideways' } }), rootfs: h.root, bundle: h.bundle }),
-    /rootfsPropagation=sideways is not supported/);
+  // An unknown value never reaches the init: the plan refuses it.
+  t.throws(() => planOf(inMountNamespace({ linux: { rootfsPropagation: 'sideways' } })),
+    /\/linux\/rootfsPropagation: rootfsPropagation=sideways is not supported/);
 });
 
 /** A mountinfo where `host` is a tmpfs mount with these optional fields (shared:N, master:N). */
@@ -121,7 +122,7 @@ t.test('a shared rootfs parent mount is made private; a slave or private one is 
     ['', []],
   ] as [string, string[]][]) {
     const h = makeHost(t);
-    prepareRootfs(h.sys, { spec: inMountNamespace({}), rootfs: h.root, bundle: h.bundle, mountinfo: hostMountinfo(h.host, optional) });
+    prepareRootfs(h.sys, { plan: planOf(inMountNamespace({}), { rootfs: h.root, bundle: h.bundle }), mountinfo: hostMountinfo(h.host, optional) });
     t.same(mountCalls(h.sys, h.root).slice(1, -1).map((c) => c.replace(h.host, 'H')), calls, optional || 'private');
   }
 });
@@ -139,12 +140,12 @@ t.test('the rootfs parent is the deepest mount holding the rootfs, the top one w
   t.same(mountHolding(info, '/srv/my'), { mountPoint: '/srv/my', shared: true });
   t.equal(mountHolding('', '/x'), undefined);
   const h = makeHost(t);
-  t.throws(() => prepareRootfs(h.sys, { spec: inMountNamespace({}), rootfs: h.root, bundle: h.bundle, mountinfo: '' }), /no mount holds/);
+  t.throws(() => prepareRootfs(h.sys, { plan: planOf(inMountNamespace({}), { rootfs: h.root, bundle: h.bundle }), mountinfo: '' }), /no mount holds/);
 });
 
 t.test('a config that bind-mounts /dev gets no device setup', async (t) => {
   const { sys, root, bundle } = makeHost(t);
-  prepareRootfs(sys, { spec: { mounts: [{ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] }] }, rootfs: root, bundle });
+  prepareRootfs(sys, { plan: planOf({ mounts: [{ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] }] }, { rootfs: root, bundle }) });
   t.same(sys.of('mknod'), []);
   t.notOk(fs.existsSync(path.join(root, 'dev/ptmx')));
   t.same(mountCalls(sys, root).at(-1), '/dev R/dev - BIND|REC -');
@@ -153,7 +154,7 @@ t.test('a config that bind-mounts /dev gets no device setup', async (t) => {
 t.test('errors name the mount, the syscall, its target and the errno', async (t) => {
   const { sys, root, bundle } = makeHost(t);
   sys.failOn('mount', 'EPERM', (a) => a[2] === 'proc');
-  t.throws(() => prepareRootfs(sys, { spec: { mounts: runcDefaultMounts() }, rootfs: root, bundle }), {
+  t.throws(() => prepareRootfs(sys, { plan: planOf({ mounts: runcDefaultMounts() }, { rootfs: root, bundle }) }), {
     message: `mount proc to /proc (type proc): mount proc on ${root}/proc: EPERM`,
     code: 'EPERM',
   });
@@ -161,22 +162,20 @@ t.test('errors name the mount, the syscall, its target and the errno', async (t)
 
 t.test('a missing rootfs is an error naming it', async (t) => {
   const { sys, host, bundle } = makeHost(t);
-  t.throws(() => prepareRootfs(sys, { spec: {}, rootfs: `${host}/nope`, bundle }), { message: `rootfs: realpath ${host}/nope: ENOENT` });
+  t.throws(() => prepareRootfs(sys, { plan: planOf({}, { rootfs: `${host}/nope`, bundle }) }), { message: `rootfs: realpath ${host}/nope: ENOENT` });
   t.same(sys.calls, []);
 });
 
 t.test('recursive attributes wait for finalize on tmpfs and /dev, and apply at once elsewhere', async (t) => {
   const { sys, root, bundle } = makeHost(t);
   prepareRootfs(sys, {
-    spec: {
+    plan: planOf({
       mounts: [
         { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['rro', 'ro'] },
         { destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'rro', 'rnosuid'] },
       ],
       linux: { devices: [] },
-    },
-    rootfs: root,
-    bundle,
+    }, { rootfs: root, bundle }),
   });
   t.same(sys.of('mountSetattr').map(([p, ...rest]) => [short(root, p), ...rest]), [
     ['R/data', AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0, 0],

@@ -2,24 +2,23 @@
 // the mount loop of prepareRootfs + /dev setup). Runs in the init, in its new mount
 // namespace, with host paths.
 import * as fs from 'node:fs';
-import { MS_BIND, MS_PRIVATE, MS_REC, MS_UNBINDABLE } from '../../ffi/constants.js';
+import { MS_BIND, MS_PRIVATE, MS_REC } from '../../ffi/constants.js';
 import { RuntimeError, fromNodeError, withContext, wrap } from '../errors.js';
 import { parseMountinfo, readOwnMountinfo } from '../linux/mountinfo.js';
 import type { Sys } from '../syscall/sys.js';
-import { needsDevSetup, setupDev } from './devices.js';
-import { DEFAULT_ROOT_PROPAGATION, rootfsPropagationFlags } from './mount-flags.js';
+import { setupDev } from './devices.js';
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
-import { containerPath, isWithin } from './secure-path.js';
-import { hasNamespace, type RootfsSpec } from './types.js';
+import { isWithin } from './secure-path.js';
+import { hasNamespace } from '../plan/namespaces.js';
+import type { ContainerPlan } from '../plan/types.js';
 import { runStep, type Step } from '../step.js';
 
+/** The parts of the plan that build the rootfs. */
+export type RootfsPlan = Pick<ContainerPlan, 'root' | 'mounts' | 'namespaces' | 'dev'>;
+
 export interface PrepareOptions {
-  spec: RootfsSpec;
-  /** Absolute host path of the rootfs. */
-  rootfs: string;
-  /** Bundle directory (relative bind sources). */
-  bundle: string;
+  plan: RootfsPlan;
   /** The container's cgroup directory per controller (`''` for cgroup2), for the `cgroup` mount. */
   cgroupPaths?: Record<string, string>;
   step?: Step;
@@ -28,24 +27,19 @@ export interface PrepareOptions {
 }
 
 export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
-  const { spec } = options;
+  const { plan } = options;
   const step = options.step ?? runStep;
   let rootfs: string;
   try {
-    rootfs = fs.realpathSync.native(options.rootfs);
+    rootfs = fs.realpathSync.native(plan.root.path);
   } catch (err) {
-    throw withContext('rootfs', fromNodeError(err, 'realpath', options.rootfs));
+    throw withContext('rootfs', fromNodeError(err, 'realpath', plan.root.path));
   }
 
-  // Host mounts keep reaching the container, nothing the container mounts reaches the host.
-  // Like runc, the value applies to the namespace's `/` before the rootfs is bound, so with
-  // shared/slave the new `/` usually ends up private (its shared parent is made private). unbindable waits
-  // for the new `/` (finalizeRootfs): from under an unbindable `/` the rootfs could not be bound.
-  // Without a mount namespace of its own the container works in the host's: the host's
-  // propagation is not ours to change (its mounts are undone by delete, host-mounts.ts).
-  if (hasNamespace(spec, 'mount')) {
-    const requested = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
-    const rootFlags = requested === undefined || (requested & MS_UNBINDABLE) !== 0 ? DEFAULT_ROOT_PROPAGATION : requested;
+  // The propagation of `/` (src/plan/root.ts); unset without a mount namespace of our own:
+  // the host's is not ours to change (its mounts are undone by delete, host-mounts.ts).
+  const rootFlags = plan.root.propagation;
+  if (rootFlags !== undefined) {
     step('root propagation', () => wrap('set / propagation', () => sys.mount(null, '/', null, rootFlags, null)));
     step('rootfs parent propagation', () =>
       wrap('set rootfs parent mount propagation', () =>
@@ -58,17 +52,16 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
   let mountinfo = options.mountinfo;
   const ctx: MountContext = {
     sys,
-    spec,
     rootfs,
-    bundle: options.bundle,
+    cgroupNamespace: hasNamespace(plan.namespaces, 'cgroup'),
     cgroupPaths: options.cgroupPaths ?? {},
     mountinfo: () => (mountinfo ??= readOwnMountinfo()),
   };
-  for (const m of spec.mounts ?? []) {
-    step(`mount ${containerPath(m.destination)}`, () => mountToRootfs(ctx, m));
+  for (const m of plan.mounts) {
+    step(`mount ${m.destination}`, () => mountToRootfs(ctx, m));
   }
 
-  if (needsDevSetup(spec)) setupDev({ sys, spec, rootfs, step });
+  if (plan.dev.setup) setupDev({ sys, dev: plan.dev, rootfs, step });
 }
 
 /**

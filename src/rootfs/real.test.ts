@@ -11,7 +11,7 @@ import { detectCgroupLayout } from '../cgroups/layout.js';
 import { type MountinfoEntry, parseMountinfo } from '../linux/mountinfo.js';
 import { hierarchyKeys } from '../cgroups/cgroups-path.js';
 import type { HelperConfig, HelperReport, Inspected } from '../../test/fakes/real-helper.js';
-import type { RootfsSpec } from './types.js';
+import { planOf, type SpecLiteral } from '../../test/fakes/plans.js';
 import { runcDefaultMounts } from '../../test/fakes/test-helpers.js';
 
 // The helper is compiled with the tests' fakes: dist/test/fakes/, seen from dist/src/rootfs/.
@@ -83,7 +83,7 @@ t.test('runs as root (this test needs it and fails without it)', async (t) => {
 t.test('pivot_root: a runc-default container with terminal, devices, binds and a read-only root', async (t) => {
   if (process.getuid?.() !== 0) return t.fail('needs root');
   const { host, bundle, rootfs } = makeBundle(t);
-  const spec: RootfsSpec = {
+  const spec: SpecLiteral = {
     root: { readonly: true },
     process: { terminal: true },
     mounts: [
@@ -99,7 +99,7 @@ t.test('pivot_root: a runc-default container with terminal, devices, binds and a
     },
   };
   const report = runHelper(t, host, {
-    spec, rootfs, bundle, cgroupPaths: ownCgroupPaths(), noPivot: false,
+    plan: planOf(spec, { rootfs, bundle }), cgroupPaths: ownCgroupPaths(), noPivot: false,
     inspect: ['/dev/null', '/dev/zero', '/dev/tty', '/dev/fuse', '/dev/ptmx', '/dev/fd', '/dev/stdin', '/dev/console', '/dev/shm', '/data/hello',
       '/etc/app/conf', '/etc/app/link', '/etc/app/sub'],
     writeProbe: '/probe',
@@ -187,7 +187,7 @@ t.test('pivot_root: a runc-default container with terminal, devices, binds and a
 t.test('--no-pivot: MS_MOVE + chroot, host proc/sysfs hidden', async (t) => {
   if (process.getuid?.() !== 0) return t.fail('needs root');
   const { host, bundle, rootfs } = makeBundle(t);
-  const spec: RootfsSpec = {
+  const spec: SpecLiteral = {
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
@@ -195,7 +195,7 @@ t.test('--no-pivot: MS_MOVE + chroot, host proc/sysfs hidden', async (t) => {
     linux: { rootfsPropagation: 'rslave' },
   };
   const report = runHelper(t, host, {
-    spec, rootfs, bundle, cgroupPaths: {}, noPivot: true, inspect: ['/dev/null', '/bin/sh'], writeProbe: '/probe',
+    plan: planOf(spec, { rootfs, bundle }), cgroupPaths: {}, noPivot: true, inspect: ['/dev/null', '/bin/sh'], writeProbe: '/probe',
   });
   t.notOk(hostMountinfoMentions(host), 'no mount leaked to the host namespace');
   t.ok(fs.existsSync(path.join(rootfs, 'probe')), 'the probe was written into the rootfs (read-write root)');

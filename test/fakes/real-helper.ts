@@ -7,12 +7,10 @@ import { TIOCGPTN, TIOCSPTLCK } from '../../ffi/constants.js';
 import { getcwd, ioctl } from '../../ffi/libc.js';
 import { linuxSys } from '../../src/syscall/linux.js';
 import { bindConsole, enterRootfs, finalizeRootfs, prepareRootfs } from '../../src/rootfs/index.js';
-import type { RootfsSpec } from '../../src/rootfs/types.js';
+import type { ContainerPlan } from '../../src/plan/types.js';
 
 export interface HelperConfig {
-  spec: RootfsSpec;
-  rootfs: string;
-  bundle: string;
+  plan: ContainerPlan;
   cgroupPaths: Record<string, string>;
   noPivot: boolean;
   /** Paths to lstat from inside (mode, rdev, uid, link target). */
@@ -87,14 +85,15 @@ function main(): void {
     steps.push(name);
     return fn();
   };
-  prepareRootfs(linuxSys, { spec: config.spec, rootfs: config.rootfs, bundle: config.bundle, cgroupPaths: config.cgroupPaths, step });
-  enterRootfs(linuxSys, { rootfs: config.rootfs, noPivot: config.noPivot, step });
+  const { plan } = config;
+  prepareRootfs(linuxSys, { plan, cgroupPaths: config.cgroupPaths, step });
+  enterRootfs(linuxSys, { rootfs: plan.root.path, noPivot: config.noPivot, step });
   let consoleSlave: string | undefined;
-  if (config.spec.process?.terminal) {
+  if (plan.process.terminal) {
     consoleSlave = openPtySlave();
     bindConsole(linuxSys, { rootfs: '/', ptySlavePath: consoleSlave });
   }
-  finalizeRootfs(linuxSys, { spec: config.spec, step });
+  finalizeRootfs(linuxSys, { plan, step });
 
   let writeProbe = 'written';
   try {
@@ -103,7 +102,7 @@ function main(): void {
     writeProbe = (err as NodeJS.ErrnoException).code ?? String(err);
   }
   const maskedRead: Record<string, string> = {};
-  for (const p of config.spec.linux?.maskedPaths ?? []) {
+  for (const p of plan.maskedPaths) {
     try {
       const st = fs.statSync(p);
       maskedRead[p] = st.isDirectory() ? `dir:${fs.readdirSync(p).join(',')}` : `file:${fs.readFileSync(p, 'utf8')}`;

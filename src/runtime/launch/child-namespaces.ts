@@ -5,17 +5,16 @@ import { closeSync, openSync, constants as fsc } from 'node:fs';
 import * as libc from '../../../ffi/libc.js';
 import { CLONE_NEWPID } from '../../../ffi/constants.js';
 import { fromNodeError } from '../../errors.js';
-import type { Spec } from '../../generated/config.js';
 
-export function enterChildNamespaces<T>(spec: Spec, spawnInit: () => T): T {
-  const pidns = spec.linux?.namespaces?.find((ns) => ns.type === 'pid');
-  if (!pidns) return spawnInit();
+/** `pidNamespace`: the plan's, a path to join, '' for a new one, undefined to stay in ours. */
+export function enterChildNamespaces<T>(pidNamespace: string | undefined, spawnInit: () => T): T {
+  if (pidNamespace === undefined) return spawnInit();
   const own = openNs('/proc/self/ns/pid');
   try {
-    if (pidns.path) {
-      const target = openNs(pidns.path);
+    if (pidNamespace) {
+      const target = openNs(pidNamespace);
       try {
-        libc.setns(target, CLONE_NEWPID, pidns.path);
+        libc.setns(target, CLONE_NEWPID, pidNamespace);
       } finally {
         closeSync(target);
       }

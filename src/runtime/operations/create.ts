@@ -14,7 +14,8 @@ import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { openSelfJoin, type SelfJoinFds } from '../../cgroups/self-join.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
-import { hasNamespace } from '../../rootfs/types.js';
+import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
+import { kernelLastCap } from '../../process/capability-sets.js';
 import { runHooks } from '../../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../../terminal/console-socket.js';
 import { readProcStat } from '../../state/procfs.js';
@@ -22,7 +23,7 @@ import { validateId } from '../../state/store.js';
 import type { ContainerRecord, CreateJournal } from '../../state/record.js';
 import { SyncChannel, type InitMessage } from '../../init/sync.js';
 import type { InitConfig } from '../../init/config.js';
-import { hookState, rfc3339Nano } from '../shared/oci-state.js';
+import { rfc3339Nano } from '../shared/oci-state.js';
 import { enterChildNamespaces } from '../launch/child-namespaces.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
@@ -60,10 +61,12 @@ export interface Created {
 }
 
 
-/** Reads and checks everything create needs before touching the system. */
-export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string; listenFds: number } {
+/** Reads, checks and plans everything create needs before touching the system. */
+export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; plan: ContainerPlan; bundle: string; rootfs: string; listenFds: number } {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
+  // Every name and option decided now: a config the init could not follow leaves nothing behind.
+  const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
   const terminal = !!spec.process?.terminal;
   const detached = !opts.foreground;
   checkTerminalFlags(terminal, detached, opts.consoleSocket);
@@ -78,7 +81,7 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   if (spec.linux?.mountLabel && !selinuxEnabled()) {
     throw new RuntimeError('/linux/mountLabel: selinux mount label is specified in config, but selinux is disabled or not supported');
   }
-  const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+  const rootfs = plan.root.path;
   let st;
   try {
     st = statSync(rootfs);
@@ -90,15 +93,15 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; bu
   const listenFds = env.LISTEN_FDS && Number(env.LISTEN_PID) === process.pid ? Number(env.LISTEN_FDS) || 0 : 0;
   const total = listenFds + (opts.preserveFds ?? 0);
   checkPreservedFds(total);
-  return { spec, bundle, rootfs, listenFds };
+  return { spec, plan, bundle, rootfs, listenFds };
 }
 
 export async function createContainer(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
-  const { spec, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
+  const { spec, plan, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
   // Without a mount namespace the init mounts in the host's: what was there before is noted first.
-  const hostMounts = hasNamespace(spec, 'mount')
+  const hostMounts = hasNamespace(plan.namespaces, 'mount')
     ? undefined
     : ctx.log.step('note host mounts', () => snapshotHostMounts(rootfs));
   const self = readProcStat(process.pid);
@@ -145,7 +148,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     stdio.push(theirs, fifoFd);
     if (consoleFd !== undefined) stdio.push(consoleFd);
     // The v1 pids cgroup the init joins by itself just before execve.
-    const newCgroupNs = !!spec.linux?.namespaces?.some((ns) => ns.type === 'cgroup' && !ns.path);
+    const newCgroupNs = plan.namespaces.create.includes('cgroup');
     const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
     let pidsCgroup: SelfJoinFds | undefined;
     if (selfJoin) {
@@ -160,7 +163,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     }
 
     child = ctx.log.step('spawn init', () =>
-      enterChildNamespaces(spec, () =>
+      enterChildNamespaces(plan.namespaces.pid, () =>
         spawnInit({ mode: 'init', args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
@@ -183,12 +186,12 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     };
 
     const config: InitConfig = {
-      id, bundle, rootfs, spec, hostPid: pid, noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
+      plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
       preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
-      cgroupPaths: cg.paths, pidsCgroup, debug: ctx.debug, state: hookState(record, pid, 'creating'),
+      cgroupPaths: cg.paths, pidsCgroup, debug: ctx.debug,
     };
     sync.send({ type: 'config', config });
-    await driveInit(ctx, sync, record, pid, exited);
+    await driveInit(ctx, sync, config.plan, exited);
 
     ctx.log.step('save state', () => ctx.store.write(record));
     ctx.store.removeCreateJournal(id);
@@ -215,17 +218,16 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 }
 
 /** Serves the init's requests until it reports ready (or fails). */
-async function driveInit(ctx: RuntimeContext, sync: SyncChannel, record: ContainerRecord, pid: number, exited: Promise<void>): Promise<void> {
+async function driveInit(ctx: RuntimeContext, sync: SyncChannel, plan: ContainerPlan, exited: Promise<void>): Promise<void> {
   for (;;) {
     const msg = sync.receive<InitMessage>();
     if (!msg) return initVanished('container init', exited);
     if (handleInitMessage(ctx.log, msg)) continue;
     switch (msg.type) {
       case 'hooks': {
-        const state = hookState(record, pid, 'creating');
-        const hooks = record.config.hooks;
-        ctx.log.step('prestart hooks', () => runHooks('prestart', hooks?.prestart, state));
-        ctx.log.step('createRuntime hooks', () => runHooks('createRuntime', hooks?.createRuntime, state));
+        const { prestart, createRuntime } = plan.hooks;
+        ctx.log.step('prestart hooks', () => runHooks('prestart', prestart.hooks, prestart.state));
+        ctx.log.step('createRuntime hooks', () => runHooks('createRuntime', createRuntime.hooks, createRuntime.state));
         sync.send({ type: 'hooksDone' });
         break;
       }

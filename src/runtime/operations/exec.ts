@@ -24,7 +24,9 @@ import { spawnInit } from '../launch/spawn-init.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
-import { hasNamespace } from '../../rootfs/types.js';
+import { planContainer, planExec, type ExecPlan } from '../../plan/index.js';
+import { NAMESPACES } from '../../linux/process-tables.js';
+import { kernelLastCap } from '../../process/capability-sets.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from '../shared/context.js';
 
@@ -60,16 +62,18 @@ export interface ExecResult {
 }
 
 
-/** The namespaces joined in the exec init, in order: the mount namespace last. */
-const JOINED: readonly [JoinNamespace['type'], string][] = [
-  ['ipc', 'ipc'], ['uts', 'uts'], ['network', 'net'], ['cgroup', 'cgroup'], ['mount', 'mnt'],
-];
-
 /** The process spec exec runs for these options (validated). */
 export function execSpec(record: ContainerRecord, opts: ExecOptions): Process {
   if (opts.process) return processFromFile(opts.process, record.config.process);
   if (!opts.args?.length) throw new RuntimeError('process args cannot be empty');
   return processFromContainer(record.config.process, opts);
+}
+
+/** The plan of the process exec runs for these options, in the container as it was planned at create. */
+export function execPlan(record: ContainerRecord, opts: ExecOptions): ExecPlan {
+  const lastCap = kernelLastCap();
+  const container = planContainer(record.config, { id: record.id, bundle: record.bundle, lastCap });
+  return planExec(execSpec(record, opts), container, { lastCap });
 }
 
 export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -90,8 +94,9 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     if (status === 'paused' && !opts.ignorePaused) {
       throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
     }
-    const proc = ctx.log.step('prepare process', () => execSpec(record, opts));
-    const terminal = !!proc.terminal;
+    const plan = ctx.log.step('prepare process', () => execPlan(record, opts));
+    const proc = plan.process;
+    const terminal = proc.terminal;
     const detach = !!opts.detach;
     checkTerminalFlags(terminal, detach, opts.consoleSocket);
     const preserve = opts.preserveFds ?? 0;
@@ -102,7 +107,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const pidNs = openNamespace(record.pid, 'pid');
     fds.push(pidNs);
     const joins: { type: JoinNamespace['type']; fd: number }[] = [];
-    for (const [type, name] of JOINED) {
+    for (const type of plan.joinOrder as JoinNamespace['type'][]) {
+      const name = NAMESPACES[type].procName;
       const fd = openNamespace(record.pid, name);
       fds.push(fd);
       if (!sameNamespace(fd, name)) joins.push({ type, fd });
@@ -188,8 +194,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     pipes?.closeChildEnds();
     const config: ExecInitConfig = {
       id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
-      root: hasNamespace(record.config, 'mount') ? undefined : `/proc/${record.pid}/root`,
-      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: record.config.linux?.seccomp,
+      root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: plan.seccomp,
     };
     sync.send({ type: 'config', config });
     // From here on the exec init is one of the container's processes (kill --all and

@@ -1,0 +1,45 @@
+// `linux.namespaces` → what the runtime and the init do with each: the pid namespace is
+// set by the runtime around the spawn, the others are joined by path (in join order)
+// or unshared by the init.
+import type { LinuxNamespace } from '../generated/config.js';
+import { NAMESPACES, type NamespaceType } from '../linux/process-tables.js';
+import type { PlanIssues } from './issues.js';
+import type { NamespacesPlan } from './types.js';
+
+/** The init joins in this order: mount last, since after it the host's paths are gone. */
+export const JOIN_ORDER: readonly NamespaceType[] = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
+
+/** The namespaces `exec` joins, in order: a time namespace cannot be joined by a threaded process. */
+export const EXEC_JOIN_ORDER: readonly NamespaceType[] = JOIN_ORDER.filter((type) => type !== 'time');
+
+export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined, issues: PlanIssues): NamespacesPlan {
+  const list = namespaces ?? [];
+  const plan: NamespacesPlan = { types: [], join: [], create: [], unshareFlags: 0 };
+  list.forEach((ns, i) => {
+    if (plan.types.includes(ns.type)) {
+      issues.add(['linux', 'namespaces', i, 'type'], `duplicate namespace ${ns.type}`);
+      return;
+    }
+    plan.types.push(ns.type);
+    if (ns.type === 'user') issues.add(['linux', 'namespaces', i], 'user namespaces are not supported yet');
+    if (ns.type === 'time' && ns.path) {
+      // setns(CLONE_NEWTIME) fails with EUSERS in a multi-threaded process.
+      issues.add(['linux', 'namespaces', i, 'path'], 'joining an existing time namespace is not supported yet');
+    }
+    if (ns.type === 'pid') {
+      plan.pid = ns.path ?? '';
+    } else if (!ns.path && ns.type !== 'user') {
+      plan.create.push(ns.type);
+      plan.unshareFlags |= NAMESPACES[ns.type].cloneFlag;
+    }
+  });
+  for (const type of JOIN_ORDER) {
+    const path = list.find((ns) => ns.type === type)?.path;
+    if (path) plan.join.push({ type, path });
+  }
+  return plan;
+}
+
+export function hasNamespace(plan: Pick<NamespacesPlan, 'types'>, type: NamespaceType): boolean {
+  return plan.types.includes(type);
+}
