@@ -1,19 +1,13 @@
 // The init's own namespaces: join those given by path, then unshare the new ones, all
 // on the main thread (namespaces are per thread). The PID namespace was set by the
 // runtime before spawning us; a new time namespace takes effect at execve.
-import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUTS } from '../../ffi/constants.js';
+import { closeSync, writeFileSync } from 'node:fs';
+import { CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
+import { JOIN_ORDER, NAMESPACES, isNamespaceType, joinNamespace, openNamespace } from '../namespaces.js';
 import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
 import type { Spec } from '../generated/config.js';
-
-const FLAGS: Record<string, number> = {
-  network: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, mount: CLONE_NEWNS, cgroup: CLONE_NEWCGROUP, time: CLONE_NEWTIME,
-};
-
-// Joins happen in this order (mount last: after it, host paths are gone).
-const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
 
 /** Steps around the unshare of a new cgroup namespace (which is rooted where the caller is then). */
 export interface AroundCgroupUnshare {
@@ -28,16 +22,9 @@ export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/p
     if (!ns?.path) continue;
     if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
     step(`join ${type} namespace ${ns.path}`, () => {
-      let fd: number;
+      const fd = openNamespace(ns.path!);
       try {
-        fd = openSync(ns.path!, fsc.O_RDONLY);
-      } catch (err) {
-        throw fromNodeError(err, 'open', ns.path);
-      }
-      try {
-        // setns into a mount namespace needs a private fs_struct (Node threads share it).
-        if (type === 'mount') sys.unshare(CLONE_FS);
-        sys.setns(fd, FLAGS[type]!, `${type} namespace ${ns.path}`);
+        joinNamespace(sys, fd, type, `${type} namespace ${ns.path}`);
       } finally {
         closeSync(fd);
       }
@@ -45,7 +32,8 @@ export function setupNamespaces(sys: Sys, spec: Spec, step: Step, procRoot = '/p
   }
   let flags = 0;
   for (const ns of namespaces) {
-    if (!ns.path && FLAGS[ns.type] !== undefined) flags |= FLAGS[ns.type]!;
+    // pid was set by the runtime, user is refused before: neither is unshared here.
+    if (!ns.path && isNamespaceType(ns.type) && ns.type !== 'pid' && ns.type !== 'user') flags |= NAMESPACES[ns.type].cloneFlag;
   }
   if (flags) {
     step('unshare namespaces', () => {

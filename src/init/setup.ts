@@ -8,13 +8,13 @@
 import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
-import type { SyncChannel, RuntimeMessage } from './sync.js';
+import { slotFd, type InitChannel } from '../protocol.js';
 import type { Step } from '../step.js';
 import { setupNamespaces } from './namespaces.js';
 import { moveSelf } from '../cgroups/self-join.js';
 import { joinSessionKeyring } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
-import { hasNamespace } from '../rootfs/types.js';
+import { hasNamespace } from '../namespaces.js';
 import { applyEarlyAttributes, resolveExecutable, prepareProcess, completeProcess } from '../process/attributes.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
@@ -31,7 +31,7 @@ export interface Prepared {
   seccomp?: SeccompFilter;
 }
 
-export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
+export function setupContainer(sys: Sys, config: InitConfig, sync: InitChannel, step: Step): Prepared {
   const { spec } = config;
   const proc = spec.process;
   if (!proc) throw new RuntimeError('config has no process to run');
@@ -43,10 +43,10 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
-  const pids = config.pidsCgroup;
-  const leave = pids?.leave;
-  setupNamespaces(sys, spec, step, '/proc', pids && leave !== undefined ? {
-    before: () => moveSelf(pids.join, 'the pids cgroup'),
+  const join = slotFd('pidsJoin');
+  const leave = slotFd('pidsLeave');
+  setupNamespaces(sys, spec, step, '/proc', join !== undefined && leave !== undefined ? {
+    before: () => moveSelf(join, 'the pids cgroup'),
     after: () => moveSelf(leave, 'the pids cgroup the init started in'),
   } : undefined);
   if (!config.noNewKeyring) {
@@ -62,8 +62,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
 
   // prestart and createRuntime hooks run in the runtime, with our namespaces ready.
   sync.send({ type: 'hooks' });
-  const answer = sync.receive<RuntimeMessage>();
-  if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
+  sync.expect('hooksDone');
   step('createContainer hooks', () => runHooks('createContainer', spec.hooks?.createContainer, config.state));
 
   const chrootOnly = !hasNamespace(spec, 'mount');
@@ -73,8 +72,9 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
 
   if (proc.terminal) {
     step('set up console', () => {
-      if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
-      const pty = sendConsole(config.consoleFd, proc.consoleSize);
+      const consoleFd = slotFd('console');
+      if (consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
+      const pty = sendConsole(consoleFd, proc.consoleSize);
       bindConsole(sys, { rootfs: '/', ptySlavePath: pty.slavePath });
       makeControllingTerminal(sys, pty.slave);
     });
@@ -107,7 +107,8 @@ export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, i
   const proc = config.spec.process!;
   const hooks = config.spec.hooks?.startContainer;
   // Node's threads end at execve: only now may they count against pids.max.
-  if (config.pidsCgroup) moveSelf(config.pidsCgroup.join, 'the pids cgroup');
+  const pidsJoin = slotFd('pidsJoin');
+  if (pidsJoin !== undefined) moveSelf(pidsJoin, 'the pids cgroup');
   runHooks('startContainer', hooks, { ...config.state, status: 'created' });
   const filter = prepared.seccomp;
   completeProcess(proc, { seccomp: filter && (() => filter.load()) });

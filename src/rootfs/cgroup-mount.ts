@@ -15,7 +15,8 @@ import { parseMountinfo } from '../cgroups/layout.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
 import { applyPropagation, bindInto, type MountContext } from './mount-ops.js';
 import { mkdirAllInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';
-import { hasNamespace, type RootfsMount } from './types.js';
+import type { RootfsMount } from './types.js';
+import { hasNamespace } from '../namespaces.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const HOST_CGROUP_ROOT = '/sys/fs/cgroup';

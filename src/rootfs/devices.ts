@@ -10,7 +10,8 @@ import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
 import { isBindMount } from '../linux/mount-options.js';
 import type { Sys } from '../syscall/sys.js';
 import { createFileInRoot, containerPath, mkdirAllInRoot, resolveEntryInRoot, resolveInRoot, verifyInRoot } from './secure-path.js';
-import { hasNamespace, type RootfsDevice, type RootfsSpec } from './types.js';
+import type { RootfsDevice, RootfsSpec } from './types.js';
+import { hasNamespace } from '../namespaces.js';
 import type { Step } from '../step.js';
 
 /** The devices every container gets (runtime-spec config-linux.md "Default Devices"). */

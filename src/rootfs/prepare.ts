@@ -10,7 +10,8 @@ import { DEFAULT_ROOT_PROPAGATION, rootfsPropagationFlags } from './mount-flags.
 import type { MountContext } from './mount-ops.js';
 import { mountToRootfs } from './mounts.js';
 import { containerPath, isWithin } from './secure-path.js';
-import { hasNamespace, type RootfsSpec } from './types.js';
+import type { RootfsSpec } from './types.js';
+import { hasNamespace } from '../namespaces.js';
 import { runStep, type Step } from '../step.js';
 
 export interface PrepareOptions {

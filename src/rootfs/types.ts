@@ -30,8 +30,3 @@ export interface RootfsSpec {
     readonlyPaths?: string[];
   };
 }
-
-/** Whether the config asks for a namespace of this type (new or joined). */
-export function hasNamespace(spec: RootfsSpec, type: string): boolean {
-  return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type);
-}
