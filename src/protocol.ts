@@ -113,6 +113,12 @@ export function fromWire(wire: WireError): InitFailure {
   return err;
 }
 
+/** Re-raises an init's error; with --debug, the step it failed in is logged first. */
+export function raiseInitError(log: LogSink, peer: string, wire: WireError): never {
+  if (wire.step !== undefined) log.log('debug', `${peer} failed in step: ${wire.step}`);
+  throw fromWire(wire);
+}
+
 // ---------------------------------------------------------------------------
 // the channel
 
@@ -220,7 +226,7 @@ export class RuntimeChannel extends Channel<InitMessage, RuntimeMessage> {
       this.logSink.log(msg.level, msg.msg, msg.fields);
       return true;
     }
-    if (msg.type === 'error') throw fromWire(msg.error);
+    if (msg.type === 'error') raiseInitError(this.logSink, this.peer, msg.error);
     return false;
   }
 }

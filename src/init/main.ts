@@ -1,8 +1,9 @@
 // The container init: spawned by `create` as PID 1 of the container's PID namespace,
-// with its fds (sync socket, exec.fifo, ...) named in argv[2] (src/protocol.ts). It sets the container up on its
-// main thread, reports ready, waits for `start` on exec.fifo, then execs the
-// container's process. Nothing here runs asynchronously before the wait, so no
-// libuv pool thread ever acts for it in the container's namespaces.
+// with its fds (sync socket, exec.fifo, ...) named in argv[2] (src/protocol.ts). It
+// sets the container up on its main thread, reports ready, waits for `start` on
+// exec.fifo, then execs the container's process. Nothing here runs asynchronously
+// before the wait, so no libuv pool thread ever acts for it in the container's
+// namespaces.
 import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { O_PATH } from '../../ffi/constants.js';

@@ -55,7 +55,9 @@ t.test("an init's error is re-raised with its type, fields and step", async (t) 
     type: 'error',
     error: { message: 'mount proc on /proc: EPERM (operation not permitted)', errno: 1, code: 'EPERM', syscall: 'mount', path: 'proc on /proc', step: 'mount /proc' },
   }]);
-  const err = await serveInit(init, sink(), { what: 'container init', exited }).then(() => undefined, (e: unknown) => e) as SyscallError & { step?: string };
+  const log = sink();
+  const err = await serveInit(init, log, { what: 'container init', exited }).then(() => undefined, (e: unknown) => e) as SyscallError & { step?: string };
+  t.same(log.logs, [['debug', 'container init failed in step: mount /proc']]);
   t.type(err, SyscallError);
   t.equal(err.message, 'unable to start container process: mount proc on /proc: EPERM (operation not permitted)');
   t.equal(err.code, 'EPERM');

@@ -5,7 +5,7 @@ import { RuntimeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CgroupManager } from '../../cgroups/index.js';
 import type { LinuxResources } from '../../generated/config.js';
-import { ChannelClosedError, RuntimeChannel, fromWire, unexpected, type InitMessage, type LogSink, type RuntimeMessage } from '../../protocol.js';
+import { ChannelClosedError, RuntimeChannel, raiseInitError, unexpected, type InitMessage, type LogSink, type RuntimeMessage } from '../../protocol.js';
 import { unixSocketPair } from './socketpair.js';
 
 /** How long a fresh init may take to load Node before create or exec gives up on it. */
@@ -93,7 +93,7 @@ export async function serveInit(peer: InitPeer, log: LogSink, opts: ServeOptions
         log.log(msg.level, msg.msg, msg.fields);
         break;
       case 'error':
-        throw fromWire(msg.error);
+        return raiseInitError(log, opts.what, msg.error);
       case 'hooks':
         if (!opts.hooks || ready) throw unexpected(opts.what, msg.type, ready ? 'end of file' : 'ready');
         opts.hooks();
