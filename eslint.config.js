@@ -10,16 +10,13 @@ const LIBC_IMPORTERS = [
   'src/init/exec-fifo.ts', // inotify on the exec fifo and openat of it
   'src/init/keyring.ts', // keyctl JOIN_SESSION_KEYRING (raw syscall)
   'src/init/signal-dispositions.ts', // rt_sigaction to SIG_DFL (raw syscall)
-  'src/init/sync.ts', // poll on the sync channel
   'src/ocirt.ts', // execve of /proc/self/exe
+  'src/protocol.ts', // poll on the sync channel
   'src/rootfs/host-mounts.ts', // umount2 of the host's mounts
-  'src/runtime/launch/child-namespaces.ts', // unshare and setns for the children's PID namespace
-  'src/runtime/operations/create.ts', // mkfifo for the exec fifo, socketpair for the sync channel
-  'src/runtime/operations/exec.ts', // setns and socketpair
+  'src/runtime/launch/socketpair.ts', // socketpair for the sync channel and the terminal
+  'src/runtime/shared/exec-fifo.ts', // mkfifo, and poll on the fifo and the init's pidfd
   'src/runtime/shared/process-exit.ts', // pidfd_open and poll
-  'src/runtime/operations/run.ts', // prctl PR_SET_CHILD_SUBREAPER and socketpair
   'src/runtime/launch/spawn-init.ts', // open_tree, mount_setattr, prctl, capget/capset
-  'src/runtime/operations/start.ts', // poll
   'src/runtime/launch/stdio-pipes.ts', // pipe2
   'src/state/store.ts', // flock and renameat2 RENAME_NOREPLACE
   'src/terminal/proxy.ts', // fcntl F_DUPFD_CLOEXEC on the pty master

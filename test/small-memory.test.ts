@@ -1,6 +1,6 @@
 // The smallest memory limit engines allow (Docker: 6 MB) must work as with runc,
 // though the init and exec init are Node: their start-up is charged to the runtime's
-// cgroup, not the container's (src/runtime/launch/init-io.ts awaitBooted).
+// cgroup, not the container's (joinCgroupAroundBoot in src/runtime/launch/drive-init.ts).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';

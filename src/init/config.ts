@@ -1,5 +1,5 @@
-// What the runtime tells the init in its first message.
-import type { SelfJoinFds } from '../cgroups/self-join.js';
+// What the runtime tells the init in its first message. Its fds (exec.fifo, the console
+// socket, the v1 pids cgroup) are named slots: slotFd in src/protocol.ts.
 import type { ContainerPlan } from '../plan/types.js';
 
 export interface InitConfig {
@@ -11,12 +11,7 @@ export interface InitConfig {
   preserveFds: number;
   /** LISTEN_FDS count the container is told about (LISTEN_PID becomes 1). */
   listenFds: number;
-  /** The init's fd numbers: an O_PATH fd of exec.fifo, the console socket. */
-  fifoFd: number;
-  consoleFd?: number;
   /** The container's cgroup directories (for the cgroup mount). */
   cgroupPaths: Record<string, string>;
-  /** The v1 pids cgroup the init joins by itself (src/cgroups/self-join.ts), as fd numbers. */
-  pidsCgroup?: SelfJoinFds;
   debug: boolean;
 }

@@ -1,21 +1,21 @@
 // The container init: spawned by `create` as PID 1 of the container's PID namespace,
-// with the sync socket at the fd named in argv[2]. It sets the container up on its
-// main thread, reports ready, waits for `start` on exec.fifo, then execs the
-// container's process. Nothing here runs asynchronously before the wait, so no
-// libuv pool thread ever acts for it in the container's namespaces.
+// with its fds (sync socket, exec.fifo, ...) named in argv[2] (src/protocol.ts). It
+// sets the container up on its main thread, reports ready, waits for `start` on
+// exec.fifo, then execs the container's process. Nothing here runs asynchronously
+// before the wait, so no libuv pool thread ever acts for it in the container's
+// namespaces.
 import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { O_PATH } from '../../ffi/constants.js';
 import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
-import { SyncChannel, type RuntimeMessage } from './sync.js';
+import { ChannelClosedError, InitChannel, requireSlot } from '../protocol.js';
 import type { InitConfig } from './config.js';
 import { setupContainer, startProcess } from './setup.js';
 import { waitForStart, watchFifo } from './exec-fifo.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
-const syncFd = Number(process.argv[2]);
-const sync = new SyncChannel(syncFd);
+const sync = new InitChannel(requireSlot('sync'));
 
 function fail(err: unknown): never {
   return sync.failAndExit(err);
@@ -24,6 +24,7 @@ function fail(err: unknown): never {
 async function main(): Promise<void> {
   let config: InitConfig;
   let procFd: number;
+  let fifoFd: number;
   let fifoWatch: number;
   let ignored: number[];
   try {
@@ -34,11 +35,12 @@ async function main(): Promise<void> {
     // stays ignored across execve: note them now, restore them before the exec.
     ignored = currentlyIgnored();
     sync.send({ type: 'booted' });
-    const msg = sync.receive<RuntimeMessage>();
-    if (!msg || msg.type !== 'config') process.exit(1);
-    config = msg.config as InitConfig;
-    fifoWatch = watchFifo(config.fifoFd);
+    config = sync.receiveConfig();
+    fifoFd = requireSlot('fifo');
+    fifoWatch = watchFifo(fifoFd);
   } catch (err) {
+    // The runtime gave up before sending anything: nothing to tell.
+    if (err instanceof ChannelClosedError) process.exit(1);
     fail(err);
   }
   const step = sync.stepLogger('init', !!config.debug);
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   try {
     prepared = setupContainer(linuxSys, config, sync, step);
     sync.send({ type: 'ready' });
-    closeSync(syncFd);
+    closeSync(sync.fd);
   } catch (err) {
     fail(err);
   }
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     process.on(sig, () => process.exit(128 + n));
   }
   try {
-    await waitForStart(procFd, config.fifoFd, fifoWatch);
+    await waitForStart(procFd, fifoFd, fifoWatch);
     closeSync(procFd);
     startProcess(linuxSys, config, prepared, ignored);
   } catch (err) {

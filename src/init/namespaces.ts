@@ -2,10 +2,10 @@
 // unshare the new ones, all on the main thread (namespaces are per thread). The PID
 // namespace was set by the runtime before spawning us; a new time namespace takes
 // effect at execve.
-import { closeSync, openSync, writeFileSync, constants as fsc } from 'node:fs';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
+import { closeSync, writeFileSync } from 'node:fs';
+import { CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
-import { NAMESPACES } from '../linux/process-tables.js';
+import { joinNamespace, openNamespace } from '../namespaces.js';
 import type { ContainerPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
@@ -23,16 +23,9 @@ export function setupNamespaces(
     const { type } = ns;
     if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
     step(`join ${type} namespace ${ns.path}`, () => {
-      let fd: number;
+      const fd = openNamespace(ns.path!);
       try {
-        fd = openSync(ns.path, fsc.O_RDONLY);
-      } catch (err) {
-        throw fromNodeError(err, 'open', ns.path);
-      }
-      try {
-        // setns into a mount namespace needs a private fs_struct (Node threads share it).
-        if (type === 'mount') sys.unshare(CLONE_FS);
-        sys.setns(fd, NAMESPACES[type].cloneFlag, `${type} namespace ${ns.path}`);
+        joinNamespace(sys, fd, type, `${type} namespace ${ns.path}`);
       } finally {
         closeSync(fd);
       }

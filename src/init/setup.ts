@@ -8,7 +8,7 @@
 import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
-import type { SyncChannel, RuntimeMessage } from './sync.js';
+import { slotFd, type InitChannel } from '../protocol.js';
 import type { Step } from '../step.js';
 import { setupNamespaces } from './namespaces.js';
 import { moveSelf } from '../cgroups/self-join.js';
@@ -31,7 +31,7 @@ export interface Prepared {
   seccomp?: SeccompFilter;
 }
 
-export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, step: Step): Prepared {
+export function setupContainer(sys: Sys, config: InitConfig, sync: InitChannel, step: Step): Prepared {
   const { plan } = config;
   const proc = plan.process;
 
@@ -42,10 +42,10 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
   const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
 
   // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
-  const pids = config.pidsCgroup;
-  const leave = pids?.leave;
-  setupNamespaces(sys, plan, step, '/proc', pids && leave !== undefined ? {
-    before: () => moveSelf(pids.join, 'the pids cgroup'),
+  const join = slotFd('pidsJoin');
+  const leave = slotFd('pidsLeave');
+  setupNamespaces(sys, plan, step, '/proc', join !== undefined && leave !== undefined ? {
+    before: () => moveSelf(join, 'the pids cgroup'),
     after: () => moveSelf(leave, 'the pids cgroup the init started in'),
   } : undefined);
   if (!config.noNewKeyring) {
@@ -61,8 +61,7 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
 
   // prestart and createRuntime hooks run in the runtime, with our namespaces ready.
   sync.send({ type: 'hooks' });
-  const answer = sync.receive<RuntimeMessage>();
-  if (answer?.type !== 'hooksDone') throw new RuntimeError('runtime went away during hooks');
+  sync.expect('hooksDone');
   const { createContainer } = plan.hooks;
   step('createContainer hooks', () => runHooks('createContainer', createContainer.hooks, createContainer.state));
 
@@ -73,8 +72,9 @@ export function setupContainer(sys: Sys, config: InitConfig, sync: SyncChannel, 
 
   if (proc.terminal) {
     step('set up console', () => {
-      if (config.consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
-      const pty = sendConsole(config.consoleFd, proc.consoleSize);
+      const consoleFd = slotFd('console');
+      if (consoleFd === undefined) throw new RuntimeError('terminal requested without a console socket');
+      const pty = sendConsole(consoleFd, proc.consoleSize);
       bindConsole(sys, { rootfs: '/', ptySlavePath: pty.slavePath });
       makeControllingTerminal(sys, pty.slave);
     });
@@ -107,7 +107,8 @@ export function startProcess(sys: Sys, config: InitConfig, prepared: Prepared, i
   const proc = config.plan.process;
   const { startContainer } = config.plan.hooks;
   // Node's threads end at execve: only now may they count against pids.max.
-  if (config.pidsCgroup) moveSelf(config.pidsCgroup.join, 'the pids cgroup');
+  const pidsJoin = slotFd('pidsJoin');
+  if (pidsJoin !== undefined) moveSelf(pidsJoin, 'the pids cgroup');
   runHooks('startContainer', startContainer.hooks, startContainer.state);
   const filter = prepared.seccomp;
   completeProcess(proc, { seccomp: filter && (() => filter.load()) });

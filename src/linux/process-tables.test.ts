@@ -1,5 +1,4 @@
 import t from 'tap';
-import { existsSync, readlinkSync } from 'node:fs';
 import {
   ioprioClass,
   ioprioClassOf,
@@ -7,12 +6,6 @@ import {
   ioprioFromSpec,
   ioprioLevelOf,
   ioprioValue,
-  isNamespaceType,
-  namespaceCloneFlag,
-  NAMESPACE_TYPES,
-  NAMESPACES,
-  namespaceProcName,
-  namespaceProcPath,
   personalityDomain,
   personalityFlag,
   personalityValue,
@@ -86,47 +79,4 @@ t.test('scheduler policies and flags', async (t) => {
   t.equal(schedFlagsToMask(['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_UTIL_CLAMP_MAX']), 0x41);
   t.equal(schedFlagsToMask(Object.keys(SCHED_FLAGS)), 0x7f);
   t.throws(() => schedFlagsToMask(['SCHED_FLAG_RECLAIM', 'X']), { message: 'unknown scheduler flag "X"' });
-});
-
-t.test('namespace table', async (t) => {
-  t.same([...NAMESPACE_TYPES], ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time']);
-  const expected: Record<string, [number, string]> = {
-    pid: [0x20000000, 'pid'],
-    network: [0x40000000, 'net'],
-    mount: [0x20000, 'mnt'],
-    ipc: [0x8000000, 'ipc'],
-    uts: [0x4000000, 'uts'],
-    user: [0x10000000, 'user'],
-    cgroup: [0x2000000, 'cgroup'],
-    time: [0x80, 'time'],
-  };
-  let seen = 0;
-  for (const type of NAMESPACE_TYPES) {
-    const [flag, proc] = expected[type] as [number, string];
-    t.equal(namespaceCloneFlag(type), flag, `${type} flag`);
-    t.equal(namespaceProcName(type), proc, `${type} proc name`);
-    t.equal(namespaceProcPath(type), `/proc/self/ns/${proc}`);
-    t.equal(seen & flag, 0, `${type} flag is distinct`);
-    seen |= flag;
-    t.equal(isNamespaceType(type), true);
-  }
-  t.equal(namespaceProcPath('network', 1234), '/proc/1234/ns/net');
-  t.equal(NAMESPACES.pid.childrenProcName, 'pid_for_children');
-  t.equal(NAMESPACES.time.childrenProcName, 'time_for_children');
-  t.equal(NAMESPACES.network.childrenProcName, undefined);
-  for (const bad of ['net', 'mnt', 'NETWORK', '', 'toString', '__proto__']) {
-    t.equal(isNamespaceType(bad), false, `${JSON.stringify(bad)} is not a type`);
-    t.throws(() => namespaceCloneFlag(bad), { message: `unknown namespace type ${JSON.stringify(bad)}` });
-    t.throws(() => namespaceProcName(bad), { message: `unknown namespace type ${JSON.stringify(bad)}` });
-  }
-});
-
-t.test('every namespace file exists in /proc on the running kernel', async (t) => {
-  for (const type of NAMESPACE_TYPES) {
-    const path = namespaceProcPath(type);
-    // the link target names the namespace kind: "net:[4026531840]"
-    t.match(readlinkSync(path), new RegExp(`^${NAMESPACES[type].procName}:\\[\\d+\\]$`), path);
-    const children = NAMESPACES[type].childrenProcName;
-    if (children !== undefined) t.ok(existsSync(`/proc/self/ns/${children}`), children);
-  }
 });

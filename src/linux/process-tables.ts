@@ -1,20 +1,12 @@
 /**
  * Name → number tables for the process attributes of an OCI config: personality,
- * I/O priority, scheduler policy/flags and namespace types.
+ * I/O priority, and scheduler policy/flags.
  */
 import {
   ADDR_COMPAT_LAYOUT,
   ADDR_LIMIT_32BIT,
   ADDR_LIMIT_3GB,
   ADDR_NO_RANDOMIZE,
-  CLONE_NEWCGROUP,
-  CLONE_NEWIPC,
-  CLONE_NEWNET,
-  CLONE_NEWNS,
-  CLONE_NEWPID,
-  CLONE_NEWTIME,
-  CLONE_NEWUSER,
-  CLONE_NEWUTS,
   FDPIC_FUNCPTRS,
   IOPRIO_CLASS_BE,
   IOPRIO_CLASS_IDLE,
@@ -173,60 +165,4 @@ export function schedFlag(name: string): number {
 /** OR of the named scheduler flags; throws on the first unknown name. */
 export function schedFlagsToMask(names: readonly string[] = []): number {
   return names.reduce((mask, name) => mask | schedFlag(name), 0);
-}
-
-// ---------------------------------------------------------------------------
-// namespaces: linux.namespaces[].type
-
-export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
-
-export interface NamespaceInfo {
-  /** CLONE_NEW* flag for clone/unshare/setns. */
-  readonly cloneFlag: number;
-  /** File name under /proc/<pid>/ns/ of the namespace the process is in. */
-  readonly procName: string;
-  /**
-   * For pid and time namespaces, unshare() only affects children: the namespace that
-   * new children will get is /proc/<pid>/ns/<childrenProcName>.
-   */
-  readonly childrenProcName?: string;
-}
-
-/** OCI namespace types → clone flag and /proc/<pid>/ns file names. */
-export const NAMESPACES: Readonly<Record<NamespaceType, NamespaceInfo>> = Object.freeze({
-  pid: Object.freeze({ cloneFlag: CLONE_NEWPID, procName: 'pid', childrenProcName: 'pid_for_children' }),
-  network: Object.freeze({ cloneFlag: CLONE_NEWNET, procName: 'net' }),
-  mount: Object.freeze({ cloneFlag: CLONE_NEWNS, procName: 'mnt' }),
-  ipc: Object.freeze({ cloneFlag: CLONE_NEWIPC, procName: 'ipc' }),
-  uts: Object.freeze({ cloneFlag: CLONE_NEWUTS, procName: 'uts' }),
-  user: Object.freeze({ cloneFlag: CLONE_NEWUSER, procName: 'user' }),
-  cgroup: Object.freeze({ cloneFlag: CLONE_NEWCGROUP, procName: 'cgroup' }),
-  time: Object.freeze({ cloneFlag: CLONE_NEWTIME, procName: 'time', childrenProcName: 'time_for_children' }),
-});
-
-/** The OCI namespace type names, in runtime-spec order. */
-export const NAMESPACE_TYPES: readonly NamespaceType[] = Object.freeze(Object.keys(NAMESPACES) as NamespaceType[]);
-
-export function isNamespaceType(type: string): type is NamespaceType {
-  return Object.hasOwn(NAMESPACES, type);
-}
-
-function namespaceInfo(type: string): NamespaceInfo {
-  if (!isNamespaceType(type)) throw new Error(`unknown namespace type ${JSON.stringify(type)}`);
-  return NAMESPACES[type];
-}
-
-/** CLONE_NEW* flag of an OCI namespace type; throws `unknown namespace type "X"`. */
-export function namespaceCloneFlag(type: string): number {
-  return namespaceInfo(type).cloneFlag;
-}
-
-/** File name under /proc/<pid>/ns/ (`network` → `net`, `mount` → `mnt`); throws on unknown types. */
-export function namespaceProcName(type: string): string {
-  return namespaceInfo(type).procName;
-}
-
-/** `/proc/<pid>/ns/<name>` of an OCI namespace type, for `self` by default. */
-export function namespaceProcPath(type: string, pid: number | 'self' = 'self'): string {
-  return `/proc/${pid}/ns/${namespaceProcName(type)}`;
 }

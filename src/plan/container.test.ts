@@ -65,7 +65,7 @@ t.test('the example spec (runc spec) plans to exactly this', async (t) => {
     ],
     namespaces: {
       types: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],
-      pid: '',
+      pid: { new: true },
       join: [],
       create: ['network', 'ipc', 'uts', 'mount', 'cgroup'],
       unshareFlags: CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP,
@@ -159,7 +159,7 @@ t.test('namespaces: pid for the runtime, joins in join order (mount last), the r
   ] } }).namespaces;
   t.same(ns, {
     types: ['mount', 'pid', 'network', 'ipc', 'time', 'cgroup'],
-    pid: '/proc/9/ns/pid',
+    pid: { path: '/proc/9/ns/pid' },
     join: [
       { type: 'network', path: '/run/netns/x' }, { type: 'cgroup', path: '/proc/9/ns/cgroup' }, { type: 'mount', path: '/proc/9/ns/mnt' },
     ],

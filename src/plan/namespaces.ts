@@ -2,12 +2,9 @@
 // set by the runtime around the spawn, the others are joined by path (in join order)
 // or unshared by the init.
 import type { LinuxNamespace } from '../generated/config.js';
-import { NAMESPACES, type NamespaceType } from '../linux/process-tables.js';
+import { JOIN_ORDER, NAMESPACES, type NamespaceType } from '../namespaces.js';
 import type { PlanIssues } from './issues.js';
 import type { NamespacesPlan } from './types.js';
-
-/** The init joins in this order: mount last, since after it the host's paths are gone. */
-export const JOIN_ORDER: readonly NamespaceType[] = ['ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
 
 /** The namespaces `exec` joins, in order: a time namespace cannot be joined by a threaded process. */
 export const EXEC_JOIN_ORDER: readonly NamespaceType[] = JOIN_ORDER.filter((type) => type !== 'time');
@@ -27,7 +24,7 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
       issues.add(['linux', 'namespaces', i, 'path'], 'joining an existing time namespace is not supported yet');
     }
     if (ns.type === 'pid') {
-      plan.pid = ns.path ?? '';
+      plan.pid = ns.path ? { path: ns.path } : { new: true };
     } else if (!ns.path && ns.type !== 'user') {
       plan.create.push(ns.type);
       plan.unshareFlags |= NAMESPACES[ns.type].cloneFlag;

@@ -4,7 +4,7 @@
 // holds no bigint and no function; the init reads the plan, never the spec.
 import type { Hook, LinuxSeccomp } from '../generated/config.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
-import type { NamespaceType } from '../linux/process-tables.js';
+import type { ChildPidNamespace, NamespaceType } from '../namespaces.js';
 
 /** One `mounts` entry. */
 export interface MountPlan {
@@ -42,8 +42,8 @@ export interface NamespaceJoin {
 export interface NamespacesPlan {
   /** Every type the config lists, new or joined. */
   types: NamespaceType[];
-  /** The pid namespace, set by the runtime around the spawn: a path to join, or '' for a new one. */
-  pid?: string;
+  /** The pid namespace, set by the runtime around the spawn; absent: the runtime's own. */
+  pid?: ChildPidNamespace;
   /** Namespaces the init joins, in join order (mount last: after it, host paths are gone). */
   join: NamespaceJoin[];
   /** New namespaces the init unshares (the pid namespace is the runtime's). */

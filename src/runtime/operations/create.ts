@@ -3,30 +3,31 @@
 // `start`. Any failure on the way undoes everything: init killed, cgroup removed,
 // state directory deleted.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as libc from '../../../ffi/libc.js';
-import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, O_PATH } from '../../../ffi/constants.js';
 import { loadBundleConfig } from '../../config/load.js';
 import { semanticWarnings } from '../../config/semantic.js';
 import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
-import { openSelfJoin, type SelfJoinFds } from '../../cgroups/self-join.js';
+import { openSelfJoin } from '../../cgroups/self-join.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
+import { withChildPidNamespace } from '../../namespaces.js';
+import { linuxSys } from '../../syscall/linux.js';
 import { runHooks } from '../../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../../terminal/console-socket.js';
 import { readProcStat } from '../../state/procfs.js';
 import { validateId } from '../../state/store.js';
 import type { ContainerRecord, CreateJournal } from '../../state/record.js';
-import { SyncChannel, type InitMessage } from '../../init/sync.js';
+import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
-import { enterChildNamespaces } from '../launch/child-namespaces.js';
 import { spawnInit } from '../launch/spawn-init.js';
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
+import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
+import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
+import { makeExecFifo } from '../shared/exec-fifo.js';
 import { runPoststop } from '../shared/poststop.js';
 import { writePidFile } from '../shared/pid-file.js';
 import type { RuntimeContext } from '../shared/context.js';
@@ -115,12 +116,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;
   try {
-    const fifo = ctx.store.fifoPath(id);
-    libc.mkfifo(fifo, 0o622);
-    // Not our umask's: the init opens it for writing after dropping to the container's user.
-    chmodSync(fifo, 0o622);
-    fds.push(openSync(fifo, O_PATH));
-    const fifoFd = fds[fds.length - 1]!;
+    const fifoFd = makeExecFifo(ctx.store.fifoPath(id));
+    fds.push(fifoFd);
 
     cgroup = ctx.log.step('cgroup create', () =>
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
@@ -138,33 +135,21 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       fds.push(sock);
       consoleFd = sock;
     }
-    const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-    fds.push(ours, theirs);
+    const { channel, theirs } = openInitChannel(ctx.log, 'container init');
+    fds.push(channel.fd, theirs);
 
-    // The init's fds: 0-2 stdio, 3.. the preserved fds, then sync, fifo, console.
-    const syncIndex = 3 + preserve;
-    const stdio: (number | 'ignore' | 'inherit')[] = spec.process?.terminal ? ['ignore', 'ignore', 'ignore'] : [...(opts.foreground?.stdio ?? [0, 1, 2])];
-    for (let fd = 3; fd < 3 + preserve; fd++) stdio.push(fd);
-    stdio.push(theirs, fifoFd);
-    if (consoleFd !== undefined) stdio.push(consoleFd);
     // The v1 pids cgroup the init joins by itself just before execve.
     const newCgroupNs = plan.namespaces.create.includes('cgroup');
     const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
-    let pidsCgroup: SelfJoinFds | undefined;
-    if (selfJoin) {
-      fds.push(selfJoin.join);
-      stdio.push(selfJoin.join);
-      pidsCgroup = { join: stdio.length - 1 };
-      if (selfJoin.leave !== undefined) {
-        fds.push(selfJoin.leave);
-        stdio.push(selfJoin.leave);
-        pidsCgroup.leave = stdio.length - 1;
-      }
-    }
+    if (selfJoin) fds.push(selfJoin.join, ...(selfJoin.leave !== undefined ? [selfJoin.leave] : []));
+    const named: [SlotName, number | undefined][] = [
+      ['sync', theirs], ['fifo', fifoFd], ['console', consoleFd], ['pidsJoin', selfJoin?.join], ['pidsLeave', selfJoin?.leave],
+    ];
+    const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
-    child = ctx.log.step('spawn init', () =>
-      enterChildNamespaces(plan.namespaces.pid, () =>
-        spawnInit({ mode: 'init', args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
+    const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init' });
+    const pidNs = plan.namespaces.pid;
+    child = ctx.log.step('spawn init', () => pidNs ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});
@@ -176,8 +161,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     Object.assign(journal, { pid, pidStartTime: startTime });
     ctx.store.writeCreateJournal(id, journal);
 
-    const sync = new SyncChannel(ours);
-    await joinCgroupAroundBoot(ctx.log, cg, pid, sync,
+    await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
       { resources: spec.linux?.resources, frozen: false, except: selfJoin ? [selfJoin.dir] : [] }, 'container init', exited);
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: journal.created!, config: spec,
@@ -187,11 +171,10 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const config: InitConfig = {
       plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
-      preserveFds: preserve, listenFds, fifoFd: syncIndex + 1, consoleFd: consoleFd !== undefined ? syncIndex + 2 : undefined,
-      cgroupPaths: cg.paths, pidsCgroup, debug: ctx.debug,
+      preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug,
     };
-    sync.send({ type: 'config', config });
-    await driveInit(ctx, sync, config.plan, exited);
+    channel.send({ type: 'config', config });
+    await serveInit(channel, ctx.log, { what: 'container init', exited, hooks: () => runCreateHooks(ctx, config.plan) });
 
     ctx.log.step('save state', () => ctx.store.write(record));
     ctx.store.removeCreateJournal(id);
@@ -217,24 +200,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   }
 }
 
-/** Serves the init's requests until it reports ready (or fails). */
-async function driveInit(ctx: RuntimeContext, sync: SyncChannel, plan: ContainerPlan, exited: Promise<void>): Promise<void> {
-  for (;;) {
-    const msg = sync.receive<InitMessage>();
-    if (!msg) return initVanished('container init', exited);
-    if (handleInitMessage(ctx.log, msg)) continue;
-    switch (msg.type) {
-      case 'hooks': {
-        const { prestart, createRuntime } = plan.hooks;
-        ctx.log.step('prestart hooks', () => runHooks('prestart', prestart.hooks, prestart.state));
-        ctx.log.step('createRuntime hooks', () => runHooks('createRuntime', createRuntime.hooks, createRuntime.state));
-        sync.send({ type: 'hooksDone' });
-        break;
-      }
-      case 'ready':
-        return;
-    }
-  }
+/** The prestart and createRuntime hooks, which the init asks for once its namespaces and mounts are ready. */
+function runCreateHooks(ctx: RuntimeContext, plan: ContainerPlan): void {
+  const { prestart, createRuntime } = plan.hooks;
+  ctx.log.step('prestart hooks', () => runHooks('prestart', prestart.hooks, prestart.state));
+  ctx.log.step('createRuntime hooks', () => runHooks('createRuntime', createRuntime.hooks, createRuntime.state));
 }
 
 async function rollback(

@@ -4,18 +4,15 @@
 // before releasing it, and hands it the init's other namespaces as fds; the exec init
 // joins them, sets up the process and execs it. The sync socket is close-on-exec, so
 // its end of file tells the runtime the program runs.
-import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as libc from '../../../ffi/libc.js';
-import { AF_UNIX, CLONE_NEWPID, SOCK_CLOEXEC, SOCK_STREAM } from '../../../ffi/constants.js';
-import { RuntimeError, fromNodeError } from '../../errors.js';
+import { RuntimeError, SyscallError } from '../../errors.js';
 import { loadCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../../terminal/index.js';
 import { isSameLiveProcess } from '../../state/procfs.js';
-import { SyncChannel, type InitMessage } from '../../init/sync.js';
-import type { ExecInitConfig, JoinNamespace } from '../../init/exec-config.js';
+import { layoutInitFds, type RuntimeChannel, type SlotName } from '../../protocol.js';
+import type { ExecInitConfig } from '../../init/exec-config.js';
 import type { ContainerRecord } from '../../state/record.js';
 import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
@@ -25,8 +22,12 @@ import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
 import { planContainer, planExec, type ExecPlan } from '../../plan/index.js';
-import { NAMESPACES } from '../../linux/process-tables.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
+import { namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace, type NamespaceType } from '../../namespaces.js';
+import { linuxSys } from '../../syscall/linux.js';
+import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
+import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
+import { unixSocketPair } from '../launch/socketpair.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from '../shared/context.js';
 
@@ -104,19 +105,18 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     checkPreservedFds(preserve);
 
     // The init's namespaces, opened while we know the pid is still the init's.
-    const pidNs = openNamespace(record.pid, 'pid');
+    const pidNs = openInitNamespace(record.pid, 'pid');
     fds.push(pidNs);
-    const joins: { type: JoinNamespace['type']; fd: number }[] = [];
-    for (const type of plan.joinOrder as JoinNamespace['type'][]) {
-      const name = NAMESPACES[type].procName;
-      const fd = openNamespace(record.pid, name);
+    const joins: { type: NamespaceType; fd: number }[] = [];
+    for (const type of plan.joinOrder) {
+      const fd = openInitNamespace(record.pid, type);
       fds.push(fd);
-      if (!sameNamespace(fd, name)) joins.push({ type, fd });
+      if (!sameNamespace(fd, type)) joins.push({ type, fd });
     }
-    for (const name of ['user', 'time']) {
+    for (const name of ['user', 'time'] as const) {
       // A kernel without time namespaces has no such file, for anyone.
-      if (!existsSync(`/proc/self/ns/${name}`)) continue;
-      const fd = openNamespace(record.pid, name);
+      if (!existsSync(namespaceProcPath(name))) continue;
+      const fd = openInitNamespace(record.pid, name);
       const same = sameNamespace(fd, name);
       closeSync(fd);
       // Both need a single-threaded process to join (setns fails with EINVAL/EUSERS).
@@ -130,36 +130,21 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       consoleFd = ctx.log.step('console socket connect', () => connectConsoleSocket(resolve(opts.consoleSocket!)));
       fds.push(consoleFd);
     } else if (terminal) {
-      [ptyPeer, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+      [ptyPeer, consoleFd] = unixSocketPair();
       fds.push(ptyPeer, consoleFd);
     }
     // Foreground without a terminal: pipes, never our own stdio (src/runtime/stdio-pipes.ts).
     if (!terminal && !detach && !opts.stdio) pipes = openStdioPipes();
 
-    // The exec init's fds: 0-2 stdio, 3.. the preserved fds, then sync, the
-    // namespaces, the console.
-    const head: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(pipes?.childFds ?? opts.stdio ?? [0, 1, 2])];
-    for (let fd = 3; fd < 3 + preserve; fd++) head.push(fd);
-    const syncIndex = head.length;
-    const tail: number[] = [];
-    const namespaces: JoinNamespace[] = joins.map(({ type, fd }) => {
-      tail.push(fd);
-      return { type, fd: syncIndex + tail.length };
-    });
-    let consoleIndex: number | undefined;
-    if (consoleFd !== undefined) {
-      tail.push(consoleFd);
-      consoleIndex = syncIndex + tail.length;
-    }
     // The v1 pids cgroup the exec init joins by itself just before execve.
     const cgroup = loadCgroupManager(record.cgroup);
     const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cgroup, false));
-    let pidsCgroupFd: number | undefined;
-    if (selfJoin) {
-      fds.push(selfJoin.join);
-      tail.push(selfJoin.join);
-      pidsCgroupFd = syncIndex + tail.length;
-    }
+    if (selfJoin) fds.push(selfJoin.join);
+    // The exec init's fds beside its stdio and the preserved ones, after its sync socket.
+    const head: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(pipes?.childFds ?? opts.stdio ?? [0, 1, 2])];
+    const named: [SlotName, number | undefined][] = [
+      ...joins.map(({ type, fd }): [SlotName, number] => [`ns:${type}`, fd]), ['console', consoleFd], ['pidsJoin', selfJoin?.join],
+    ];
 
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
@@ -171,7 +156,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       if (shielded) ctx.log.step('freeze container around exec init boot', () => cgroup.freeze());
       try {
         booted = await bootExecInit(ctx, {
-          pidNs, head, tail, cgroup, frozen: status === 'paused' || shielded,
+          pidNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
           resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
         });
       } catch (err) {
@@ -183,9 +168,9 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       }
     }
     child = booted.child;
-    const { pid, sync, exited } = booted;
+    const { pid, channel, exited } = booted;
     const init = child;
-    fds.push(booted.ours);
+    fds.push(channel.fd);
     // Everything the exec init inherited is its own now; only our ends stay open.
     for (const fd of [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])]) {
       closeSync(fd);
@@ -193,17 +178,17 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
     pipes?.closeChildEnds();
     const config: ExecInitConfig = {
-      id, process: proc, namespaces, preserveFds: preserve, consoleFd: consoleIndex, pidsCgroupFd,
+      id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: plan.seccomp,
     };
-    sync.send({ type: 'config', config });
+    channel.send({ type: 'execConfig', config });
     // From here on the exec init is one of the container's processes (kill --all and
     // delete reach it), and in a paused container it waits frozen until resume, which
     // must be able to take the lock.
     lock.release();
     locked = false;
-    await driveExecInit(ctx, sync, exited);
+    await serveInit(channel, ctx.log, { what: 'exec init', exited, untilExec: true });
 
     let master: number | undefined;
     if (ptyPeer !== undefined) {
@@ -240,8 +225,7 @@ interface BootedExecInit {
   child: ChildProcess;
   pid: number;
   /** Our end of the sync socket. */
-  ours: number;
-  sync: SyncChannel;
+  channel: RuntimeChannel;
   exited: Promise<number>;
 }
 
@@ -253,23 +237,23 @@ class KilledAtBoot extends Error {
 }
 
 /**
- * Spawns an exec init in the container's PID namespace, with `head` as its fds 0..,
- * its end of a new sync socket next and `tail` after it, and waits until it has
+ * Spawns an exec init in the container's PID namespace, with `head` as its stdio, the
+ * preserved fds, its end of a new sync socket and the `named` fds, and waits until it has
  * booted in the container's cgroup. On failure it is gone and our socket closed;
  * a death by signal before any message is a KilledAtBoot.
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
-  pidNs: number; head: (number | 'ignore')[]; tail: number[]; cgroup: CgroupManager; frozen: boolean;
+  pidNs: number; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
-  const [ours, theirs] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+  const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
   let child: ChildProcess | undefined;
   try {
-    const stdio = [...o.head, theirs, ...o.tail];
+    const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
       child = ctx.log.step('spawn exec init', () =>
-        inPidNamespace(o.pidNs, () =>
-          spawnInit({ mode: 'exec-init', args: [String(o.head.length)], stdio, argv0: 'ocirt-exec' })));
+        withChildPidNamespace(linuxSys, { fd: o.pidNs }, () =>
+          spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec' })));
     } finally {
       closeSync(theirs);
     }
@@ -279,40 +263,19 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     const pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start the exec init');
     // Into the container's cgroup before it does anything in the container.
-    const sync = new SyncChannel(ours);
     try {
-      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, sync, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
+      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, channel, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
       if (init.signalCode) throw new KilledAtBoot(init.signalCode, err);
       throw err;
     }
-    return { child: init, pid, ours, sync, exited };
+    return { child: init, pid, channel, exited };
   } catch (err) {
-    closeSync(ours);
+    closeSync(channel.fd);
     if (child) await killExecInit(child);
     throw err;
-  }
-}
-
-/** Serves the exec init until its program runs (end of file after `ready`) or it fails. */
-async function driveExecInit(ctx: RuntimeContext, sync: SyncChannel, exited: Promise<number>): Promise<void> {
-  let ready = false;
-  for (;;) {
-    const msg = sync.receive<InitMessage>();
-    if (!msg) {
-      if (ready) return;
-      return initVanished('exec init', exited);
-    }
-    if (handleInitMessage(ctx.log, msg)) continue;
-    switch (msg.type) {
-      case 'ready':
-        ready = true;
-        break;
-      default:
-        throw new RuntimeError(`exec init: unexpected message ${(msg as { type: string }).type}`);
-    }
   }
 }
 
@@ -345,45 +308,12 @@ async function killExecInit(child: ChildProcess): Promise<void> {
   await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
 }
 
-function openNamespace(pid: number, name: string): number {
-  const path = `/proc/${pid}/ns/${name}`;
+/** A namespace of the container's init; gone means the container stopped. */
+function openInitNamespace(pid: number, type: NamespaceType): number {
   try {
-    return openSync(path, fsc.O_RDONLY);
+    return openNamespace(namespaceProcPath(type, pid));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError('cannot exec in a stopped container');
-    throw fromNodeError(err, 'open', path);
+    if (err instanceof SyscallError && err.code === 'ENOENT') throw new RuntimeError('cannot exec in a stopped container');
+    throw err;
   }
 }
-
-/** Whether the namespace behind `fd` is the one we are in already. */
-function sameNamespace(fd: number, name: string): boolean {
-  const theirs = fstatSync(fd);
-  let own;
-  try {
-    own = statSync(`/proc/self/ns/${name}`);
-  } catch (err) {
-    throw fromNodeError(err, 'stat', `/proc/self/ns/${name}`);
-  }
-  return own.ino === theirs.ino && own.dev === theirs.dev;
-}
-
-/**
- * Runs `spawnChild` with our children's PID namespace set to the one behind `nsFd`
- * (when it is not ours already), then returns to our own. Only the main thread's
- * children are affected, and only while `spawnChild` runs.
- */
-function inPidNamespace<T>(nsFd: number, spawnChild: () => T): T {
-  if (sameNamespace(nsFd, 'pid')) return spawnChild();
-  const own = openSync('/proc/self/ns/pid', fsc.O_RDONLY);
-  try {
-    libc.setns(nsFd, CLONE_NEWPID, "the container's pid namespace");
-    try {
-      return spawnChild();
-    } finally {
-      libc.setns(own, CLONE_NEWPID, 'back to the runtime pid namespace');
-    }
-  } finally {
-    closeSync(own);
-  }
-}
-

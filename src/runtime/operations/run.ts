@@ -3,8 +3,9 @@
 // without one, its stdio is piped through us), and we exit with the container's
 // status (128+signal when it was killed).
 import { closeSync } from 'node:fs';
-import * as libc from '../../../ffi/libc.js';
-import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, PR_SET_CHILD_SUBREAPER } from '../../../ffi/constants.js';
+import { PR_SET_CHILD_SUBREAPER } from '../../../ffi/constants.js';
+import { linuxSys } from '../../syscall/linux.js';
+import { unixSocketPair } from '../launch/socketpair.js';
 import { recvFd, proxyTerminal } from '../../terminal/index.js';
 import { createContainer, prepareCreate, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
@@ -30,8 +31,8 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
   const { spec } = prepareCreate(id, { ...opts, foreground: {} });
   let ours: number | undefined;
   let consoleFd: number | undefined;
-  if (spec.process?.terminal) [ours, consoleFd] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-  if (!opts.noSubreaper) libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 'PR_SET_CHILD_SUBREAPER');
+  if (spec.process?.terminal) [ours, consoleFd] = unixSocketPair();
+  if (!opts.noSubreaper) linuxSys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 'PR_SET_CHILD_SUBREAPER');
 
   // Without a terminal the container gets pipes, never our own stdio (src/runtime/stdio-pipes.ts).
   const pipes = spec.process?.terminal ? undefined : openStdioPipes();

@@ -4,6 +4,7 @@
 import { deriveStatus, type Status } from '../../state/status.js';
 import type { ContainerRecord } from '../../state/record.js';
 import type { RuntimeContext } from './context.js';
+import { hasNewNamespace } from '../../namespaces.js';
 
 export interface Loaded {
   record: ContainerRecord;
@@ -28,6 +29,5 @@ export async function withContainer<T>(ctx: RuntimeContext, id: string, fn: (c: 
 
 /** True when the container has its own PID namespace (killing init then kills all). */
 export function hasPrivatePidNamespace(record: ContainerRecord): boolean {
-  const ns = record.config.linux?.namespaces?.find((n) => n.type === 'pid');
-  return !!ns && !ns.path;
+  return hasNewNamespace(record.config, 'pid');
 }

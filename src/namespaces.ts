@@ -1,0 +1,133 @@
+// Linux namespaces: the one table of OCI namespace types (CLONE_NEW* flag, the file
+// under /proc/<pid>/ns/), the order they are joined in, and joining through Sys.
+// The PID namespace is the one the runtime sets for its *children*: after
+// unshare(CLONE_NEWPID) or setns on the main thread, the next spawned process starts
+// in it, and the runtime then returns to its own (withChildPidNamespace).
+import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import {
+  CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
+} from '../ffi/constants.js';
+import { RuntimeError, fromNodeError } from './errors.js';
+import type { Sys } from './syscall/sys.js';
+
+export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
+
+export interface NamespaceInfo {
+  /** CLONE_NEW* flag for unshare/setns. */
+  readonly cloneFlag: number;
+  /** File name under /proc/<pid>/ns/ of the namespace the process is in. */
+  readonly procName: string;
+}
+
+/** OCI namespace types, in runtime-spec order. */
+export const NAMESPACES: Readonly<Record<NamespaceType, NamespaceInfo>> = Object.freeze({
+  pid: Object.freeze({ cloneFlag: CLONE_NEWPID, procName: 'pid' }),
+  network: Object.freeze({ cloneFlag: CLONE_NEWNET, procName: 'net' }),
+  mount: Object.freeze({ cloneFlag: CLONE_NEWNS, procName: 'mnt' }),
+  ipc: Object.freeze({ cloneFlag: CLONE_NEWIPC, procName: 'ipc' }),
+  uts: Object.freeze({ cloneFlag: CLONE_NEWUTS, procName: 'uts' }),
+  user: Object.freeze({ cloneFlag: CLONE_NEWUSER, procName: 'user' }),
+  cgroup: Object.freeze({ cloneFlag: CLONE_NEWCGROUP, procName: 'cgroup' }),
+  time: Object.freeze({ cloneFlag: CLONE_NEWTIME, procName: 'time' }),
+});
+
+export const NAMESPACE_TYPES: readonly NamespaceType[] = Object.freeze(Object.keys(NAMESPACES) as NamespaceType[]);
+
+/**
+ * The order an init joins namespaces in: the mount namespace last, since after it the
+ * host's paths are gone. pid is set by the runtime before the spawn, user is not joined.
+ */
+export const JOIN_ORDER: readonly NamespaceType[] = Object.freeze(['ipc', 'uts', 'network', 'cgroup', 'time', 'mount']);
+
+export function isNamespaceType(type: string): type is NamespaceType {
+  return Object.hasOwn(NAMESPACES, type);
+}
+
+function info(type: string): NamespaceInfo {
+  if (!isNamespaceType(type)) throw new RuntimeError(`unknown namespace type ${JSON.stringify(type)}`);
+  return NAMESPACES[type];
+}
+
+/** CLONE_NEW* flag of an OCI namespace type; throws `unknown namespace type "X"`. */
+export function namespaceCloneFlag(type: string): number {
+  return info(type).cloneFlag;
+}
+
+/** `/proc/<pid>/ns/<name>` of an OCI namespace type (`network` → `net`, `mount` → `mnt`). */
+export function namespaceProcPath(type: string, pid: number | 'self' = 'self'): string {
+  return `/proc/${pid}/ns/${info(type).procName}`;
+}
+
+/** The part of a config that names namespaces (the generated Spec and test literals fit). */
+export interface NamespacesSpec {
+  linux?: { namespaces?: readonly { type: string; path?: string }[] };
+}
+
+/** Whether a saved config asked for a new namespace of this type (not one joined by path). */
+export function hasNewNamespace(spec: NamespacesSpec, type: NamespaceType): boolean {
+  return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type && !ns.path);
+}
+
+/** Opens a namespace file (`/proc/<pid>/ns/<name>` or a bind mount of one). */
+export function openNamespace(path: string): number {
+  try {
+    return openSync(path, fsc.O_RDONLY);
+  } catch (err) {
+    throw fromNodeError(err, 'open', path);
+  }
+}
+
+/** Whether the namespace behind `fd` is the one this process is in already. */
+export function sameNamespace(fd: number, type: NamespaceType): boolean {
+  const own = namespaceProcPath(type);
+  let ours;
+  try {
+    ours = statSync(own);
+  } catch (err) {
+    throw fromNodeError(err, 'stat', own);
+  }
+  const theirs = fstatSync(fd);
+  return ours.ino === theirs.ino && ours.dev === theirs.dev;
+}
+
+/** setns into the namespace behind `fd`; `what` names it in errors. */
+export function joinNamespace(sys: Sys, fd: number, type: NamespaceType, what: string): void {
+  // setns into a mount namespace needs an fs_struct of our own (Node's threads share
+  // ours); it then moves our root and cwd to the namespace's root.
+  if (type === 'mount') sys.unshare(CLONE_FS);
+  sys.setns(fd, NAMESPACES[type].cloneFlag, what);
+}
+
+/** The PID namespace children are to start in: a new one, an open fd of one, or a path. */
+export type ChildPidNamespace = { new: true } | { fd: number } | { path: string };
+
+/**
+ * Runs `fn` (which spawns) with the main thread's children's PID namespace set to
+ * `target`, then comes back to our own, whether `fn` returned or threw. An fd of the
+ * namespace we are in already changes nothing.
+ */
+export function withChildPidNamespace<T>(sys: Sys, target: ChildPidNamespace, fn: () => T): T {
+  if ('fd' in target && sameNamespace(target.fd, 'pid')) return fn();
+  const own = openNamespace(namespaceProcPath('pid'));
+  try {
+    if ('new' in target) {
+      sys.unshare(CLONE_NEWPID);
+    } else if ('fd' in target) {
+      sys.setns(target.fd, CLONE_NEWPID, "the container's pid namespace");
+    } else {
+      const fd = openNamespace(target.path);
+      try {
+        sys.setns(fd, CLONE_NEWPID, target.path);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    try {
+      return fn();
+    } finally {
+      sys.setns(own, CLONE_NEWPID, 'back to the runtime pid namespace');
+    }
+  } finally {
+    closeSync(own);
+  }
+}

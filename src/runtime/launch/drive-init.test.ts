@@ -1,0 +1,86 @@
+import t from 'tap';
+import { RuntimeError, SyscallError } from '../../errors.js';
+import { ProtocolError, type InitMessage, type LogLevel, type RuntimeMessage } from '../../protocol.js';
+import { serveInit, type InitPeer } from './drive-init.js';
+
+/** An init that says `script` in order, then closes its end; records what it is sent. */
+class FakeInit implements InitPeer {
+  readonly sent: RuntimeMessage[] = [];
+  readonly events: string[] = [];
+  constructor(private readonly script: InitMessage[]) {}
+  receive(): InitMessage | undefined {
+    const msg = this.script.shift();
+    this.events.push(msg ? `recv ${msg.type}` : 'recv EOF');
+    return msg;
+  }
+  send(message: RuntimeMessage): void {
+    this.sent.push(message);
+    this.events.push(`send ${message.type}`);
+  }
+  get left(): number {
+    return this.script.length;
+  }
+}
+
+function sink(): { logs: [LogLevel, string][]; log: (level: LogLevel, msg: string) => void } {
+  const logs: [LogLevel, string][] = [];
+  return { logs, log: (level, msg) => logs.push([level, msg]) };
+}
+
+const exited = Promise.resolve();
+
+t.test('create: log lines forwarded, hooks run then answered, ready returns', async (t) => {
+  const init = new FakeInit([
+    { type: 'log', level: 'debug', msg: 'init: prepare rootfs' }, { type: 'hooks' }, { type: 'ready' }, { type: 'log', level: 'info', msg: 'after' },
+  ]);
+  const log = sink();
+  await serveInit(init, log, {
+    what: 'container init', exited, hooks: () => init.events.push('hooks ran'),
+  });
+  t.same(init.events, ['recv log', 'recv hooks', 'hooks ran', 'send hooksDone', 'recv ready']);
+  t.same(log.logs, [['debug', 'init: prepare rootfs']]);
+  t.equal(init.left, 1, 'nothing read after ready');
+});
+
+t.test('exec: after ready, waits for the end of file of the execve', async (t) => {
+  const init = new FakeInit([{ type: 'ready' }, { type: 'log', level: 'warning', msg: 'late' }]);
+  const log = sink();
+  await serveInit(init, log, { what: 'exec init', exited, untilExec: true });
+  t.same(init.events, ['recv ready', 'recv log', 'recv EOF']);
+  t.same(log.logs, [['warning', 'late']]);
+});
+
+t.test("an init's error is re-raised with its type, fields and step", async (t) => {
+  const init = new FakeInit([{
+    type: 'error',
+    error: { message: 'mount proc on /proc: EPERM (operation not permitted)', errno: 1, code: 'EPERM', syscall: 'mount', path: 'proc on /proc', step: 'mount /proc' },
+  }]);
+  const log = sink();
+  const err = await serveInit(init, log, { what: 'container init', exited }).then(() => undefined, (e: unknown) => e) as SyscallError & { step?: string };
+  t.same(log.logs, [['debug', 'container init failed in step: mount /proc']]);
+  t.type(err, SyscallError);
+  t.equal(err.message, 'unable to start container process: mount proc on /proc: EPERM (operation not permitted)');
+  t.equal(err.code, 'EPERM');
+  t.equal(err.errno, 1);
+  t.equal(err.syscall, 'mount');
+  t.equal(err.target, 'proc on /proc');
+  t.equal(err.step, 'mount /proc');
+});
+
+t.test('unexpected messages fail with what was expected', async (t) => {
+  await t.rejects(serveInit(new FakeInit([{ type: 'booted' }]), sink(), { what: 'container init', exited, hooks: () => {} }),
+    new ProtocolError('container init sent booted where hooks or ready was expected'));
+  await t.rejects(serveInit(new FakeInit([{ type: 'hooks' }]), sink(), { what: 'exec init', exited, untilExec: true }),
+    new ProtocolError('exec init sent hooks where ready was expected'));
+  await t.rejects(serveInit(new FakeInit([{ type: 'ready' }, { type: 'ready' }]), sink(), { what: 'exec init', exited, untilExec: true }),
+    new ProtocolError('exec init sent ready where end of file was expected'));
+  await t.rejects(serveInit(new FakeInit([{ type: 'nonsense' } as unknown as InitMessage]), sink(), { what: 'exec init', exited }),
+    new ProtocolError('exec init sent nonsense where ready was expected'));
+});
+
+t.test('an init that vanishes before ready fails the command', async (t) => {
+  const err = await serveInit(new FakeInit([{ type: 'hooks' }]), sink(), { what: 'container init', exited, hooks: () => {} })
+    .then(() => undefined, (e: unknown) => e);
+  t.type(err, RuntimeError);
+  t.equal((err as Error).message, 'container init exited unexpectedly');
+});
