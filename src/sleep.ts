@@ -7,3 +7,20 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export function sleepSync(ms: number): void {
   if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
 }
+
+/**
+ * Waits for `p` to settle (fulfilled or rejected) or for `ms` to pass, whichever comes
+ * first; the timer does not keep the process alive.
+ */
+export async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((res) => {
+    timer = setTimeout(res, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([p.then(() => {}, () => {}), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

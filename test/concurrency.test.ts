@@ -14,7 +14,7 @@ ensureRootfs();
 
 let n = 0;
 const newId = (what: string) => `${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 const IN_FLIGHT = 20;
 
 interface Run { args: string[]; code: number | null; signal: NodeJS.Signals | null; out: string; err: string }

@@ -15,7 +15,7 @@ const TOOLS = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3', 'env',
 const RUNC = '/usr/sbin/runc';
 const PREFIX = 'ocirt-ctd-';
 const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 requireRoot();
 const missing = TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);

@@ -16,7 +16,7 @@ ensureRootfs();
 
 let n = 0;
 const newId = (what: string) => `crio-${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A container driven the way CRI-O drives its runtime handler. */

@@ -18,7 +18,7 @@ type Runtime = keyof typeof RUNTIMES;
 
 let n = 0;
 const newId = (what: string) => `ev-${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Runs a runtime with output in temp files (a detached container keeps the runtime's stdio). */
 function rt(bin: string, args: string[]): Result {

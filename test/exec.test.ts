@@ -19,7 +19,7 @@ t.teardown(cleanupAll); // the console receivers
 
 let n = 0;
 const newId = (what: string) => `exec-${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 /** A running container (`sleep 300` unless told otherwise), force-deleted at the end. */

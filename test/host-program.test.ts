@@ -22,7 +22,7 @@ import type { Spec } from '../src/generated/config.js';
 requireRoot();
 ensureRootfs();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 /** The CLI as the library runs on Node: its inits are Node processes. */
 const CLI_ON_NODE = join(REPO, 'dist/src/cli/main.js');
 const read = (dir: string, name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');

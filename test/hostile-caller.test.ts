@@ -16,7 +16,7 @@ ensureRootfs();
 
 let n = 0;
 const newId = (what: string) => `hostile-${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A host directory with a marker file and a static busybox, for fd 200 to point at. */
 function hostDir(t: Test): string {

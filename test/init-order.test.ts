@@ -13,7 +13,7 @@ import type { Spec } from '../src/generated/config.js';
 requireRoot();
 ensureRootfs();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 let serial = 0;
 const newId = (tag: string) => `init-order-${tag}-${process.pid}-${serial++}`;
 

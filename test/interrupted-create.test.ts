@@ -11,7 +11,7 @@ import { makeBundle } from './bundle.js';
 requireRoot();
 ensureRootfs();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 /** The children of `pid` (the init, once create has spawned it). */

@@ -13,7 +13,7 @@ ensureRootfs();
 
 let n = 0;
 const newId = (what: string) => `${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function container(t: Test, args = ['sleep', '300']) {
   const root = tempDir(t, 'ocirt-root-');

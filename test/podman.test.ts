@@ -121,7 +121,7 @@ function run(flags: string[], cmd: string[], opts: { input?: string; jsonLog?: b
   return { ...r, id };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Waits until the container's log shows `text` (its shell installed its traps), or the deadline. */
 async function waitForLog(name: string, text: string, deadline: number): Promise<boolean> {

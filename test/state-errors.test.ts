@@ -11,7 +11,7 @@ requireRoot();
 ensureRootfs();
 
 const uniq = (tag: string) => `se-${tag}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The msg of the error line the runtime logged. */
 function logged(r: Result): string {

@@ -12,7 +12,7 @@ ensureRootfs();
 
 let n = 0;
 const newId = (what: string) => `upd-${what}-${process.pid}-${++n}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 const MiB = 1 << 20;
 
 /** A created container (init waiting in its cgroup) with some limits, and readers for its cgroup files. */

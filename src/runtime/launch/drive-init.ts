@@ -7,6 +7,7 @@ import type { CgroupManager } from '../../cgroups/index.js';
 import type { LinuxResources } from '../../generated/config.js';
 import { ChannelClosedError, RuntimeChannel, raiseInitError, unexpected, type InitMessage, type LogSink, type RuntimeMessage } from '../../protocol.js';
 import { unixSocketPair } from './socketpair.js';
+import { settleWithin } from '../../sleep.js';
 
 /** How long a fresh init may take to load Node before create or exec gives up on it. */
 export const BOOT_TIMEOUT_MS = 60_000;
@@ -112,6 +113,6 @@ export async function serveInit(peer: InitPeer, log: LogSink, opts: ServeOptions
 
 /** The init closed the channel without a word: let it be reaped, then fail. */
 export async function initVanished(what: string, exited: Promise<unknown>): Promise<never> {
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+  await settleWithin(exited, 100);
   throw new RuntimeError(`${what} exited unexpectedly`);
 }

@@ -25,6 +25,7 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
+import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
 import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
 import { makeExecFifo } from '../shared/exec-fifo.js';
@@ -217,11 +218,7 @@ async function rollback(
       ctx.log.warn(`cleanup after failed create: ${what}: ${errorMessage(err)}`);
     }
   };
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise<void>((res) => child.once('exit', () => res()));
-    attempt('kill init', () => child.kill('SIGKILL'));
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  }
+  if (child) await killInit(child);
   if (cgroup) attempt('remove cgroup', () => cgroup.destroy());
   if (hostMounts) attempt('unmount', () => unmountHostMounts(hostMounts, (m) => ctx.log.warn(`cleanup after failed create: ${m}`)));
   attempt('remove state', () => ctx.store.remove(id));

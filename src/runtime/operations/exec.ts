@@ -18,6 +18,8 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { spawnInit } from '../launch/spawn-init.js';
+import { killInit } from '../launch/kill-init.js';
+import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
@@ -211,7 +213,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     closeAll();
     pipes?.close();
     // The exec init, or the process it became.
-    if (child && !started) await killExecInit(child);
+    if (child && !started) await killInit(child);
     throw err;
   } finally {
     if (locked) lock.release();
@@ -267,14 +269,14 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, channel, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+      await settleWithin(exited, 1000);
       if (init.signalCode) throw new KilledAtBoot(init.signalCode, err);
       throw err;
     }
     return { child: init, pid, channel, exited };
   } catch (err) {
     closeSync(channel.fd);
-    if (child) await killExecInit(child);
+    if (child) await killInit(child);
     throw err;
   }
 }
@@ -291,21 +293,12 @@ async function waitForeground(
     await pipes?.finish();
     // Output still in the pty once the process is gone; a child that kept the slave
     // open must not hold us.
-    if (terminal) await Promise.race([terminal.catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
+    if (terminal) await settleWithin(terminal, 200);
     return status;
   } finally {
     stopForwarding();
     init.unref();
   }
-}
-
-async function killExecInit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((res) => child.once('exit', () => res()));
-  try {
-    child.kill('SIGKILL');
-  } catch { /* already gone */ }
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
 }
 
 /** A namespace of the container's init; gone means the container stopped. */

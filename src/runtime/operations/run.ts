@@ -14,6 +14,7 @@ import { openStdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import type { RuntimeContext } from '../shared/context.js';
 import { errorMessage } from '../../errors.js';
+import { settleWithin } from '../../sleep.js';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -60,7 +61,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
     await startWithCleanup(ctx, id);
     const status = await exited;
     await pipes?.finish();
-    if (terminal) await Promise.race([terminal, new Promise((r) => setTimeout(r, 200))]);
+    if (terminal) await settleWithin(terminal, 200);
     return status;
   } finally {
     pipes?.close();
