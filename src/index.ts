@@ -10,7 +10,8 @@ export { deleteContainer, type DeleteOptions } from './runtime/operations/delete
 export { execProcess, type ExecOptions, type ExecResult } from './runtime/operations/exec.js';
 export { pauseContainer, resumeContainer, containerPids } from './runtime/operations/pause.js';
 export { features } from './runtime/operations/features.js';
-export { type OciState, OCI_VERSION } from './runtime/shared/oci-state.js';
+export { type OciState } from './runtime/shared/oci-state.js';
+export { OCI_VERSION } from './oci-version.js';
 export { loadBundleConfig } from './config/load.js';
 export { Logger, type LogOptions } from './log.js';
 export { RuntimeError, NotFoundError, SyscallError } from './errors.js';

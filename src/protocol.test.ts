@@ -5,20 +5,20 @@ import { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } from '../ffi/constants.js';
 import { RuntimeError, SyscallError } from './errors.js';
 import {
   ChannelClosedError, InitChannel, ProtocolError, RuntimeChannel, checkExecInitConfig, checkInitConfig, fromWire,
-  layoutInitFds, parseSlots, requireSlot, slotFd, toWire, type LogLevel,
+  layoutInitFds, parseSlots, requireSlot, slotFd, toWire, type InitLogLevel,
 } from './protocol.js';
 import type { InitConfig } from './init/config.js';
 import type { ExecInitConfig } from './init/exec-config.js';
 import { planOf, processPlan } from '../test/fakes/plans.js';
 
 /** Both ends of a channel over a real socketpair, closed when the test ends. */
-function pair(t: Test): { runtime: RuntimeChannel; init: InitChannel; logs: [LogLevel, string][] } {
+function pair(t: Test): { runtime: RuntimeChannel; init: InitChannel; logs: [InitLogLevel, string][] } {
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   t.teardown(() => {
     closeSync(a);
     closeSync(b);
   });
-  const logs: [LogLevel, string][] = [];
+  const logs: [InitLogLevel, string][] = [];
   return {
     runtime: new RuntimeChannel(a, 'container init', { log: (level, msg) => logs.push([level, msg]) }),
     init: new InitChannel(b),

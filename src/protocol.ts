@@ -33,6 +33,7 @@ import { isNamespaceType } from './namespaces.js';
 import type { Step } from './step.js';
 import type { InitConfig } from './init/config.js';
 import type { ExecInitConfig } from './init/exec-config.js';
+import type { LogLevel } from './log.js';
 
 /** An init's failure as it crosses to the runtime. */
 export interface WireError {
@@ -46,12 +47,13 @@ export interface WireError {
   step?: string;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+/** The levels an init may log at: the runtime's own, less fatal. */
+export type InitLogLevel = Exclude<LogLevel, 'fatal'>;
 
 /** init → runtime. */
 export type InitMessage =
   | { type: 'booted' }
-  | { type: 'log'; level: LogLevel; msg: string; fields?: Record<string, unknown> }
+  | { type: 'log'; level: InitLogLevel; msg: string; fields?: Record<string, unknown> }
   | { type: 'hooks' }
   | { type: 'ready' }
   | { type: 'error'; error: WireError };
@@ -211,7 +213,7 @@ export function unexpected(peer: string, got: string, expected: string): Protoco
 
 /** Where an init's log lines go in the runtime. */
 export interface LogSink {
-  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  log(level: InitLogLevel, msg: string, fields?: Record<string, unknown>): void;
 }
 
 /** The runtime's end: what it hears from an init (named `peer`: "container init", "exec init"). */
@@ -247,7 +249,7 @@ export class InitChannel extends Channel<RuntimeMessage, InitMessage> {
     return checkExecInitConfig(this.expect('execConfig').config);
   }
 
-  log(level: LogLevel, msg: string): void {
+  log(level: InitLogLevel, msg: string): void {
     this.send({ type: 'log', level, msg });
   }
 

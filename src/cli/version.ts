@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OCI_VERSION } from '../runtime/shared/oci-state.js';
+import { OCI_VERSION } from '../oci-version.js';
 
 declare const OCIRT_VERSION: string | undefined;
 

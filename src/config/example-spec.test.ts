@@ -1,5 +1,6 @@
 import t from 'tap';
-import { exampleSpec, OCI_VERSION } from './example-spec.js';
+import { exampleSpec } from './example-spec.js';
+import { OCI_VERSION } from '../oci-version.js';
 import { checkSpec } from './validate.js';
 
 t.test('runc spec layout with our hostname and spec version', async (t) => {

@@ -4,8 +4,7 @@
 
 import fs from 'node:fs';
 import type { Mount, Spec } from '../generated/config.js';
-
-export const OCI_VERSION = '1.3.0';
+import { OCI_VERSION } from '../oci-version.js';
 
 export interface ExampleSpecOptions {
   /** Like `runc spec --rootless`: user namespace mapping the caller's ids, no network namespace... */

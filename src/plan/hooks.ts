@@ -2,7 +2,7 @@
 // prestart, createRuntime and createContainer see `creating`, startContainer `created`.
 // The init's pid is only known after the spawn: withInitPid fills it in.
 import type { Spec } from '../generated/config.js';
-import { OCI_VERSION } from '../runtime/shared/oci-state.js';
+import { OCI_VERSION } from '../oci-version.js';
 import type { ContainerPlan, CreateHookKind, HookStage, HookState } from './types.js';
 
 const STAGES: readonly [CreateHookKind, HookState['status']][] = [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as libc from '../../ffi/libc.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../../ffi/constants.js';
-import { connectConsoleSocket, recvFd, recvTerminal, sendFd } from './console-socket.js';
+import { connectConsoleSocket, recvConsoleFd, recvTerminal, sendConsoleFd } from './console-socket.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ocirt-console-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,13 +21,13 @@ function sameFile(a: number, b: number): boolean {
   return x.dev === y.dev && x.ino === y.ino;
 }
 
-t.test('sendFd/recvTerminal over a socketpair carry the fd and its name', async (t) => {
+t.test('sendConsoleFd/recvTerminal over a socketpair carry the fd and its name', async (t) => {
   const [a, b] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   const file = openSync('/etc/hostname', 'r');
   t.teardown(() => { closeSync(a); closeSync(b); closeSync(file); });
 
   t.equal(recvTerminal(b, { nonblock: true }), null, 'nothing queued yet');
-  sendFd(a, file, '/dev/ptmx');
+  sendConsoleFd(a, file, '/dev/ptmx');
   const got = recvTerminal(b)!;
   t.equal(got.name, '/dev/ptmx');
   t.not(got.fd, file, 'a new fd');
@@ -35,16 +35,16 @@ t.test('sendFd/recvTerminal over a socketpair carry the fd and its name', async 
   t.ok(isCloexec(got.fd), 'received fd is close-on-exec');
   closeSync(got.fd);
 
-  sendFd(a, file, '');
-  const fd = recvFd(b);
-  t.ok(sameFile(fd, file), 'recvFd returns the bare fd (empty name works)');
+  sendConsoleFd(a, file, '');
+  const fd = recvConsoleFd(b);
+  t.ok(sameFile(fd, file), 'recvConsoleFd returns the bare fd (empty name works)');
   closeSync(fd);
 });
 
 t.test('recv reports a peer that closed without sending', async (t) => {
   const [a, b] = libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   closeSync(a);
-  t.throws(() => recvFd(b), { message: `recvmsg console socket fd ${b}: peer closed without sending a file descriptor` });
+  t.throws(() => recvConsoleFd(b), { message: `recvmsg console socket fd ${b}: peer closed without sending a file descriptor` });
   closeSync(b);
 });
 
@@ -62,7 +62,7 @@ function acceptedFd(server: net.Server): Promise<{ socket: net.Socket; fd: numbe
   }));
 }
 
-t.test('connectConsoleSocket + sendFd complete before the listener accepts', async (t) => {
+t.test('connectConsoleSocket + sendConsoleFd complete before the listener accepts', async (t) => {
   const path = join(dir, 'console.sock');
   const server = await listen(t, path);
   const accepted = acceptedFd(server);
@@ -70,7 +70,7 @@ t.test('connectConsoleSocket + sendFd complete before the listener accepts', asy
   // Both calls are synchronous: the event loop (and so accept) has not run yet.
   const sock = connectConsoleSocket(path);
   t.ok(isCloexec(sock), 'connected fd is close-on-exec');
-  sendFd(sock, file, '/dev/ptmx');
+  sendConsoleFd(sock, file, '/dev/ptmx');
   closeSync(sock);
 
   const { socket, fd } = await accepted;
@@ -100,7 +100,7 @@ t.test('socket paths longer than sun_path still connect', async (t) => {
   const accepted = acceptedFd(server);
   const sock = connectConsoleSocket(full);
   const file = openSync('/etc/hostname', 'r');
-  sendFd(sock, file, 'x');
+  sendConsoleFd(sock, file, 'x');
   closeSync(sock);
   const { socket, fd } = await accepted;
   const got = recvTerminal(fd)!;

@@ -52,7 +52,7 @@ function connectThroughDirFd(fd: number, full: string): void {
  * the master's name, "/dev/ptmx"). Returns once the kernel queued it; the peer need
  * not have accepted the connection yet.
  */
-export function sendFd(socket: number, fd: number, name: string): void {
+export function sendConsoleFd(socket: number, fd: number, name: string): void {
   sock.sendFd(socket, fd, Buffer.from(name), `console socket fd ${socket}`);
 }
 
@@ -61,13 +61,13 @@ export interface ReceivedTerminal {
   name: string;
 }
 
-/** Receives one fd sent with sendFd, waiting for it; the fd is close-on-exec. */
-export function recvFd(socket: number): number {
+/** Receives one fd sent with sendConsoleFd, waiting for it; the fd is close-on-exec. */
+export function recvConsoleFd(socket: number): number {
   return recvTerminal(socket)!.fd;
 }
 
 /**
- * Receives one fd sent with sendFd together with its name (blocking unless
+ * Receives one fd sent with sendConsoleFd together with its name (blocking unless
  * `nonblock`, which returns null when nothing is queued yet).
  */
 export function recvTerminal(socket: number, opts: { nonblock?: boolean } = {}): ReceivedTerminal | null {

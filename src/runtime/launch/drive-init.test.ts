@@ -1,6 +1,6 @@
 import t from 'tap';
 import { RuntimeError, SyscallError } from '../../errors.js';
-import { ProtocolError, type InitMessage, type LogLevel, type RuntimeMessage } from '../../protocol.js';
+import { ProtocolError, type InitMessage, type InitLogLevel, type RuntimeMessage } from '../../protocol.js';
 import { serveInit, type InitPeer } from './drive-init.js';
 
 /** An init that says `script` in order, then closes its end; records what it is sent. */
@@ -22,8 +22,8 @@ class FakeInit implements InitPeer {
   }
 }
 
-function sink(): { logs: [LogLevel, string][]; log: (level: LogLevel, msg: string) => void } {
-  const logs: [LogLevel, string][] = [];
+function sink(): { logs: [InitLogLevel, string][]; log: (level: InitLogLevel, msg: string) => void } {
+  const logs: [InitLogLevel, string][] = [];
   return { logs, log: (level, msg) => logs.push([level, msg]) };
 }
 

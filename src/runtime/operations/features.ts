@@ -3,7 +3,7 @@
 import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
 import { KNOWN_MOUNT_OPTIONS } from '../../linux/mount-options.js';
 import { ALL_CAPABILITIES } from '../../linux/capabilities.js';
-import { OCI_VERSION } from '../shared/oci-state.js';
+import { OCI_VERSION } from '../../oci-version.js';
 import { packageVersion } from '../../cli/version.js';
 import { KNOWN_SECCOMP_FLAGS, SECCOMP_ACTIONS, SECCOMP_OPERATORS, seccompArchitectures, supportedSeccompFlags } from '../../process/seccomp.js';
 import { libseccomp } from '../../../ffi/seccomp.js';

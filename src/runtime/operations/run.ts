@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs';
 import { PR_SET_CHILD_SUBREAPER } from '../../../ffi/constants.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { unixSocketPair } from '../launch/socketpair.js';
-import { recvFd, proxyTerminal } from '../../terminal/index.js';
+import { recvConsoleFd, proxyTerminal } from '../../terminal/index.js';
 import { createContainer, prepareCreate, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
@@ -53,7 +53,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
   let terminal: Promise<void> | undefined;
   try {
     if (ours !== undefined) {
-      const master = recvFd(ours);
+      const master = recvConsoleFd(ours);
       closeSync(ours);
       terminal = proxyTerminal(master, { stdin: process.stdin, stdout: process.stdout });
     }

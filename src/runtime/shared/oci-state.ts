@@ -2,8 +2,7 @@
 // state fields plus runc's extras (rootfs, created, owner), in runc's key order.
 import type { ContainerRecord, CreateJournal } from '../../state/record.js';
 import type { Status } from '../../state/status.js';
-
-export const OCI_VERSION = '1.3.0';
+import { OCI_VERSION } from '../../oci-version.js';
 
 export interface OciState {
   ociVersion: string;
