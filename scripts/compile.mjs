@@ -1,5 +1,7 @@
 // Run by Bun (from scripts/build.js): compiles dist/src/ocirt.js, the CLI and the
-// inits, into the one executable bin/ocirt. Koffi is not embedded: the binary loads
+// inits, into the one executable bin/ocirt. Split into chunks at each dynamic import,
+// so that a command parses and evaluates only the code it loads (`state` none of the
+// init's, the validators' or yargs'). Koffi is not embedded: the binary loads
 // the native module of the installed package by the path given here, only in the
 // commands that make syscalls. The executable reads no .env, bunfig.toml,
 // package.json or tsconfig.json of its working directory.
@@ -28,6 +30,7 @@ const result = await Bun.build({
     autoloadTsconfig: false,
   },
   bytecode: true,
+  splitting: true,
   format: 'esm',
   target: 'bun',
   minify: { syntax: true, whitespace: true },
