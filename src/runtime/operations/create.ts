@@ -24,6 +24,7 @@ import { SyncChannel, type InitMessage } from '../../init/sync.js';
 import type { InitConfig } from '../../init/config.js';
 import { hookState, rfc3339Nano } from '../shared/oci-state.js';
 import { enterChildNamespaces } from '../launch/child-namespaces.js';
+import { withoutNewEngineThreads } from '../../engine-threads.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { checkPreservedFds, checkTerminalFlags, handleInitMessage, initVanished, joinCgroupAroundBoot } from '../launch/init-io.js';
 import { runPoststop } from '../shared/poststop.js';
@@ -159,9 +160,9 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       }
     }
 
-    child = ctx.log.step('spawn init', () =>
+    child = ctx.log.step('spawn init', () => withoutNewEngineThreads(() =>
       enterChildNamespaces(spec, () =>
-        spawnInit({ mode: 'init', args: [String(syncIndex)], stdio, argv0: 'ocirt-init' })));
+        spawnInit({ mode: 'init', args: [String(syncIndex)], stdio, argv0: 'ocirt-init' }))));
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});

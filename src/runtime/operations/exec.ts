@@ -27,6 +27,7 @@ import { openSelfJoin } from '../../cgroups/self-join.js';
 import { hasNamespace } from '../../rootfs/types.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from '../shared/context.js';
+import { withoutNewEngineThreads } from '../../engine-threads.js';
 
 export interface ExecOptions extends ProcessOverrides {
   /**
@@ -368,6 +369,10 @@ function sameNamespace(fd: number, name: string): boolean {
  */
 function inPidNamespace<T>(nsFd: number, spawnChild: () => T): T {
   if (sameNamespace(nsFd, 'pid')) return spawnChild();
+  return withoutNewEngineThreads(() => setPidNamespace(nsFd, spawnChild));
+}
+
+function setPidNamespace<T>(nsFd: number, spawnChild: () => T): T {
   const own = openSync('/proc/self/ns/pid', fsc.O_RDONLY);
   try {
     libc.setns(nsFd, CLONE_NEWPID, "the container's pid namespace");
