@@ -8,7 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [repo, outfile, koffiNative, version] = process.argv.slice(2);
+const [repo, outfile, koffiNative, version, variant] = process.argv.slice(2);
+// bench/profile-phases.mjs asks for a variant that records start-up phase marks (src/phase-marks.ts).
+const profile = variant === 'phase-marks';
 
 // yargs renders its help with cliui and string-width, whose Unicode tables cost
 // milliseconds at every start; ocirt prints its own runc-style help and never asks
@@ -38,6 +40,7 @@ const result = await Bun.build({
     OCIRT_COMPILED: 'true',
     OCIRT_KOFFI_NATIVE: JSON.stringify(koffiNative),
     OCIRT_VERSION: JSON.stringify(version),
+    OCIRT_PROFILE: String(profile),
   },
   plugins: [stubs],
 });

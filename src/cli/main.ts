@@ -7,6 +7,9 @@ import { makeContext } from '../runtime/shared/context.js';
 import { Logger, type LogFormat } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
+import { mark, writeMarks } from '../phase-marks.js';
+
+mark('cli-loaded');
 
 function defaultRoot(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
@@ -17,6 +20,7 @@ function defaultRoot(): string {
 export async function main(argv: string[]): Promise<number> {
   const parsed = (await parsePlainArgs(argv)) ?? (await (await import('./yargs-parse.js')).parseWithYargs(argv));
   if (typeof parsed === 'number') return parsed;
+  mark('parsed');
   const { globals, command: cmd, flags, positionals } = parsed;
   let log: Logger;
   try {
@@ -36,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     debug: !!globals.debug,
   });
   try {
+    mark('context');
     return await cmd.run(ctx, positionals, flags);
   } catch (err) {
     const msg = errorMessage(err);
@@ -47,7 +52,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (status) => process.exit(status),
+  (status) => {
+    mark('work');
+    writeMarks();
+    process.exit(status);
+  },
   (err) => {
     process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(1);
