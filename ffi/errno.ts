@@ -1,20 +1,26 @@
 // Errno numbers to their names (EPERM, ENOENT, ...), taken from Node's own table so
 // they match the running kernel's libc, and names to their texts (Go's, as in runc's messages).
-import { constants } from 'node:os';
-import { getSystemErrorMap } from 'node:util';
+// node:os and node:util are loaded at the first error, not at every start.
 
-const names = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) {
-  // Keep the first (canonical) name when two share a number (EAGAIN/EWOULDBLOCK).
-  if (!names.has(value)) names.set(value, name);
+let names: Map<number, string> | undefined;
+
+function errnoTable(): Record<string, number> {
+  return process.getBuiltinModule('node:os').constants.errno as Record<string, number>;
 }
 
 export function errnoName(errno: number): string {
+  if (!names) {
+    names = new Map();
+    for (const [name, value] of Object.entries(errnoTable())) {
+      // Keep the first (canonical) name when two share a number (EAGAIN/EWOULDBLOCK).
+      if (!names.has(value)) names.set(value, name);
+    }
+  }
   return names.get(errno) ?? `errno ${errno}`;
 }
 
 export function errnoNumber(name: string): number | undefined {
-  return (constants.errno as Record<string, number>)[name];
+  return errnoTable()[name];
 }
 
 // Go's syscall error strings (zerrors_linux_*.go) for the errnos runc's messages meet.
@@ -69,5 +75,5 @@ export function errnoText(code: string): string | undefined {
   const go = goErrnoText(code);
   if (go) return go;
   const errno = errnoNumber(code);
-  return errno === undefined ? undefined : getSystemErrorMap().get(-errno)?.[1];
+  return errno === undefined ? undefined : process.getBuiltinModule('node:util').getSystemErrorMap().get(-errno)?.[1];
 }

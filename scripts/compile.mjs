@@ -1,12 +1,16 @@
 // Run by Bun (from scripts/build.js): compiles dist/src/ocirt.js, the CLI and the
-// inits, into the one executable bin/ocirt. Koffi is not embedded: the binary loads
+// inits, into the one executable bin/ocirt. Split into chunks at each dynamic import,
+// so that a command parses and evaluates only the code it loads (`state` none of the
+// init's, the validators' or yargs'). Koffi is not embedded: the binary loads
 // the native module of the installed package by the path given here, only in the
 // commands that make syscalls. The executable reads no .env, bunfig.toml,
 // package.json or tsconfig.json of its working directory.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [repo, outfile, koffiNative, version] = process.argv.slice(2);
+const [repo, outfile, koffiNative, version, variant] = process.argv.slice(2);
+// bench/profile-phases.mjs asks for a variant that records start-up phase marks (src/phase-marks.ts).
+const profile = variant === 'phase-marks';
 
 // yargs renders its help with cliui and string-width, whose Unicode tables cost
 // milliseconds at every start; ocirt prints its own runc-style help and never asks
@@ -28,6 +32,7 @@ const result = await Bun.build({
     autoloadTsconfig: false,
   },
   bytecode: true,
+  splitting: true,
   format: 'esm',
   target: 'bun',
   minify: { syntax: true, whitespace: true },
@@ -35,6 +40,7 @@ const result = await Bun.build({
     OCIRT_COMPILED: 'true',
     OCIRT_KOFFI_NATIVE: JSON.stringify(koffiNative),
     OCIRT_VERSION: JSON.stringify(version),
+    OCIRT_PROFILE: String(profile),
   },
   plugins: [stubs],
 });

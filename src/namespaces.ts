@@ -9,6 +9,7 @@ import {
 } from '../ffi/constants.js';
 import { RuntimeError, fromNodeError } from './errors.js';
 import type { Sys } from './syscall/sys.js';
+import { withoutNewEngineThreads } from './engine-threads.js';
 
 export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
 
@@ -108,6 +109,11 @@ export type ChildPidNamespace = { new: true } | { fd: number } | { path: string 
  */
 export function withChildPidNamespace<T>(sys: Sys, target: ChildPidNamespace, fn: () => T): T {
   if ('fd' in target && sameNamespace(target.fd, 'pid')) return fn();
+  // Meanwhile the kernel refuses this process new threads: the engine must start none.
+  return withoutNewEngineThreads(() => inChildPidNamespace(sys, target, fn));
+}
+
+function inChildPidNamespace<T>(sys: Sys, target: ChildPidNamespace, fn: () => T): T {
   const own = openNamespace(namespaceProcPath('pid'));
   try {
     if ('new' in target) {

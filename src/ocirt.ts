@@ -4,7 +4,9 @@
 // inits start inside the container's PID namespace and shield themselves from its
 // signals before anything else.
 import { shieldSignals } from './init/signal-shield.js';
+import { mark } from './phase-marks.js';
 
+mark('first-js');
 const mode = process.argv[2];
 if (mode === 'init' || mode === 'exec-init') {
   shieldSignals();

@@ -247,14 +247,16 @@ t.test('the exec init makes itself non-dumpable before anything else', async (t)
   // the exec init (as built for the CLI, and as the library runs it) as nobody and
   // watch the owner change once it is up.
   const inits: [string, string, string[]][] = [
-    ['the compiled exec-init', OCIRT, ['exec-init', '3']],
-    ["the library's exec init", process.execPath, [join(REPO, 'dist/src/init/exec-main.js'), '3']],
+    ['the compiled exec-init', OCIRT, ['exec-init', 'sync=3']],
+    ["the library's exec init", process.execPath, [join(REPO, 'dist/src/init/exec-main.js'), 'sync=3']],
   ];
   for (const [script, program, args] of inits) {
     const [ours, theirs] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
     const child = spawn(program, args,
       { stdio: ['ignore', 'ignore', 'pipe', theirs], uid: 65534, gid: 65534 });
     closeSync(theirs);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d; });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     let owner = -1;
     for (let i = 0; i < 200 && owner !== 0; i++) {
@@ -265,6 +267,7 @@ t.test('the exec init makes itself non-dumpable before anything else', async (t)
     t.equal(child.exitCode, null, `${script}: it waits for its config`);
     closeSync(ours);
     t.equal(await exited, 1, `${script}: and leaves when the runtime goes away`);
+    t.equal(stderr, '', `${script}: without a word`);
   }
 });
 

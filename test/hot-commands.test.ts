@@ -1,6 +1,6 @@
 // The commands engines call all day load only what they use: state, list, kill,
-// start, delete, pause, resume and ps never load ajv, the config validators or the
-// init's code; state and list, which need no syscall without a plain-fs form (no
+// start, delete, pause, resume and ps never load yargs (their command lines are parsed
+// plainly), ajv, the config validators or the init's code; state and list, which need no syscall without a plain-fs form (no
 // lock: flock(2)), never load Koffi. `state` takes no lock. The module graph is the same in the compiled binary;
 // here it is watched on Node, which can report every module it loads.
 import t, { type Test } from 'tap';
@@ -14,7 +14,7 @@ requireRoot();
 ensureRootfs();
 
 const CLI_ON_NODE = join(REPO, 'dist/src/cli/main.js');
-const HEAVY = /node_modules\/ajv\/|\/generated\/validators|\/config\/validate|\/src\/init\/|\/rootfs\/(?:prepare|finalize|mounts)/;
+const HEAVY = /node_modules\/yargs|\/cli\/yargs-parse|node_modules\/ajv\/|\/generated\/validators|\/config\/validate|\/src\/init\/|\/rootfs\/(?:prepare|finalize|mounts)/;
 const KOFFI = /koffi\.node|node_modules\/koffi\//;
 
 /** Runs the CLI on Node with a hook that lists every module and file it loads. */
@@ -74,7 +74,7 @@ t.test('hot commands load neither the validators nor the init, and Koffi only wh
     const r = tracedCli(t, ['--root', root, ...args]);
     t.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
     t.ok(r.loaded.some((m) => m.includes('/dist/src/')), `${args[0]}: the trace sees our modules`);
-    t.same(r.loaded.filter((m) => HEAVY.test(m)), [], `${args[0]}: no validator, init or rootfs code`);
+    t.same(r.loaded.filter((m) => HEAVY.test(m)), [], `${args[0]}: no yargs, validator, init or rootfs code`);
     if (!syscalls) t.same(r.loaded.filter((m) => KOFFI.test(m)), [], `${args[0]}: no Koffi`);
     // delete (not --force) needs the killed container stopped.
     for (let i = 0; args[0] === 'kill' && i < 100 && !/"status": "stopped"/.test(ocirt(['--root', root, 'state', id]).stdout); i++) {

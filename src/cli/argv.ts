@@ -3,7 +3,7 @@
 // exec/ps, whose arguments after the container id belong to the container.
 
 /** Commands whose flags end at their first positional argument. */
-const STOP_AT_FIRST_POSITIONAL = new Set(['exec', 'ps']);
+export const STOP_AT_FIRST_POSITIONAL = new Set(['exec', 'ps']);
 
 export function normalizeArgv(args: string[], valueFlags: Set<string>): string[] {
   const out: string[] = [];

@@ -26,6 +26,14 @@ export interface Command {
   run(ctx: RuntimeContext, args: string[], flags: ParsedArgs): Promise<number> | number;
 }
 
+/** A command line understood: the global flags, the command, its flags and arguments. */
+export interface Invocation {
+  globals: ParsedArgs;
+  command: Command;
+  flags: ParsedArgs;
+  positionals: string[];
+}
+
 /** runc's checkArgs wording. */
 export function checkArgCount(cmd: Command, n: number): string | undefined {
   const { exact, min, max } = cmd.args;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeStdout } from './output.js';
 import { OCI_VERSION } from '../oci-version.js';
 
 declare const OCIRT_VERSION: string | undefined;
@@ -22,7 +23,7 @@ export function packageVersion(): string {
 }
 
 export function printVersion(): void {
-  process.stdout.write(`ocirt version ${packageVersion()}\nspec: ${OCI_VERSION}\n${engine()}\n`);
+  writeStdout(`ocirt version ${packageVersion()}\nspec: ${OCI_VERSION}\n${engine()}\n`);
 }
 
 /** The JavaScript engine the runtime runs on, as runc names its Go. */

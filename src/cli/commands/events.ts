@@ -1,4 +1,5 @@
 // events: a container's statistics and OOM notifications as JSON lines on stdout (runc's `events`).
+import { writeStdout } from '../output.js';
 import type { Command } from '../command.js';
 import { helpText } from '../command.js';
 import { RuntimeError } from '../../errors.js';
@@ -19,11 +20,11 @@ export const events: Command = {
     if (intervalMs === undefined) {
       // A bad duration is a flag error in runc: usage on stdout, the message logged, exit 1.
       const msg = `invalid value ${JSON.stringify(text)} for flag -interval: parse error`;
-      process.stdout.write(`Incorrect Usage: ${msg}\n\n${helpText(events)}`);
+      writeStdout(`Incorrect Usage: ${msg}\n\n${helpText(events)}`);
       throw new RuntimeError(msg);
     }
     if (flags.stats) {
-      process.stdout.write(await statsEvent(ctx, id!, intervalMs));
+      writeStdout(await statsEvent(ctx, id!, intervalMs));
       return 0;
     }
     // A reader that goes away ends the stream quietly (runc dies of SIGPIPE there).

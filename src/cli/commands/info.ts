@@ -1,6 +1,7 @@
 // list, spec, features: commands that describe rather than change containers.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeStdout } from '../output.js';
 import type { Command } from '../command.js';
 import { RuntimeError, fromNodeError } from '../../errors.js';
 
@@ -19,16 +20,16 @@ export const list: Command = {
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option`);
     const all = listContainers(ctx);
     if (flags.quiet) {
-      for (const c of all) process.stdout.write(`${c.id}\n`);
+      for (const c of all) writeStdout(`${c.id}\n`);
       return 0;
     }
     if (format === 'json') {
-      process.stdout.write(`${all.length ? JSON.stringify(all) : 'null'}\n`);
+      writeStdout(`${all.length ? JSON.stringify(all) : 'null'}\n`);
       return 0;
     }
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
       ...all.map((c) => [c.id, String(c.pid), c.status, c.bundle, c.created, c.owner])];
-    process.stdout.write(tabulate(rows));
+    writeStdout(tabulate(rows));
     return 0;
   },
 };
@@ -71,7 +72,7 @@ export const features: Command = {
   args: { exact: 0 },
   async run() {
     const { features: featuresDocument } = await import('../../runtime/operations/features.js');
-    process.stdout.write(`${JSON.stringify(featuresDocument(), null, 4)}\n`);
+    writeStdout(`${JSON.stringify(featuresDocument(), null, 4)}\n`);
     return 0;
   },
 };

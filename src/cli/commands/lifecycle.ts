@@ -2,6 +2,7 @@
 // implementation when it runs, so a command pays only for the code it uses.
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
+import { writeStdout } from '../output.js';
 import type { Command } from '../command.js';
 import { parseSignal } from '../../linux/signals.js';
 import { RuntimeError, NotFoundError } from '../../errors.js';
@@ -92,7 +93,7 @@ export const state: Command = {
     const { containerState } = await import('../../runtime/operations/state.js');
     const s = await containerState(ctx, id!);
     // runc prints it indented by two spaces, without a trailing newline.
-    process.stdout.write(JSON.stringify(s, null, 2));
+    writeStdout(JSON.stringify(s, null, 2));
     return 0;
   },
 };

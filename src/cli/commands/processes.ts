@@ -1,5 +1,5 @@
 // pause, resume, ps: commands on the processes of a running container.
-import { spawnSync } from 'node:child_process';
+import { writeStdout } from '../output.js';
 import type { Command } from '../command.js';
 import { RuntimeError } from '../../errors.js';
 
@@ -41,12 +41,13 @@ export const ps: Command = {
     const pids = await containerPids(ctx, id!);
     const format = String(flags.format);
     if (format === 'json') {
-      process.stdout.write(`${JSON.stringify(pids.length ? pids : null)}\n`);
+      writeStdout(`${JSON.stringify(pids.length ? pids : null)}\n`);
       return 0;
     }
     if (format !== 'table') throw new RuntimeError(`invalid format: ${format}`);
     // Like runc: the host's ps, filtered to the container's pids by the PID column.
     const args = psArgs.filter((a) => a !== '').length ? psArgs.flatMap((a) => a.split(' ').filter(Boolean)) : ['-ef'];
+    const { spawnSync } = await import('node:child_process');
     const r = spawnSync('ps', args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } });
     if (r.status !== 0) throw new RuntimeError(`ps: ${r.stderr || r.error?.message || `exit status ${r.status}`}`);
     const lines = r.stdout.split('\n').filter(Boolean);
@@ -54,10 +55,8 @@ export const ps: Command = {
     const col = header.trim().split(/\s+/).indexOf('PID');
     if (col < 0) throw new RuntimeError("couldn't find PID field in ps output");
     const wanted = new Set(pids);
-    process.stdout.write(`${header}\n`);
-    for (const line of lines.slice(1)) {
-      if (wanted.has(Number(line.trim().split(/\s+/)[col]))) process.stdout.write(`${line}\n`);
-    }
+    const rows = lines.slice(1).filter((line) => wanted.has(Number(line.trim().split(/\s+/)[col])));
+    writeStdout([header, ...rows].map((line) => `${line}\n`).join(''));
     return 0;
   },
 };

@@ -1,0 +1,25 @@
+// Bun's engine starts some of its threads only when it first needs them, from the
+// thread that needs them: the JIT's compiler threads at a tier-up, the garbage
+// collector's helper at the first full collection. While the main thread has set a
+// PID namespace for its children (unshare or setns CLONE_NEWPID, to spawn an init),
+// the kernel refuses it any new thread (clone3: EINVAL), and Bun aborts. So for that
+// window the JIT's tier-up thresholds are raised out of reach, and the collector's
+// helper is started before it by a full collection (which also leaves the window
+// little reason to collect). Node starts its threads at start-up.
+
+declare const Bun: { gc(full: boolean): void; unsafe: { setJITPolicy(scale: number): void } } | undefined;
+
+/** The largest tier-up threshold scale: no function reaches it in a process's life. */
+const NO_TIER_UP = 2 ** 30;
+
+/** Runs `fn` (which must not wait for the event loop) so that the engine starts no thread meanwhile. */
+export function withoutNewEngineThreads<T>(fn: () => T): T {
+  if (typeof Bun === 'undefined') return fn();
+  Bun.gc(true);
+  Bun.unsafe.setJITPolicy(NO_TIER_UP);
+  try {
+    return fn();
+  } finally {
+    Bun.unsafe.setJITPolicy(1);
+  }
+}

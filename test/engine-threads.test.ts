@@ -1,0 +1,52 @@
+// While the runtime's main thread has a PID namespace set for its children (to spawn
+// an init), the kernel refuses it new threads, and Bun aborts when its engine starts
+// one then (a JIT compiler thread at a tier-up, the collector's helper at a full
+// collection). withoutNewEngineThreads makes that window safe. Run on the Bun that
+// compiles bin/ocirt: a window that tiers up a hot function and collects in full.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { REPO, tempDir, requireRoot } from './helpers.js';
+
+requireRoot();
+
+const require = createRequire(import.meta.url);
+const BUN = join(dirname(require.resolve(`@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : process.arch}/package.json`)), 'bin/bun');
+
+const WINDOW = `
+import { dlopen, FFIType } from 'bun:ffi';
+import { openSync } from 'node:fs';
+const [modulePath, guarded] = process.argv.slice(2);
+const { withoutNewEngineThreads } = await import(modulePath);
+const { symbols: c } = dlopen('libc.so.6', { unshare: { args: [FFIType.i32], returns: FFIType.i32 }, setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
+const own = openSync('/proc/self/ns/pid', 'r');
+const window = () => {
+  if (c.unshare(0x20000000) !== 0) throw new Error('unshare(CLONE_NEWPID) failed');
+  try {
+    let s = 0;
+    const f = (i) => (i * 31) % 17;
+    for (let i = 0; i < 3e7; i++) s += f(i);
+    Bun.gc(true);
+    return s;
+  } finally {
+    if (c.setns(own, 0x20000000) !== 0) throw new Error('setns back failed');
+  }
+};
+const s = guarded === 'guarded' ? withoutNewEngineThreads(window) : window();
+process.stdout.write('done ' + s + '\\n');
+`;
+
+t.test('a PID-namespace window that tiers up and collects: Bun aborts unguarded, runs guarded', async (t) => {
+  const script = join(tempDir(t, 'ocirt-window-'), 'window.mjs');
+  writeFileSync(script, WINDOW);
+  const run = (mode: string) => spawnSync(BUN, [script, join(REPO, 'dist/src/engine-threads.js'), mode], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+  const bare = run('bare');
+  t.not(bare.status, 0, 'unguarded, the engine cannot start its thread (the hazard is real)');
+  for (let i = 0; i < 3; i++) {
+    const guarded = run('guarded');
+    t.equal(guarded.status, 0, guarded.stderr.slice(0, 400));
+    t.equal(guarded.stdout, 'done 240000007\n');
+  }
+});
