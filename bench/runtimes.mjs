@@ -79,11 +79,12 @@ const deleteForce = (rt, id) => runSync(rt.cmd('delete', '--force', id), { check
 // ---------------------------------------------------------------------------------------------
 // The floors.
 
+const bunPackage = `@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
+const bun = [join(repo, 'node_modules', bunPackage, 'bin/bun'), join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
+
 if (want('floors')) {
   record('node -e 0', { floor: timeSync(n, () => [process.execPath, '-e', '0']) });
   record('env -i /bin/true', { floor: timeSync(n, () => ['env', '-i', '/bin/true']) });
-  const bunPackage = `@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
-  const bun = [join(repo, 'node_modules', bunPackage, 'bin/bun'), join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
   if (bun) {
     record('bun -e 0', { floor: timeSync(n, () => [bun, '-e', '0']) });
     // The floor of any compiled Bun program, bin/ocirt's engine: one that does nothing.
@@ -163,22 +164,44 @@ if (want('concurrent')) {
 }
 
 if (want('rss')) {
+  // VmRSS counts the program's file pages too, which every init of the same binary shares
+  // through the page cache; RssAnon is what each waiting container costs on its own.
   const rss = {};
+  const anon = {};
+  const kb = (status, field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)[1]) / 1024;
   for (const rt of RTS) {
-    const kbs = [];
+    const total = [];
+    const own = [];
     for (let i = 0; i < nConc; i++) {
       const id = newId('rss');
       try {
         const pid = await createStarted(rt, id, { start: false });
-        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        kbs.push(Number(m[1]) / 1024);
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        total.push(kb(status, 'VmRSS'));
+        own.push(kb(status, 'RssAnon'));
       } finally {
         deleteForce(rt, id);
       }
     }
-    rss[rt.name] = median(kbs);
+    rss[rt.name] = median(total);
+    anon[rt.name] = median(own);
+  }
+  if (bun) {
+    // The floor: a compiled Bun program that waits, doing nothing else.
+    writeFileSync(join(work, 'waiting.mjs'), "import { writeSync } from 'node:fs';\nwriteSync(1, 'up\\n');\nsetInterval(() => {}, 1e6);\n");
+    execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'waiting.mjs'), '--outfile', join(work, 'waiting')], { stdio: 'ignore' });
+    const child = spawn(join(work, 'waiting'), [], { stdio: ['ignore', 'pipe', 'ignore'], env: ENV });
+    try {
+      await new Promise((res, rej) => { child.stdout.once('data', res); child.once('exit', rej); });
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      rss.floor = kb(status, 'VmRSS');
+      anon.floor = kb(status, 'RssAnon');
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
   record(`VmRSS of a created, waiting init [${nConc}]`, rss, 'MB');
+  record(`RssAnon of a created, waiting init [${nConc}]`, anon, 'MB');
 }
 
 // ---------------------------------------------------------------------------------------------
