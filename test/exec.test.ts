@@ -247,8 +247,8 @@ t.test('the exec init makes itself non-dumpable before anything else', async (t)
   // the exec init (as built for the CLI, and as the library runs it) as nobody and
   // watch the owner change once it is up.
   const inits: [string, string, string[]][] = [
-    ['the compiled exec-init', OCIRT, ['exec-init', '3']],
-    ["the library's exec init", process.execPath, [join(REPO, 'dist/src/init/exec-main.js'), '3']],
+    ['the compiled exec-init', OCIRT, ['exec-init', 'sync=3']],
+    ["the library's exec init", process.execPath, [join(REPO, 'dist/src/init/exec-main.js'), 'sync=3']],
   ];
   for (const [script, program, args] of inits) {
     const [ours, theirs] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
