@@ -8,9 +8,23 @@ import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
 import { cloexecFrom, listOwnFds } from './fd-sweep.js';
 import { moveSelf } from '../cgroups/self-join.js';
-import { resetSignals } from '../init/signal-dispositions.js';
 
 const KEYCTL_JOIN_SESSION_KEYRING = 1;
+/** Size of the kernel's sigset_t, which rt_sigaction takes. */
+const KERNEL_SIGSET_SIZE = 8;
+
+/**
+ * Through the rt_sigaction syscall: glibc's signal() and sigaction() refuse 32 and 33
+ * (EINVAL), which it keeps for itself, but a caller may have left them ignored.
+ */
+function resetSignals(signals: readonly number[]): void {
+  // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, empty mask.
+  const action = Buffer.alloc(32);
+  for (const sig of signals) {
+    libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
+      ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
+  }
+}
 
 function setCloexec(fd: number, on: boolean): void {
   const flags = libc.fcntl(fd, F_GETFD, 0);
