@@ -285,6 +285,9 @@ export class InitChannel extends Channel<RuntimeMessage, InitMessage> {
   }
 }
 
+/** What an init's steps use of its channel: sending, the runtime's next message, step logging. */
+export type InitLink = Pick<InitChannel, 'send' | 'expect' | 'stepLogger'>;
+
 // ---------------------------------------------------------------------------
 // config shapes: what the init trusts of the runtime's first message
 

@@ -1,11 +1,7 @@
-// The container's own session keyring, named _ses.<id> as runc names it (skipped
-// with --no-new-keyring). keyctl acts on the calling thread, which then execs.
-import { rawSyscall } from '../../ffi/libc.js';
-import { SYS } from '../../ffi/constants.js';
+// The container's own session keyring, named as runc names it (skipped with
+// --no-new-keyring); Sys.joinSessionKeyring joins it on the calling thread, which then execs.
 
-const KEYCTL_JOIN_SESSION_KEYRING = 1;
-
-export function joinSessionKeyring(containerId: string): void {
-  const name = `_ses.${containerId}`;
-  rawSyscall(SYS.keyctl, 'keyctl', name, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', name]);
+/** The name of the session keyring of container `id`. */
+export function sessionKeyringName(id: string): string {
+  return `_ses.${id}`;
 }

@@ -1,9 +1,9 @@
 // The container init: spawned by `create` as PID 1 of the container's PID namespace,
 // with its fds (sync socket, exec.fifo, ...) named in argv[2] (src/protocol.ts). It
-// sets the container up on its main thread, reports ready, waits for `start` on
-// exec.fifo, then execs the container's process. Nothing here runs asynchronously
-// before the wait, so no libuv pool thread ever acts for it in the container's
-// namespaces.
+// receives its config and runs the container's steps (src/init/standard-init.ts) on its
+// main thread: they report ready, wait for `start` on exec.fifo, then exec the container's
+// process. Nothing runs asynchronously before the wait, so no libuv pool thread ever acts
+// for it in the container's namespaces.
 import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { O_PATH } from '../../ffi/constants.js';
@@ -11,7 +11,7 @@ import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
 import { ChannelClosedError, InitChannel, requireSlot } from '../protocol.js';
 import type { InitConfig } from './config.js';
-import { setupContainer, startProcess } from './setup.js';
+import { runStandardInit, type StandardInitIO } from './standard-init.js';
 import { waitForStart, watchFifo } from './exec-fifo.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
@@ -43,25 +43,26 @@ async function main(): Promise<void> {
     if (err instanceof ChannelClosedError) process.exit(1);
     fail(err);
   }
-  const step = sync.stepLogger('init', !!config.debug);
-  let prepared;
+  let created = false;
+  const io: StandardInitIO = {
+    argv: process.argv,
+    ignoredSignals: ignored,
+    waitForStart: async () => {
+      created = true;
+      closeSync(sync.fd);
+      // Between create and start: signals sent to a created container end it (as
+      // PID 1 we only receive signals we handle).
+      for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1], ['SIGQUIT', 3], ['SIGUSR1', 10], ['SIGUSR2', 12]] as const) {
+        process.on(sig, () => process.exit(128 + n));
+      }
+      await waitForStart(procFd, fifoFd, fifoWatch);
+      closeSync(procFd);
+    },
+  };
   try {
-    prepared = setupContainer(linuxSys, config, sync, step);
-    sync.send({ type: 'ready' });
-    closeSync(sync.fd);
+    await runStandardInit(linuxSys, sync, config, io);
   } catch (err) {
-    fail(err);
-  }
-  // Between create and start: signals sent to a created container end it (as
-  // PID 1 we only receive signals we handle).
-  for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1], ['SIGQUIT', 3], ['SIGUSR1', 10], ['SIGUSR2', 12]] as const) {
-    process.on(sig, () => process.exit(128 + n));
-  }
-  try {
-    await waitForStart(procFd, fifoFd, fifoWatch);
-    closeSync(procFd);
-    startProcess(linuxSys, config, prepared, ignored);
-  } catch (err) {
+    if (!created) fail(err);
     // `create` has returned: the container's stderr is all that is left to tell.
     try {
       writeSync(2, `ocirt init: ${errorMessage(err)}\n`);

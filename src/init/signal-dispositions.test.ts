@@ -13,13 +13,15 @@ t.test('SigIgn masks', async (t) => {
 t.test('a program execed from Node gets SIGPIPE and SIGXFSZ back at their defaults', async (t) => {
   const mod = fileURLToPath(new URL('./signal-dispositions.js', import.meta.url));
   const libc = fileURLToPath(new URL('../../ffi/libc.js', import.meta.url));
+  const sys = fileURLToPath(new URL('../syscall/linux.js', import.meta.url));
   // A Node child ignores them; after resetSignals, the program it execs ignores nothing.
   const script = `
     const m = await import(${JSON.stringify(mod)});
     const libc = await import(${JSON.stringify(libc)});
+    const { linuxSys } = await import(${JSON.stringify(sys)});
     const before = m.currentlyIgnored();
     process.stderr.write(JSON.stringify(before));
-    m.resetSignals(before);
+    linuxSys.resetSignals(before);
     libc.fcntl(1, 2 /* F_SETFD */, 0); // Node marks stdio close-on-exec
     libc.execve('/bin/grep', ['grep', 'SigIgn', '/proc/self/status'], []);
   `;
@@ -32,16 +34,18 @@ t.test('a program execed from Node gets SIGPIPE and SIGXFSZ back at their defaul
 t.test('32 and 33, which glibc keeps for itself, are reset too', async (t) => {
   const mod = fileURLToPath(new URL('./signal-dispositions.js', import.meta.url));
   const libc = fileURLToPath(new URL('../../ffi/libc.js', import.meta.url));
+  const sys = fileURLToPath(new URL('../syscall/linux.js', import.meta.url));
   // SIG_IGN through the raw syscall (glibc refuses 32 and 33), then the reset.
   const script = `
     const m = await import(${JSON.stringify(mod)});
     const libc = await import(${JSON.stringify(libc)});
+    const { linuxSys } = await import(${JSON.stringify(sys)});
     const act = Buffer.alloc(32);
     act.writeBigUInt64LE(1n, 0);
     const nr = process.arch === 'arm64' ? 134 : 13;
     for (const sig of [32, 33]) libc.rawSyscall(nr, 'rt_sigaction', String(sig), ['int', sig], ['void *', act], ['void *', null], ['ulong', 8]);
     const before = m.currentlyIgnored();
-    m.resetSignals(before);
+    linuxSys.resetSignals(before);
     process.stdout.write(JSON.stringify({ before, after: m.currentlyIgnored() }));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,14 +3,10 @@
 // defaults, as it would from any other runtime. The same goes for whatever the
 // runtime's caller ignored that Node does not reset at start-up (libuv and Node only
 // reset signals 1-31), including glibc's reserved 32 and 33. Handled signals need
-// nothing: execve resets those.
+// nothing: execve resets those. The inits note them here and reset them with
+// Sys.resetSignals just before execve.
 import { readFileSync } from 'node:fs';
-import * as libc from '../../ffi/libc.js';
-import { SYS } from '../../ffi/constants.js';
 import { RuntimeError } from '../errors.js';
-
-/** Size of the kernel's sigset_t, which rt_sigaction takes. */
-const KERNEL_SIGSET_SIZE = 8;
 
 /** The signals ignored by this process, from the SigIgn mask of a /proc status text. */
 export function ignoredSignals(statusText: string): number[] {
@@ -25,18 +21,4 @@ export function ignoredSignals(statusText: string): number[] {
 /** The signals this process ignores now (read while the host's /proc is still ours). */
 export function currentlyIgnored(procStatus = '/proc/self/status'): number[] {
   return ignoredSignals(readFileSync(procStatus, 'utf8'));
-}
-
-/**
- * Puts the given signals back to their default action (just before execve). Through
- * the rt_sigaction syscall: glibc's signal() and sigaction() refuse 32 and 33
- * (EINVAL), which it keeps for itself, but a caller may have left them ignored.
- */
-export function resetSignals(signals: readonly number[]): void {
-  // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, empty mask.
-  const action = Buffer.alloc(32);
-  for (const sig of signals) {
-    libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
-      ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
-  }
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecveCalled, FakeSys } from '../../test/fakes/fake.js';
+import { FakeSys } from '../../test/fakes/fake.js';
 import type { Process } from '../generated/config.js';
 import type { ProcessPlan } from '../plan/types.js';
 import { planOf, processPlan } from '../../test/fakes/plans.js';
@@ -17,15 +17,15 @@ import {
 } from '../../ffi/constants.js';
 import {
   applyEarlyAttributes,
-  apparmorEnabled,
-  execProgram,
-  completeProcess,
+  applyExecLabels,
+  applyUmask,
   CWD_OUTSIDE_ROOT,
-  finalizeProcess,
+  dropPrivileges,
   fixStdioPermissions,
-  prepareProcess,
-  selinuxEnabled,
+  setNoNewPrivileges,
+  sweepFds,
 } from './attributes.js';
+import { apparmorEnabled, selinuxEnabled } from '../linux/lsm.js';
 
 const LAST_CAP = 40;
 
@@ -73,12 +73,31 @@ function baseProcess(over: Partial<Process> = {}, lastCap = LAST_CAP): ProcessPl
 
 const mask = (...n: number[]) => n.reduce((m, x) => m | (1n << BigInt(x)), 0n);
 
-t.test('finalizeProcess: runc order of credentials, capabilities and fds', async (t) => {
+t.test('sweepFds hands over stdio and the preserved fds, and the rest closes at execve', async (t) => {
+  const sys = new FakeSys();
+  sweepFds(sys, 2);
+  t.same(sys.of('setCloexec'), [[0, false], [1, false], [2, false], [3, false], [4, false]]);
+  t.same(sys.of('cloexecFrom'), [[5]]);
+  const none = new FakeSys();
+  sweepFds(none, 0);
+  t.same(none.of('cloexecFrom'), [[3]]);
+});
+
+t.test('applyUmask: the configured one, 0022 without one; setNoNewPrivileges sets the bit', async (t) => {
+  const sys = new FakeSys();
+  applyUmask(sys, baseProcess());
+  applyUmask(sys, processPlan());
+  t.same(sys.of('umask'), [[0o027], [0o022]]);
+  setNoNewPrivileges(sys);
+  t.same(sys.of('prctl'), [[PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS']]);
+});
+
+t.test('dropPrivileges: runc order of cwd, credentials and capabilities', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
   const warnings: string[] = [];
-  finalizeProcess(sys, baseProcess({ noNewPrivileges: true }), {
-    proc: k.proc, sysfs: k.sysfs, preserveFds: 2, chownStdio: [], warn: (m) => warnings.push(m),
+  dropPrivileges(sys, baseProcess(), {
+    proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m),
   });
 
   // Compress the bounding drops into one entry so the order reads clearly.
@@ -92,11 +111,6 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
     names.push(label);
   }
   t.same(names, [
-    `prctl:${PR_SET_NO_NEW_PRIVS}:1`,
-    'umask',
-    // The fd sweep comes before any seccomp filter, so the profile cannot break it.
-    'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec', 'setCloexec',
-    'cloexecFrom',
     'chdir',
     'getcwd',
     'capget',
@@ -111,7 +125,6 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
     `prctl:${PR_CAP_AMBIENT}:${PR_CAP_AMBIENT_RAISE}`,
   ]);
 
-  t.same(sys.of('umask'), [[0o027]]);
   t.same(sys.of('chdir'), [['/work']]);
   t.same(sys.of('setgroups'), [[[5, 6]]]);
   t.same(sys.of('setresgid'), [[1000]]);
@@ -125,29 +138,25 @@ t.test('finalizeProcess: runc order of credentials, capabilities and fds', async
   t.same(sys.of('capset'), [[{ effective: mask(0, 10), permitted: mask(0, 10), inheritable: mask(10) }]]);
   t.same(sys.of('prctl').filter((a) => a[0] === PR_CAP_AMBIENT && a[1] === PR_CAP_AMBIENT_RAISE).map((a) => a[2]), [10]);
 
-  t.same(sys.of('setCloexec'), [[0, false], [1, false], [2, false], [3, false], [4, false]]);
-  t.same(sys.of('cloexecFrom'), [[5]]);
   t.same(warnings, []);
 });
 
-t.test('finalizeProcess: defaults (root, umask 0022, no caps, no preserved fds)', async (t) => {
+t.test('dropPrivileges: defaults (root, no caps)', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
-  finalizeProcess(sys, processPlan(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
-  t.same(sys.of('umask'), [[0o022]]);
+  dropPrivileges(sys, processPlan(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.same(sys.of('setgroups'), [[[]]], 'supplementary groups are cleared');
   t.same(sys.of('setresuid'), [[0]]);
   t.same(sys.of('capset'), [[{ effective: 0n, permitted: 0n, inheritable: 0n }]]);
   t.equal(sys.of('prctl').filter((a) => a[0] === PR_CAPBSET_DROP).length, LAST_CAP + 1, 'whole bounding set dropped');
-  t.equal(sys.of('prctl').filter((a) => a[0] === PR_SET_NO_NEW_PRIVS).length, 0, 'no NNP unless asked');
-  t.same(sys.of('cloexecFrom'), [[3]]);
+  t.equal(sys.of('prctl').filter((a) => a[0] === PR_SET_NO_NEW_PRIVS).length, 0, 'no NNP here');
 });
 
-t.test('finalizeProcess: unknown capabilities are warned about like runc and skipped', async (t) => {
+t.test('dropPrivileges: unknown capabilities are warned about like runc and skipped', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
   const warnings: string[] = [];
-  finalizeProcess(sys, baseProcess({
+  dropPrivileges(sys, baseProcess({
     capabilities: {
       bounding: ['CAP_CHOWN', 'UNKNOWN_CAP', 'CAP_UNKNOWN', 'CAP_CHECKPOINT_RESTORE'],
       effective: ['CAP_CHOWN', 'CAP_UNKNOWN'],
@@ -159,77 +168,62 @@ t.test('finalizeProcess: unknown capabilities are warned about like runc and ski
   t.equal(sys.of('prctl').filter((a) => a[0] === PR_CAPBSET_DROP).length, 39, 'drops 1..39, never past lastCap');
 });
 
-t.test('finalizeProcess: a failed ambient raise is a warning, not an error', async (t) => {
+t.test('dropPrivileges: a failed ambient raise is a warning, not an error', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys().failOn('prctl', 'EPERM', (a) => a[0] === PR_CAP_AMBIENT && a[1] === PR_CAP_AMBIENT_RAISE);
   const warnings: string[] = [];
-  finalizeProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m) });
+  dropPrivileges(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m) });
   t.same(warnings, ["can't raise ambient capability CAP_NET_BIND_SERVICE: operation not permitted"]);
-  t.equal(sys.of('cloexecFrom').length, 1, 'carried on to the end');
 });
 
-t.test('finalizeProcess: EINVAL from PR_CAPBSET_DROP is ignored, other errors are not', async (t) => {
+t.test('dropPrivileges: EINVAL from PR_CAPBSET_DROP is ignored, other errors are not', async (t) => {
   const k = fakeKernel(t);
   const ok = new FakeSys().failOn('prctl', 'EINVAL', (a) => a[0] === PR_CAPBSET_DROP && a[1] === 40);
-  finalizeProcess(ok, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  dropPrivileges(ok, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.equal(ok.of('capset').length, 1);
 
   const bad = new FakeSys().failOn('prctl', 'EPERM', (a) => a[0] === PR_CAPBSET_DROP);
-  t.throws(() => finalizeProcess(bad, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+  t.throws(() => dropPrivileges(bad, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
     { message: /^unable to apply bounding set: prctl .*: EPERM \(operation not permitted\)$/ });
 });
 
-t.test('finalizeProcess: no bounding changes without CAP_SETPCAP', async (t) => {
+t.test('dropPrivileges: no bounding changes without CAP_SETPCAP', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
   sys.caps = { effective: mask(0, 1, 2), permitted: mask(0, 1, 2), inheritable: 0n };
-  finalizeProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  dropPrivileges(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.equal(sys.of('prctl').filter((a) => a[0] === PR_CAPBSET_DROP).length, 0);
 });
 
-t.test('finalizeProcess: cwd permission errors are retried as the container user', async (t) => {
+t.test('dropPrivileges: cwd permission errors are retried as the container user', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys().failOn('chdir', 'EACCES');
-  finalizeProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  dropPrivileges(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   const order = sys.calls.map((c) => c.name).filter((n) => n === 'chdir' || n === 'setresuid' || n === 'getcwd');
   t.same(order, ['chdir', 'setresuid', 'chdir', 'getcwd'], 'the cwd is checked after the chdir that worked');
 
   const missing = new FakeSys().failOn('chdir', 'ENOENT');
-  t.throws(() => finalizeProcess(missing, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+  t.throws(() => dropPrivileges(missing, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
     { message: 'chdir to cwd ("/work") set in config.json failed: no such file or directory' });
   t.equal(missing.of('setresuid').length, 0, 'stopped before changing user');
 });
 
-t.test('finalizeProcess: setgroups is skipped when the user namespace denies it', async (t) => {
+t.test('dropPrivileges: setgroups is skipped when the user namespace denies it', async (t) => {
   const k = fakeKernel(t, { setgroups: 'deny' });
   const sys = new FakeSys();
-  finalizeProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  dropPrivileges(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.equal(sys.of('setgroups').length, 0);
   t.same(sys.of('setresuid'), [[1000]]);
 
   const rootless = new FakeSys();
-  t.throws(() => finalizeProcess(rootless, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], rootless: true }),
+  t.throws(() => dropPrivileges(rootless, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], rootless: true }),
     { message: 'cannot set any additional groups in a rootless container' });
 });
 
-t.test('finalizeProcess: seccomp runs before the caps drop without NNP, last with NNP', async (t) => {
-  const k = fakeKernel(t);
-  for (const nnp of [false, true]) {
-    const sys = new FakeSys();
-    let at = -1;
-    finalizeProcess(sys, baseProcess({ noNewPrivileges: nnp }), {
-      proc: k.proc, sysfs: k.sysfs, chownStdio: [], seccomp: () => { at = sys.calls.length; },
-    });
-    const capget = sys.calls.findIndex((c) => c.name === 'capget');
-    if (nnp) t.equal(at, sys.calls.length, 'with NNP: after everything else');
-    else t.ok(at >= 0 && at <= capget, 'without NNP: before the capabilities change');
-  }
-});
-
-t.test('finalizeProcess: AppArmor and SELinux exec labels only when the LSM is on', async (t) => {
+t.test('applyExecLabels: AppArmor and SELinux exec labels only when the LSM is on', async (t) => {
   const off = fakeKernel(t);
-  finalizeProcess(new FakeSys(), baseProcess({ apparmorProfile: 'my-prof', selinuxLabel: 'system_u:system_r:container_t:s0' }),
-    { proc: off.proc, sysfs: off.sysfs, chownStdio: [] });
+  applyExecLabels(baseProcess({ apparmorProfile: 'my-prof', selinuxLabel: 'system_u:system_r:container_t:s0' }),
+    { proc: off.proc, sysfs: off.sysfs });
   t.equal(readFileSync(join(off.proc, 'thread-self/attr/apparmor/exec'), 'utf8'), '', 'apparmor off: untouched');
   t.equal(readFileSync(join(off.proc, 'thread-self/attr/exec'), 'utf8'), '', 'selinux off: untouched');
   t.notOk(apparmorEnabled(off.sysfs));
@@ -238,15 +232,15 @@ t.test('finalizeProcess: AppArmor and SELinux exec labels only when the LSM is o
   const on = fakeKernel(t, { apparmor: true, selinux: true });
   t.ok(apparmorEnabled(on.sysfs));
   t.ok(selinuxEnabled(on.sysfs));
-  finalizeProcess(new FakeSys(), baseProcess({ apparmorProfile: 'my-prof', selinuxLabel: 'system_u:system_r:container_t:s0' }),
-    { proc: on.proc, sysfs: on.sysfs, chownStdio: [] });
+  applyExecLabels(baseProcess({ apparmorProfile: 'my-prof', selinuxLabel: 'system_u:system_r:container_t:s0' }),
+    { proc: on.proc, sysfs: on.sysfs });
   t.equal(readFileSync(join(on.proc, 'thread-self/attr/apparmor/exec'), 'utf8'), 'exec my-prof');
   t.equal(readFileSync(join(on.proc, 'thread-self/attr/exec'), 'utf8'), 'system_u:system_r:container_t:s0');
 
   // Without the stacked-LSM file, AppArmor uses the common attr/exec.
   const legacy = fakeKernel(t, { apparmor: true });
   rmSync(join(legacy.proc, 'thread-self/attr/apparmor'), { recursive: true });
-  finalizeProcess(new FakeSys(), baseProcess({ apparmorProfile: 'p2' }), { proc: legacy.proc, sysfs: legacy.sysfs, chownStdio: [] });
+  applyExecLabels(baseProcess({ apparmorProfile: 'p2' }), { proc: legacy.proc, sysfs: legacy.sysfs });
   t.equal(readFileSync(join(legacy.proc, 'thread-self/attr/exec'), 'utf8'), 'exec p2');
 });
 
@@ -333,74 +327,38 @@ t.test('applyEarlyAttributes: errors name what failed', async (t) => {
   { message: /^error setting scheduler: schedSetattr .*: EPERM \(operation not permitted\)$/ });
 });
 
-t.test('execProgram hands path, argv and env to execve', async (t) => {
-  const sys = new FakeSys();
-  try {
-    execProgram(sys, '/bin/app', ['app', '-x'], ['A=1']);
-    t.fail('execve returned');
-  } catch (err) {
-    t.ok(err instanceof ExecveCalled);
-    const e = err as ExecveCalled;
-    t.same([e.path, e.argv, e.env], ['/bin/app', ['app', '-x'], ['A=1']]);
-  }
-});
-
-t.test('prepareProcess: fds, seccomp without NNP, user and caps; nothing of completeProcess', async (t) => {
-  const k = fakeKernel(t);
-  const sys = new FakeSys();
-  const events: string[] = [];
-  const seccomp = () => events.push(`seccomp@${sys.calls.length}`);
-  const beforeExec = () => events.push('hooks');
-  prepareProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [], seccomp, beforeExec });
-  const at = (name: string) => sys.calls.findIndex((c) => c.name === name);
-  t.same(events, [`seccomp@${at('cloexecFrom') + 1}`], 'filter loaded right after the fd sweep, no hooks');
-  t.ok(at('cloexecFrom') < at('setresuid') && at('setresuid') < at('capset'), 'fd sweep, then user, then caps');
-  t.equal(sys.of('execve').length, 0);
-
-  // With no_new_privs the filter waits for completeProcess, after the hooks.
-  const nnp = new FakeSys();
-  const later: string[] = [];
-  const proc = baseProcess({ noNewPrivileges: true });
-  prepareProcess(nnp, proc, { proc: k.proc, sysfs: k.sysfs, chownStdio: [], seccomp: () => later.push('seccomp') });
-  t.same(later, [], 'no filter before start with NNP');
-  completeProcess(proc, { seccomp: () => later.push('seccomp'), beforeExec: () => later.push('hooks') });
-  t.same(later, ['hooks', 'seccomp']);
-  completeProcess(baseProcess(), { seccomp: () => later.push('again'), beforeExec: () => later.push('hooks2') });
-  t.same(later, ['hooks', 'seccomp', 'hooks2'], 'without NNP completeProcess loads nothing');
-});
-
-t.test('prepareProcess: a failed capset stops before the process could run, with runc\'s message', async (t) => {
+t.test('dropPrivileges: a failed capset stops before the process could run, with runc\'s message', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys().failOn('capset', 'EPERM');
-  t.throws(() => prepareProcess(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+  t.throws(() => dropPrivileges(sys, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
     { message: 'unable to apply caps: capset: EPERM' });
 });
 
-t.test('prepareProcess: a cwd outside the root is refused (CVE-2024-21626)', async (t) => {
+t.test('dropPrivileges: a cwd outside the root is refused (CVE-2024-21626)', async (t) => {
   const k = fakeKernel(t);
   const outside = new FakeSys().failOn('getcwd', 'ENOENT');
-  t.throws(() => prepareProcess(outside, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+  t.throws(() => dropPrivileges(outside, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
     { message: CWD_OUTSIDE_ROOT });
   t.equal(outside.of('setresuid').length, 0, 'stopped before changing user');
   t.equal(outside.of('capset').length, 0);
 
   const relative = new FakeSys();
   relative.chdir = (path: string) => { relative.calls.push({ name: 'chdir', args: [path] }); relative.cwd = '(unreachable)/etc'; };
-  t.throws(() => prepareProcess(relative, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
+  t.throws(() => dropPrivileges(relative, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] }),
     { message: 'current working directory is not absolute -- possible container breakout detected: cwd is "(unreachable)/etc"' });
 
   const fine = new FakeSys();
-  prepareProcess(fine, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
+  dropPrivileges(fine, baseProcess(), { proc: k.proc, sysfs: k.sysfs, chownStdio: [] });
   t.same(fine.of('getcwd'), [[]]);
 });
 
-t.test('prepareProcess: ambient capabilities missing from inheritable are skipped without a warning', async (t) => {
+t.test('dropPrivileges: ambient capabilities missing from inheritable are skipped without a warning', async (t) => {
   const k = fakeKernel(t);
   const sys = new FakeSys();
   const warnings: string[] = [];
   // runc spec's sets: no inheritable set, so the kernel would refuse every raise.
   const names = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
-  prepareProcess(sys, baseProcess({ capabilities: { bounding: names, effective: names, permitted: names, ambient: names } }), {
+  dropPrivileges(sys, baseProcess({ capabilities: { bounding: names, effective: names, permitted: names, ambient: names } }), {
     proc: k.proc, sysfs: k.sysfs, chownStdio: [], warn: (m) => warnings.push(m),
   });
   t.same(warnings, []);

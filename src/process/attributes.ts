@@ -1,6 +1,6 @@
-// The container init's process attributes: what it sets on itself before and after
-// building the root filesystem, and the last steps before execve, in runc's order
-// (libcontainer/standard_init_linux.go and finalizeNamespace in init_linux.go).
+// The inits' process attributes: what they set on themselves before and after
+// building the root filesystem, and the steps before execve that the inits call in
+// runc's order (libcontainer/standard_init_linux.go and finalizeNamespace in init_linux.go).
 //
 // Everything here runs synchronously on the init's main thread: credentials,
 // capabilities, the no_new_privs bit and LSM exec labels are per thread, and the
@@ -20,6 +20,7 @@ import {
   RLIM_INFINITY,
 } from '../../ffi/constants.js';
 import { capName } from '../linux/capabilities.js';
+import { apparmorEnabled, selinuxEnabled } from '../linux/lsm.js';
 import type { ContainerPlan, ProcessPlan } from '../plan/types.js';
 import type { Sys } from '../syscall/sys.js';
 import { capabilityMasks, kernelLastCap, unknownCapabilitiesWarning } from './capability-sets.js';
@@ -119,25 +120,26 @@ function wrapIn<T>(context: string, fn: () => T): T {
 
 // --- LSM labels ----------------------------------------------------------------
 
-/** AppArmor is on when securityfs has it and the module parameter says Y (runc's check). */
-export function apparmorEnabled(sysfs = '/sys'): boolean {
-  if (!existsSync(`${sysfs}/kernel/security/apparmor`)) return false;
-  try {
-    return readFileSync(`${sysfs}/module/apparmor/parameters/enabled`, 'utf8').startsWith('Y');
-  } catch {
-    return false;
-  }
-}
-
-export function selinuxEnabled(sysfs = '/sys'): boolean {
-  return existsSync(`${sysfs}/fs/selinux/enforce`);
-}
-
 /** Asks AppArmor to switch to `profile` at the next execve (aa_change_onexec). */
 function applyApparmorProfile(profile: string, proc: string): void {
   const stacked = `${proc}/thread-self/attr/apparmor/exec`;
   const target = existsSync(stacked) ? stacked : `${proc}/thread-self/attr/exec`;
   wrapIn(`apply apparmor profile ${profile}`, () => writeAttribute(target, `exec ${profile}`));
+}
+
+/**
+ * The exec labels the LSMs apply at execve: AppArmor's profile (aa_change_onexec) and
+ * SELinux's exec context, each only when its module is on. Before no_new_privs, which
+ * would restrict an AppArmor profile change to a stacked one.
+ */
+export function applyExecLabels(proc: ProcessPlan, paths: KernelPaths = {}): void {
+  const procfs = paths.proc ?? '/proc';
+  const sysfs = paths.sysfs ?? '/sys';
+  if (proc.apparmorProfile && apparmorEnabled(sysfs)) applyApparmorProfile(proc.apparmorProfile, procfs);
+  if (proc.selinuxLabel && selinuxEnabled(sysfs)) {
+    const label = proc.selinuxLabel;
+    wrapIn(`set selinux exec label ${label}`, () => writeAttribute(`${procfs}/thread-self/attr/exec`, label));
+  }
 }
 
 // --- user, stdio ---------------------------------------------------------------
@@ -191,24 +193,32 @@ function chdirError(cwd: string, err: unknown): Error {
 
 // --- the final steps --------------------------------------------------------------
 
-export interface ProcessSetupOptions extends KernelPaths {
-  /** How many fds from 3 on the program inherits (LISTEN_FDS + --preserve-fds). */
-  preserveFds?: number;
+/** PR_SET_NO_NEW_PRIVS: execve grants nothing from now on (setuid bits, file capabilities). */
+export function setNoNewPrivileges(sys: Sys): void {
+  sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS');
+}
+
+/** The process's umask, 0022 when the config has none (as runc). */
+export function applyUmask(sys: Sys, proc: ProcessPlan): void {
+  sys.umask(proc.umask ?? DEFAULT_UMASK);
+}
+
+/**
+ * Node marks 0-2 close-on-exec at start-up: hand them (and the `preserveFds` fds from 3
+ * on) over explicitly, and make every other fd close at execve. Before any seccomp
+ * filter, so that it never depends on a syscall the profile may deny (close_range is
+ * younger than many profiles).
+ */
+export function sweepFds(sys: Sys, preserveFds: number): void {
+  for (let fd = 0; fd < 3 + preserveFds; fd++) sys.setCloexec(fd, false);
+  sys.cloexecFrom(3 + preserveFds);
+}
+
+export interface DropPrivilegesOptions extends KernelPaths {
   /** Highest capability of the running kernel; default from <proc>/sys/kernel/cap_last_cap. */
   lastCap?: number;
   /** Where warnings go (unknown capabilities, ambient raise failures). */
   warn?: (message: string) => void;
-  /**
-   * Loads the seccomp filter, called where runc does: before the capability drop
-   * when noNewPrivileges is off (loading then needs CAP_SYS_ADMIN), or as the very
-   * last step when it is on (so the filter sees as few runtime syscalls as possible).
-   */
-  seccomp?: () => void;
-  /**
-   * Runs once the process has its final credentials, capabilities and fds, before a
-   * no_new_privs seccomp filter is loaded: where runc runs the startContainer hooks.
-   */
-  beforeExec?: () => void;
   /** A rootless container cannot set supplementary groups. */
   rootless?: boolean;
   /** The fds whose owner becomes the container user (default 0, 1, 2). */
@@ -240,37 +250,15 @@ function verifyCwd(sys: Sys, cwd: string): void {
 }
 
 /**
- * Everything before the process may run that can fail, in runc's order (its init does
- * all of it before reporting ready, so `create` fails when any of it does): AppArmor
- * exec profile, no_new_privs, SELinux exec label, umask, the fd sweep, [seccomp
- * without NNP], cwd, bounding set, keep-caps, stdio owner, setgroups, setresgid,
- * setresuid, the cwd check, capset, ambient set. What is left for after `start` is
- * `completeProcess`.
- *
- * The fd sweep comes before the seccomp filter, so that it never depends on a syscall
- * the profile may deny (close_range is younger than many profiles).
+ * The process's cwd, user, groups and capabilities, in runc's order (finalizeNamespace):
+ * cwd, bounding set, keep-caps, stdio owner, setgroups, setresgid, setresuid, the cwd
+ * check, capset, ambient set. A seccomp filter without no_new_privs must be loaded
+ * before: loading one needs CAP_SYS_ADMIN.
  */
-export function prepareProcess(sys: Sys, proc: ProcessPlan, opts: ProcessSetupOptions = {}): void {
+export function dropPrivileges(sys: Sys, proc: ProcessPlan, opts: DropPrivilegesOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
-  const sysfs = opts.sysfs ?? '/sys';
   const warn = opts.warn ?? (() => {});
   const { uid, gid } = proc;
-
-  if (proc.apparmorProfile && apparmorEnabled(sysfs)) applyApparmorProfile(proc.apparmorProfile, procfs);
-  if (proc.noNewPrivileges) sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS');
-  if (proc.selinuxLabel && selinuxEnabled(sysfs)) {
-    const label = proc.selinuxLabel;
-    wrapIn(`set selinux exec label ${label}`, () => writeAttribute(`${procfs}/thread-self/attr/exec`, label));
-  }
-  sys.umask(proc.umask ?? DEFAULT_UMASK);
-
-  // Node marks 0-2 close-on-exec at start-up: hand them (and the preserved fds) over
-  // explicitly, and make every other fd close at execve.
-  const preserve = opts.preserveFds ?? 0;
-  for (let fd = 0; fd < 3 + preserve; fd++) sys.setCloexec(fd, false);
-  sys.cloexecFrom(3 + preserve);
-
-  if (!proc.noNewPrivileges) opts.seccomp?.();
 
   // Try the cwd while still root: the container user may not be able to reach it,
   // or only the container user may (EACCES/EPERM: retried after setresuid).
@@ -342,25 +330,4 @@ export function prepareProcess(sys: Sys, proc: ProcessPlan, opts: ProcessSetupOp
       warn(`can't raise ambient capability ${capName(n)}: ${why}`);
     }
   }
-}
-
-/**
- * What is left after `start`, in runc's order: the startContainer hooks (`beforeExec`),
- * then a no_new_privs seccomp filter, loaded last so that it sees as few runtime
- * syscalls as possible. The caller execs next.
- */
-export function completeProcess(proc: ProcessPlan, opts: Pick<ProcessSetupOptions, 'beforeExec' | 'seccomp'> = {}): void {
-  opts.beforeExec?.();
-  if (proc.noNewPrivileges) opts.seccomp?.();
-}
-
-/** prepareProcess then completeProcess, for a process that execs right away (exec's init). */
-export function finalizeProcess(sys: Sys, proc: ProcessPlan, opts: ProcessSetupOptions = {}): void {
-  prepareProcess(sys, proc, opts);
-  completeProcess(proc, opts);
-}
-
-/** Replaces the init with the container's program; never returns. */
-export function execProgram(sys: Sys, path: string, args: string[], env: string[]): never {
-  return sys.execve(path, args, env);
 }

@@ -1,4 +1,4 @@
-// finalizeProcess with the real Sys, in a throw-away Node process that then execs a
+// The inits' last steps (no_new_privs, umask, fd sweep, dropPrivileges) with the real Sys, in a throw-away Node process that then execs a
 // shell: checks what the kernel reports for the new program (ids, capability sets,
 // no_new_privs, umask, cwd, inherited fds). Needs root to change user; without root
 // it checks that the failure is the expected EPERM.
@@ -18,7 +18,7 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
   writeFileSync(script, `
     import { openSync } from 'node:fs';
     import { linuxSys } from ${JSON.stringify(join(here, '../syscall/linux.js'))};
-    import { finalizeProcess, execProgram } from ${JSON.stringify(join(here, 'attributes.js'))};
+    import { applyUmask, dropPrivileges, setNoNewPrivileges, sweepFds } from ${JSON.stringify(join(here, 'attributes.js'))};
     import { processPlan } from ${JSON.stringify(join(here, '../../test/fakes/plans.js'))};
     const leaked = openSync('/etc/hostname', 'r'); // must not reach the program
     const proc = processPlan({
@@ -35,12 +35,15 @@ t.test('the exec-ed program gets exactly the configured credentials and fds', as
       },
     });
     try {
-      finalizeProcess(linuxSys, proc, { preserveFds: 1, warn: (m) => process.stderr.write('warn: ' + m + '\\n') });
+      setNoNewPrivileges(linuxSys);
+      applyUmask(linuxSys, proc);
+      sweepFds(linuxSys, 1);
+      dropPrivileges(linuxSys, proc, { warn: (m) => process.stderr.write('warn: ' + m + '\\n') });
     } catch (err) {
       process.stdout.write('error: ' + err.message + '\\n');
       process.exit(3);
     }
-    execProgram(linuxSys, '/bin/sh', ['sh', '-c', 'ls /proc/$$/fd; echo ---; id -u; id -g; id -G; grep -E "^(Cap|NoNewPrivs)" /proc/self/status; umask; pwd'], ['PATH=/usr/bin:/bin']);
+    linuxSys.execve('/bin/sh', ['sh', '-c', 'ls /proc/$$/fd; echo ---; id -u; id -g; id -G; grep -E "^(Cap|NoNewPrivs)" /proc/self/status; umask; pwd'], ['PATH=/usr/bin:/bin']);
   `);
   // fd 3 is the one preserved fd.
   const r = spawnSync(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30000 });

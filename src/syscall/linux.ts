@@ -3,10 +3,28 @@ import * as libc from '../../ffi/libc.js';
 import * as mountApi from '../../ffi/mount-api.js';
 import { fchownSync, lchownSync } from 'node:fs';
 import { setControllingTerminal } from '../../ffi/pty.js';
-import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC } from '../../ffi/constants.js';
+import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, SYS } from '../../ffi/constants.js';
 import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
 import { cloexecFrom, listOwnFds } from './fd-sweep.js';
+import { moveSelf } from '../cgroups/self-join.js';
+
+const KEYCTL_JOIN_SESSION_KEYRING = 1;
+/** Size of the kernel's sigset_t, which rt_sigaction takes. */
+const KERNEL_SIGSET_SIZE = 8;
+
+/**
+ * Through the rt_sigaction syscall: glibc's signal() and sigaction() refuse 32 and 33
+ * (EINVAL), which it keeps for itself, but a caller may have left them ignored.
+ */
+function resetSignals(signals: readonly number[]): void {
+  // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, empty mask.
+  const action = Buffer.alloc(32);
+  for (const sig of signals) {
+    libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
+      ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
+  }
+}
 
 function setCloexec(fd: number, on: boolean): void {
   const flags = libc.fcntl(fd, F_GETFD, 0);
@@ -37,6 +55,10 @@ export const linuxSys: Sys = {
   setns: libc.setns,
   sethostname: libc.sethostname,
   setdomainname: libc.setdomainname,
+  // A raw syscall: glibc has no keyctl wrapper (libkeyutils does).
+  joinSessionKeyring: (name) =>
+    void libc.rawSyscall(SYS.keyctl, 'keyctl', name, ['int', KEYCTL_JOIN_SESSION_KEYRING], ['str', name]),
+  joinCgroup: moveSelf,
   prctl: libc.prctl,
   setrlimit: (resource, soft, hard, what) => void libc.prlimit(0, resource, { soft, hard }, what),
   setgroups: libc.setgroups,
@@ -61,5 +83,7 @@ export const linuxSys: Sys = {
     }
   },
   setctty: (fd) => setControllingTerminal(fd),
+  loadSeccomp: (filter) => filter.load(),
+  resetSignals,
   execve: libc.execve,
 };

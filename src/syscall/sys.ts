@@ -3,6 +3,8 @@
 // against FakeSys (test/fakes/fake.ts), and runs for real with linuxSys.
 // File reads/writes and directory creation use node:fs directly (tests use temp dirs).
 
+import type { SeccompFilter } from '../process/seccomp.js';
+
 export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
 
 export interface Sys {
@@ -27,6 +29,10 @@ export interface Sys {
   setns(fd: number, nstype: number, what: string): void;
   sethostname(name: string): void;
   setdomainname(name: string): void;
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name for the calling thread. */
+  joinSessionKeyring(name: string): void;
+  /** Moves the calling process (all its threads) into the cgroup whose open `cgroup.procs` is `fd`; `what` names it in errors. */
+  joinCgroup(fd: number, what: string): void;
 
   // process attributes (calling thread / process)
   prctl(option: number, a2?: number | bigint, a3?: number | bigint, a4?: number, a5?: number, what?: string): number;
@@ -53,5 +59,9 @@ export interface Sys {
   fchown(fd: number, uid: number, gid: number): void;
   /** ioctl(fd, TIOCSCTTY, 0): makes the tty on `fd` the session's controlling terminal. */
   setctty(fd: number): void;
+  /** Installs a built seccomp filter on the calling thread. */
+  loadSeccomp(filter: SeccompFilter): void;
+  /** Puts the given signals back to their default action (ignored ones stay ignored across execve). */
+  resetSignals(signals: readonly number[]): void;
   execve(path: string, argv: string[], env: string[]): never;
 }

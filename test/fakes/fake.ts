@@ -52,6 +52,8 @@ export class FakeSys implements Sys {
   setns(...a: Parameters<Sys['setns']>) { this.record('setns', a, a[2]); }
   sethostname(...a: Parameters<Sys['sethostname']>) { this.record('sethostname', a); }
   setdomainname(...a: Parameters<Sys['setdomainname']>) { this.record('setdomainname', a); }
+  joinSessionKeyring(...a: Parameters<Sys['joinSessionKeyring']>) { this.record('joinSessionKeyring', a); }
+  joinCgroup(...a: Parameters<Sys['joinCgroup']>) { this.record('joinCgroup', a, a[1]); }
   prctl(...a: Parameters<Sys['prctl']>) { this.record('prctl', a); return 0; }
   setrlimit(...a: Parameters<Sys['setrlimit']>) { this.record('setrlimit', a, a[3]); }
   setgroups(...a: Parameters<Sys['setgroups']>) { this.record('setgroups', a); }
@@ -69,6 +71,8 @@ export class FakeSys implements Sys {
   dup3(...a: Parameters<Sys['dup3']>) { this.record('dup3', a); }
   fchown(...a: Parameters<Sys['fchown']>) { this.record('fchown', a, `fd ${a[0]}`); }
   setctty(...a: Parameters<Sys['setctty']>) { this.record('setctty', a, `fd ${a[0]}`); }
+  loadSeccomp(...a: Parameters<Sys['loadSeccomp']>) { this.record('loadSeccomp', a, 'seccomp filter'); }
+  resetSignals(...a: Parameters<Sys['resetSignals']>) { this.record('resetSignals', a, a[0].join(',')); }
   execve(...a: Parameters<Sys['execve']>): never {
     this.record('execve', a);
     throw new ExecveCalled(a[0], a[1], a[2]);

@@ -7,7 +7,7 @@ import { closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadBundleConfig } from '../../config/load.js';
 import { semanticWarnings } from '../../config/semantic.js';
-import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
+import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
-import { selinuxEnabled } from '../../process/attributes.js';
+import { selinuxEnabled } from '../../linux/lsm.js';
 import { goQuote } from '../../process/go-strings.js';
 import type { LinuxCapabilities, Process } from '../../generated/config.js';
 import { ConfigError } from '../../config/errors.js';

@@ -1,6 +1,6 @@
 // The runtime-spec features document (`ocirt features`): what this runtime
 // implements, so engines can tell before they ask.
-import { apparmorEnabled, selinuxEnabled } from '../../process/attributes.js';
+import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { KNOWN_MOUNT_OPTIONS } from '../../linux/mount-options.js';
 import { ALL_CAPABILITIES } from '../../linux/capabilities.js';
 import { OCI_VERSION } from '../../oci-version.js';
