@@ -402,3 +402,18 @@ export function requireSlot(name: SlotName, argv: readonly string[] = process.ar
   if (fd === undefined) throw new ProtocolError(`the runtime gave no fd for ${name}`);
   return fd;
 }
+
+/**
+ * The init's end of the sync socket named in its argv. Without one there is nobody to
+ * report to: the init says why on stderr and exits 1 (started by hand, or by a broken caller).
+ */
+export function initChannelFromArgv(who: string, argv: readonly string[] = process.argv): InitChannel {
+  try {
+    return new InitChannel(requireSlot('sync', argv));
+  } catch (err) {
+    try {
+      writeSync(2, `ocirt ${who}: ${errorMessage(err)}\n`);
+    } catch { /* no stderr */ }
+    process.exit(1);
+  }
+}

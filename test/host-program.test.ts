@@ -265,3 +265,13 @@ t.test('SIGUSR1 from the container does nothing to the compiled inits but end a 
   t.ok(retried > 0, `signals landed while an exec init started (${retried} of 30 execs started another)`);
   t.ok(ran > 0, `${ran} of 30 execs ran to the end under the signals`);
 });
+
+t.test('an init started without a sync socket says so in one line and exits 1', async (t) => {
+  for (const [mode, who] of [['init', 'init'], ['exec-init', 'exec-init']] as const) {
+    for (const arg of [[], ['3'], ['sync=x']]) {
+      const r = spawnSync(OCIRT, [mode, ...arg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+      t.equal(r.status, 1, `${mode} ${arg.join(' ')}: exit status`);
+      t.match(r.stderr, new RegExp(`^ocirt ${who}: (the runtime gave no fd for sync|bad fd slot .*)\\n$`), `${mode} ${arg.join(' ')}: one line`);
+    }
+  }
+});

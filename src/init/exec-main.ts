@@ -6,11 +6,11 @@
 import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { withContext } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
-import { ChannelClosedError, InitChannel, requireSlot } from '../protocol.js';
+import { ChannelClosedError, initChannelFromArgv } from '../protocol.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 import { runExecInit } from './exec-init.js';
 
-const sync = new InitChannel(requireSlot('sync'));
+const sync = initChannelFromArgv('exec-init');
 
 function run(): never {
   if (dumpableError) throw withContext('exec init', dumpableError);

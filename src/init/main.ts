@@ -9,13 +9,13 @@ import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { O_PATH } from '../../ffi/constants.js';
 import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
-import { ChannelClosedError, InitChannel, requireSlot } from '../protocol.js';
+import { ChannelClosedError, initChannelFromArgv, requireSlot } from '../protocol.js';
 import type { InitConfig } from './config.js';
 import { runStandardInit, type StandardInitIO } from './standard-init.js';
 import { waitForStart, watchFifo } from './exec-fifo.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
-const sync = new InitChannel(requireSlot('sync'));
+const sync = initChannelFromArgv('init');
 
 function fail(err: unknown): never {
   return sync.failAndExit(err);
