@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const LIBC_IMPORTERS = [
   'src/syscall/linux.ts', // the seam: every call behind Sys
   'src/init/early-guard.ts', // prctl PR_SET_DUMPABLE, first thing in the init
-  'src/init/exec-fifo.ts', // inotify on the exec fifo and openat of it
+  'src/init/wait-for-start.ts', // inotify on the exec fifo and openat of it
   'src/ocirt.ts', // execve of /proc/self/exe
   'src/protocol.ts', // poll on the sync channel
   'src/rootfs/host-mounts.ts', // umount2 of the host's mounts

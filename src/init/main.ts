@@ -12,7 +12,7 @@ import { linuxSys } from '../syscall/linux.js';
 import { ChannelClosedError, initChannelFromArgv, requireSlot } from '../protocol.js';
 import type { InitConfig } from './config.js';
 import { runStandardInit, type StandardInitIO } from './standard-init.js';
-import { waitForStart, watchFifo } from './exec-fifo.js';
+import { waitForStart, watchFifo } from './wait-for-start.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
 const sync = initChannelFromArgv('init');

@@ -12,7 +12,7 @@ import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
 import { slotFd, type InitLink } from '../protocol.js';
-import { setupNamespaces } from './namespaces.js';
+import { setupNamespaces } from './setup-namespaces.js';
 import { sessionKeyringName } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
 import { hasNamespace } from '../plan/namespaces.js';

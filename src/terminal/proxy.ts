@@ -2,7 +2,7 @@
 // pty master and the master to our stdout, with our own terminal in raw mode (the
 // container's pty does the line editing and echo), and pass window size changes on.
 import { fcntl } from '../../ffi/libc.js';
-import { readFd, writeFd } from '../runtime/launch/fd-streams.js';
+import { readFd, writeFd } from '../fd-streams.js';
 import { F_DUPFD_CLOEXEC } from '../../ffi/constants.js';
 import type { Readable, Writable } from 'node:stream';
 import { getWinSize, setWinSize } from '../../ffi/pty.js';

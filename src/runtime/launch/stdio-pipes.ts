@@ -6,7 +6,7 @@
 // containers keep the caller's stdio: engines hand their own pipes on purpose.)
 import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { readFd, writeFd } from './fd-streams.js';
+import { readFd, writeFd } from '../../fd-streams.js';
 import * as libc from '../../../ffi/libc.js';
 import { O_CLOEXEC } from '../../../ffi/constants.js';
 

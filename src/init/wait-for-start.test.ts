@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkfifo } from '../../ffi/libc.js';
 import { O_PATH } from '../../ffi/constants.js';
-import { waitForStart, watchFifo } from './exec-fifo.js';
+import { waitForStart, watchFifo } from './wait-for-start.js';
 
 t.test('the init waits for start on exec.fifo without polling, then writes its byte', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ocirt-fifo-'));
