@@ -3,6 +3,7 @@
 // creates and starts a sleeping container with it, and runs the command N times:
 //
 //   node bench/profile-phases.mjs [iterations=30] [command=state]   (as root, after npm run build)
+//   command: state, list, kill, ps, exec (of /bin/true), or any other that takes the id alone
 //
 // Phases (medians): exec → first JS (the kernel's execve, Bun's start-up, loading the
 // entry chunk), module load (the CLI's modules), parse (the command line, the command's
@@ -38,7 +39,7 @@ runSync([exe, '--root', root, 'create', '--bundle', bundle, id], { cwd: bundle }
 runSync([exe, '--root', root, 'start', id]);
 
 const now = () => performance.timeOrigin + performance.now();
-const args = { state: [id], list: [], kill: [id, '0'], ps: ['--format', 'json', id] }[command] ?? [id];
+const args = { state: [id], list: [], kill: [id, '0'], ps: ['--format', 'json', id], exec: [id, '/bin/true'] }[command] ?? [id];
 const phases = ['exec → first JS', 'module load', 'parse', 'context', 'work', 'exit'];
 const samples = Object.fromEntries([...phases, 'total', 'floor'].map((p) => [p, []]));
 for (let i = 0; i < n; i++) {
