@@ -286,7 +286,7 @@ export class InitChannel extends Channel<RuntimeMessage, InitMessage> {
 }
 
 /** What an init's steps use of its channel: sending, the runtime's next message, step logging. */
-export type InitLink = Pick<InitChannel, 'send' | 'expect' | 'stepLogger'>;
+export type InitLink = Pick<InitChannel, 'send' | 'log' | 'expect' | 'stepLogger'>;
 
 // ---------------------------------------------------------------------------
 // config shapes: what the init trusts of the runtime's first message

@@ -11,20 +11,14 @@ import type { CgroupFs } from './cgroup-fs.js';
 import { controllerSupport } from './controllers.js';
 import { CgroupError, errnoCode, fsError } from './errors.js';
 import { parsePidList, readCgroupFile, writeCgroupFile } from './files.js';
+import { freezerFor } from './freezer.js';
 import type { CgroupMode } from './layout.js';
-import type { CgroupManager, JoinedControllers, SavedCgroupManager } from './manager.js';
+import type { CgroupManager, JoinedControllers } from './manager.js';
+import type { SavedCgroupManager } from './saved.js';
 import type { ApplyResourcesOptions } from './resources.js';
 import type { LinuxResources } from './resource-values.js';
 import type { CgroupStats } from './stats.js';
 import { sleepSync } from '../sleep.js';
-
-/** One freezer directory, v1 (`freezer.state`) or v2 (`cgroup.freeze`). */
-export interface CgroupFreezer {
-  /** Frozen or being frozen. */
-  isFrozen(): boolean;
-  /** Freeze or thaw, waiting until the kernel agrees. */
-  setFrozen(frozen: boolean): void;
-}
 
 /**
  * The order in which hierarchies are asked for the member pids: v1 ones first, as runc (which reads `devices`);
@@ -59,8 +53,6 @@ export abstract class CgroupfsDriver implements CgroupManager {
 
   /** Whether the directory holding `keys` (the controllers that share it) is the one that accounts memory. */
   protected abstract accountsMemory(keys: readonly string[]): boolean;
-  /** The freezer to use, or undefined when the layout has none in use. */
-  protected abstract freezer(): CgroupFreezer | undefined;
   abstract applyResources(resources: LinuxResources | undefined, options?: ApplyResourcesOptions): void;
   abstract ownPidsDirectory(): string | undefined;
   abstract hasEnded(): boolean;
@@ -149,7 +141,7 @@ export abstract class CgroupfsDriver implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    const freezer = this.freezer();
+    const freezer = freezerFor(this.fs, this.mode, this.#paths);
     if (freezer === undefined) return false;
     try {
       return freezer.isFrozen();
@@ -168,7 +160,7 @@ export abstract class CgroupfsDriver implements CgroupManager {
   }
 
   #setFrozen(frozen: boolean): void {
-    const freezer = this.freezer();
+    const freezer = freezerFor(this.fs, this.mode, this.#paths);
     if (freezer === undefined) throw new CgroupError('no freezer: neither the v1 freezer nor cgroup2 is in use');
     freezer.setFrozen(frozen);
   }

@@ -7,12 +7,11 @@
  * That map is what the state file keeps: later commands rebuild the manager from it (`loadCgroupManager`) instead of
  * resolving cgroupsPath again, because they do not get the same flags and the runtime's own cgroup may differ.
  */
-import * as path from 'node:path/posix';
-
 import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
 import { parseCgroupsPath, parseSystemdCgroupsPath, resolveCgroupPaths } from './cgroups-path.js';
 import { CgroupError } from './errors.js';
 import { HybridDriver } from './hybrid/driver.js';
+import { checkSavedCgroup, type SavedCgroupManager } from './saved.js';
 import { type CgroupMode, detectCgroupLayout } from './layout.js';
 import type { ApplyResourcesOptions } from './resources.js';
 import type { LinuxResources } from './resource-values.js';
@@ -20,13 +19,7 @@ import type { CgroupStats } from './stats.js';
 import { V1Driver } from './v1/driver.js';
 import { V2Driver } from './v2/driver.js';
 
-/** What the state file stores; `loadCgroupManager` takes it back. */
-export interface SavedCgroupManager {
-  version: 1;
-  mode: CgroupMode;
-  /** Controller (`cpu`, `name=systemd`…) or `''` for the cgroup2 directory → absolute directory. */
-  paths: Record<string, string>;
-}
+export type { SavedCgroupManager };
 
 export interface CgroupManagerOptions {
   /** Container id: the default cgroup name when cgroupsPath is empty. */
@@ -160,18 +153,6 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
 
 /** Rebuild a manager from what toJSON() gave, without resolving anything again. */
 export function loadCgroupManager(saved: unknown, fs: CgroupFs = nodeCgroupFs): CgroupManager {
-  const s = saved as Partial<SavedCgroupManager> | null;
-  if (s === null || typeof s !== 'object' || s.version !== 1) {
-    throw new CgroupError('saved cgroup state: unknown format (expected version 1)');
-  }
-  if (typeof s.mode !== 'string' || !Object.hasOwn(DRIVERS, s.mode)) {
-    throw new CgroupError(`saved cgroup state: unknown mode ${JSON.stringify(s.mode)}`);
-  }
-  if (s.paths === null || typeof s.paths !== 'object') throw new CgroupError('saved cgroup state: paths missing');
-  for (const [key, dir] of Object.entries(s.paths)) {
-    if (typeof dir !== 'string' || !path.isAbsolute(dir) || path.normalize(dir) !== dir) {
-      throw new CgroupError(`saved cgroup state: path of ${JSON.stringify(key)} is not a clean absolute path`);
-    }
-  }
-  return DRIVERS[s.mode](s.paths, fs);
+  const { mode, paths } = checkSavedCgroup(saved);
+  return DRIVERS[mode](paths, fs);
 }

@@ -30,8 +30,8 @@ export interface ExecInitIO {
 export function runExecInit(sys: Sys, channel: InitLink, config: ExecInitConfig, io: ExecInitIO): never {
   const proc = config.process;
   const step = channel.stepLogger('exec init', config.debug);
-  const warn = (msg: string) => channel.send({ type: 'log', level: 'warning', msg });
-  const debug = config.debug ? (msg: string) => channel.send({ type: 'log', level: 'debug', msg }) : undefined;
+  const warn = (msg: string) => channel.log('warning', msg);
+  const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
   // Before joining the mount namespace: libseccomp is loaded from the host's filesystem.
   const seccompSpec = config.seccomp;

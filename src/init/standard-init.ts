@@ -39,8 +39,8 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   const { plan } = config;
   const proc = plan.process;
   const step = channel.stepLogger('init', config.debug);
-  const warn = (msg: string) => channel.send({ type: 'log', level: 'warning', msg });
-  const debug = config.debug ? (msg: string) => channel.send({ type: 'log', level: 'debug', msg }) : undefined;
+  const warn = (msg: string) => channel.log('warning', msg);
+  const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
   // Built first: libseccomp is loaded from the host's filesystem, which pivot_root takes away,
   // and a bad profile fails `create` rather than `start`.

@@ -1,7 +1,7 @@
 // A runtime's end of the channel for the inits' unit tests: it records what the init
 // sends and asks for, at the position in the FakeSys call log where it happened, so a
 // test reads syscalls and messages as one timeline.
-import { InitChannel, type InitLink, type InitMessage, type RuntimeMessage } from '../../src/protocol.js';
+import { InitChannel, type InitLink, type InitLogLevel, type InitMessage, type RuntimeMessage } from '../../src/protocol.js';
 import type { FakeSys } from './fake.js';
 
 export class FakeInitLink implements InitLink {
@@ -21,6 +21,10 @@ export class FakeInitLink implements InitLink {
 
   send(message: InitMessage): void {
     this.events.push({ at: this.sys.calls.length, what: `send ${message.type}`, message });
+  }
+
+  log(level: InitLogLevel, msg: string): void {
+    this.send({ type: 'log', level, msg });
   }
 
   expect<T extends RuntimeMessage['type']>(type: T): Extract<RuntimeMessage, { type: T }> {

@@ -1,20 +1,11 @@
 /**
  * The cgroupfs driver of a hybrid host: v1 hierarchies plus a cgroup2 mount that only holds membership. As
  * runc's `fs` driver there, limits, stats and memory accounting are v1's; the cgroup2 freezer serves only when
- * no v1 freezer is mounted.
+ * no v1 freezer is mounted (freezer.ts).
  */
-import type { CgroupFreezer } from '../cgroupfs-driver.js';
 import type { CgroupMode } from '../layout.js';
 import { V1Driver } from '../v1/driver.js';
-import { v2Freezer } from '../v2/driver.js';
 
 export class HybridDriver extends V1Driver {
   override readonly mode: CgroupMode = 'hybrid';
-
-  protected override freezer(): CgroupFreezer | undefined {
-    const v1 = super.freezer();
-    if (v1 !== undefined) return v1;
-    const dir = this.path('');
-    return dir === undefined ? undefined : v2Freezer(this.fs, dir);
-  }
 }

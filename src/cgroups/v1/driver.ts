@@ -2,32 +2,18 @@
  * The cgroupfs driver of a v1-only host (runc's `fs`): one directory per hierarchy, the `memory` one accounts
  * memory, the v1 `freezer` pauses, and stats and limits go to each controller's own directory.
  */
-import type { CgroupFs } from '../cgroup-fs.js';
-import { type CgroupFreezer, CgroupfsDriver } from '../cgroupfs-driver.js';
+import { CgroupfsDriver } from '../cgroupfs-driver.js';
 import type { CgroupMode } from '../layout.js';
 import { type ApplyResourcesOptions, applyV1Resources } from '../resources.js';
 import type { LinuxResources } from '../resource-values.js';
 import type { CgroupStats } from '../stats.js';
-import { readV1FreezerState, setV1Frozen } from './freezer.js';
 import { readV1OomKillCount, readV1Stats } from './stats.js';
-
-export function v1Freezer(fs: CgroupFs, dir: string): CgroupFreezer {
-  return {
-    isFrozen: () => readV1FreezerState(fs, dir) !== 'THAWED',
-    setFrozen: (frozen) => setV1Frozen(fs, dir, frozen),
-  };
-}
 
 export class V1Driver extends CgroupfsDriver {
   readonly mode: CgroupMode = 'legacy';
 
   protected accountsMemory(keys: readonly string[]): boolean {
     return keys.includes('memory');
-  }
-
-  protected freezer(): CgroupFreezer | undefined {
-    const dir = this.path('freezer');
-    return dir === undefined ? undefined : v1Freezer(this.fs, dir);
   }
 
   applyResources(resources: LinuxResources | undefined, options: ApplyResourcesOptions = {}): void {

@@ -2,33 +2,19 @@
  * The cgroupfs driver of a unified (cgroup2-only) host (runc's `fs2`): the one directory `''` holds every
  * controller, its `cgroup.freeze` pauses, and stats and limits are all read and written there.
  */
-import type { CgroupFs } from '../cgroup-fs.js';
-import { type CgroupFreezer, CgroupfsDriver } from '../cgroupfs-driver.js';
+import { CgroupfsDriver } from '../cgroupfs-driver.js';
 import { CgroupError } from '../errors.js';
 import type { CgroupMode } from '../layout.js';
 import { type ApplyResourcesOptions, applyV2Resources } from '../resources.js';
 import type { LinuxResources } from '../resource-values.js';
 import type { CgroupStats } from '../stats.js';
-import { isV2Frozen, setV2Frozen } from './freezer.js';
 import { readV2OomKillCount, readV2Stats } from './stats.js';
-
-export function v2Freezer(fs: CgroupFs, dir: string): CgroupFreezer {
-  return {
-    isFrozen: () => isV2Frozen(fs, dir),
-    setFrozen: (frozen) => setV2Frozen(fs, dir, frozen),
-  };
-}
 
 export class V2Driver extends CgroupfsDriver {
   readonly mode: CgroupMode = 'unified';
 
   protected accountsMemory(keys: readonly string[]): boolean {
     return keys.includes('');
-  }
-
-  protected freezer(): CgroupFreezer | undefined {
-    const dir = this.path('');
-    return dir === undefined ? undefined : v2Freezer(this.fs, dir);
   }
 
   applyResources(resources: LinuxResources | undefined, options: ApplyResourcesOptions = {}): void {
