@@ -241,6 +241,8 @@ t.test('process: names become numbers, env is de-duplicated, errors at their poi
     '/process/scheduler/policy: unknown scheduler policy "SCHED_NOPE"',
     '/process/ioPriority: invalid ioprio priority 9: must be 0 to 7',
   ]);
+  t.same(issues(t, { process: { cwd: '/', env: ['NOEQUALS', 'A=1', '=x'] } }), ['/process/env/2: invalid environment variable: name cannot be empty'],
+    'the pointer is the entry the message is about (the list is read from the end)');
   t.same(issues(t, { process: undefined }), ['/process: is required']);
   t.equal(plan({ process: { cwd: '/', consoleSize: { height: 1, width: 1 } } }).process.consoleSize, undefined, 'no terminal, no size');
 });

@@ -6,7 +6,7 @@ import type { Process } from '../generated/config.js';
 import { capNumber, isKnownCapability } from '../linux/capabilities.js';
 import { rlimitResource } from '../linux/rlimits.js';
 import { ioprioFromSpec, schedFlagsToMask, schedPolicy } from '../linux/process-tables.js';
-import { dedupEnv } from '../process/env.js';
+import { InvalidEnvError, dedupEnv } from '../process/env.js';
 import type { PlanIssues } from './issues.js';
 import type { CapabilitiesPlan, ProcessPlan, RlimitPlan, SchedulerPlan } from './types.js';
 
@@ -56,8 +56,8 @@ function planEnv(env: readonly string[] | undefined, issues: PlanIssues, at: Tok
   try {
     return dedupEnv(env).env;
   } catch (err) {
-    const index = (env ?? []).findIndex((kv) => !/^[^=]+=/.test(kv) || kv.includes('\0'));
-    issues.add(index < 0 ? at : [...at, index], (err as Error).message);
+    if (!(err instanceof InvalidEnvError)) throw err;
+    issues.add([...at, err.index], err.message);
     return [];
   }
 }

@@ -5,6 +5,14 @@ import { readFileSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { goQuote } from './go-strings.js';
 
+/** An entry of an environ list that cannot be passed on; `index` is its place in the list. */
+export class InvalidEnvError extends RuntimeError {
+  constructor(message: string, readonly index: number) {
+    super(message);
+    this.name = 'InvalidEnvError';
+  }
+}
+
 /**
  * Validates and de-duplicates an environ list. Errors read like runc's:
  * `invalid environment variable: missing '='`, `... name cannot be empty`,
@@ -17,12 +25,12 @@ export function dedupEnv(env: readonly string[] | undefined): { env: string[]; h
   for (let i = (env?.length ?? 0) - 1; i >= 0; i--) {
     const kv = env![i]!;
     const eq = kv.indexOf('=');
-    if (eq === -1) throw new RuntimeError("invalid environment variable: missing '='");
-    if (eq === 0) throw new RuntimeError('invalid environment variable: name cannot be empty');
+    if (eq === -1) throw new InvalidEnvError("invalid environment variable: missing '='", i);
+    if (eq === 0) throw new InvalidEnvError('invalid environment variable: name cannot be empty', i);
     const key = kv.slice(0, eq);
     if (seen.has(key)) continue;
     seen.add(key);
-    if (kv.includes('\0')) throw new RuntimeError(`invalid environment variable ${goQuote(key)}: contains nul byte (\\x00)`);
+    if (kv.includes('\0')) throw new InvalidEnvError(`invalid environment variable ${goQuote(key)}: contains nul byte (\\x00)`, i);
     out.push(kv);
   }
   out.reverse();
