@@ -1,11 +1,11 @@
 import t from 'tap';
 import { CAP_LAST_CAP } from '../linux/capabilities.js';
 import { ConfigError } from '../config/errors.js';
-import { planContainer } from './container.js';
 import { planExec } from './exec.js';
 
+/** The container's config as create saved it. */
 const container = (namespaces: { type: 'mount' | 'pid' | 'uts' }[], seccomp?: { defaultAction: 'SCMP_ACT_ALLOW' }) =>
-  planContainer({ ociVersion: '1.3.0', process: { cwd: '/' }, linux: { namespaces, ...(seccomp ? { seccomp } : {}) } }, { id: 'c', bundle: '/b', lastCap: CAP_LAST_CAP });
+  ({ ociVersion: '1.3.0', process: { cwd: '/' }, linux: { namespaces, ...(seccomp ? { seccomp } : {}) } });
 
 t.test('the process is planned as the container process is; the container gives seccomp and the namespaces', async (t) => {
   const c = container([{ type: 'pid' }, { type: 'mount' }], { defaultAction: 'SCMP_ACT_ALLOW' });

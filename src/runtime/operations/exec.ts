@@ -23,7 +23,7 @@ import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
-import { planContainer, planExec, type ExecPlan } from '../../plan/index.js';
+import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace, type NamespaceType } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
@@ -72,11 +72,9 @@ export function execSpec(record: ContainerRecord, opts: ExecOptions): Process {
   return processFromContainer(record.config.process, opts);
 }
 
-/** The plan of the process exec runs for these options, in the container as it was planned at create. */
+/** The plan of the process exec runs for these options, in the container as create saved it. */
 export function execPlan(record: ContainerRecord, opts: ExecOptions): ExecPlan {
-  const lastCap = kernelLastCap();
-  const container = planContainer(record.config, { id: record.id, bundle: record.bundle, lastCap });
-  return planExec(execSpec(record, opts), container, { lastCap });
+  return planExec(execSpec(record, opts), record.config, { lastCap: kernelLastCap() });
 }
 
 export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOptions = {}): Promise<ExecResult> {
