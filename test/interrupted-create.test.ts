@@ -1,9 +1,12 @@
 // A runtime killed at any point of `create` must leave nothing that `delete --force`
-// cannot remove: the state directory, the cgroup and the init. `create` is killed
-// with SIGKILL after increasing delays, so each run stops it at another step.
+// cannot remove: the state directory, the cgroup and the init. Each run kills `create`
+// with SIGKILL at another step, recognised by what create has made so far or by the
+// line its debug log has just written. A createRuntime hook that holds create for a
+// second makes every step up to it certain to be caught, however fast the machine;
+// the steps after it are caught when the polling is quick enough.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, withoutTap } from './helpers.js';
 import { makeBundle } from './bundle.js';
@@ -13,8 +16,9 @@ ensureRootfs();
 
 import { setTimeout as sleep } from 'node:timers/promises';
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const readOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
 
-/** The children of `pid` (the init, once create has spawned it). */
+/** The children of `pid` (the init and hooks, once create has spawned them). */
 function childrenOf(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
@@ -24,40 +28,47 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-interface Progress { dir: string; inits: number[]; since: number }
+interface Progress { dir: string; children: number[]; log: string; hookMarker: string }
+const logged = (msg: string) => (p: Progress) => readOr(p.log).includes(`msg="${msg}"`);
 
-/** Points at which create is killed, each a condition on what it has made so far. */
-const STOPS: [string, (p: Progress) => boolean][] = [
-  ['at once', () => true],
-  ['the directory exists', (p) => existsSync(p.dir)],
-  ['the init is spawned', (p) => p.inits.length > 0],
-  ['the init has run 30 ms', (p) => p.inits.length > 0 && Date.now() - p.since >= 30],
-  ['the init has run 60 ms', (p) => p.inits.length > 0 && Date.now() - p.since >= 60],
-  ['the init has run 90 ms', (p) => p.inits.length > 0 && Date.now() - p.since >= 90],
-  ['state.json exists', (p) => existsSync(join(p.dir, 'state.json'))],
+/** Points at which create is killed; `certain` ones come no later than the hook that holds create. */
+const STOPS: { what: string; certain: boolean; reached: (p: Progress) => boolean }[] = [
+  { what: 'at once', certain: true, reached: () => true },
+  { what: 'the directory exists', certain: true, reached: (p) => existsSync(p.dir) },
+  { what: 'the cgroup is made', certain: true, reached: logged('cgroup create') },
+  { what: 'the init is spawned', certain: true, reached: (p) => p.children.length > 0 },
+  { what: 'the init has unshared', certain: true, reached: logged('init: unshare namespaces') },
+  { what: 'the init mounts', certain: true, reached: logged('init: mount /proc') },
+  { what: 'the createRuntime hook runs', certain: true, reached: (p) => existsSync(p.hookMarker) },
+  { what: 'the init has dropped privileges', certain: false, reached: logged('init: drop privileges') },
+  { what: 'state.json exists', certain: false, reached: (p) => existsSync(join(p.dir, 'state.json')) },
 ];
 
 t.test('create killed at any point: delete --force removes everything', async (t) => {
   const root = tempDir(t, 'ocirt-root-');
+  const work = tempDir(t, 'ocirt-interrupted-');
+  const hookMarker = join(work, 'hook-ran');
   const bundle = makeBundle(t, (s) => {
     s.process!.args = ['sleep', '300'];
     delete s.process!.capabilities!.ambient;
     s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 100 } };
+    s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'touch "$0"; sleep 1', hookMarker] }] };
   });
-  let reached = 0;
-  for (const [n, [what, reachedStop]] of STOPS.entries()) {
+  const missed: string[] = [];
+  for (const [n, { what, certain, reached }] of STOPS.entries()) {
     const id = `interrupted-${process.pid}-${n}`;
     t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
-    const create = spawn(...withoutTap(OCIRT, ['--root', root, 'create', '--bundle', bundle, id]), { stdio: 'ignore' });
-    const progress: Progress = { dir: join(root, id), inits: [], since: 0 };
+    const log = join(work, `${n}.log`);
+    rmSync(hookMarker, { force: true });
+    const create = spawn(...withoutTap(OCIRT, ['--root', root, '--log', log, '--debug', 'create', '--bundle', bundle, id]), { stdio: 'ignore' });
+    const progress: Progress = { dir: join(root, id), children: [], log, hookMarker };
     const seen = new Set<number>();
     let stopped = false;
     while (create.exitCode === null && create.signalCode === null) {
       // The init is create's child until create dies; remember it to check it is gone.
       for (const c of childrenOf(create.pid!)) seen.add(c);
-      progress.inits = [...seen];
-      if (progress.inits.length && !progress.since) progress.since = Date.now();
-      if (reachedStop(progress)) {
+      progress.children = [...seen];
+      if (reached(progress)) {
         create.kill('SIGKILL');
         stopped = true;
         break;
@@ -65,7 +76,7 @@ t.test('create killed at any point: delete --force removes everything', async (t
       await sleep(1);
     }
     await new Promise((r) => (create.exitCode !== null || create.signalCode !== null ? r(null) : create.once('exit', r)));
-    if (stopped) reached++;
+    if (!stopped && certain) missed.push(what);
     t.comment(`${what}: ${stopped ? 'create killed' : 'create had finished'}`);
 
     const d = ocirt(['--root', root, 'delete', '--force', id]);
@@ -75,5 +86,5 @@ t.test('create killed at any point: delete --force removes everything', async (t
     for (let i = 0; i < 100 && [...seen].some(alive); i++) await sleep(20);
     t.same([...seen].filter(alive), [], `${what}: no init left (${[...seen].join(' ')})`);
   }
-  t.ok(reached >= STOPS.length - 1, `create was killed at ${reached} of ${STOPS.length} points before it finished`);
+  t.same(missed, [], 'create was killed before it finished at every point up to the hook');
 });
