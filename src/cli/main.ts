@@ -7,6 +7,7 @@ import { makeContext } from '../runtime/shared/context.js';
 import { Logger, type LogFormat } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
+import { startEngineThreads } from '../engine-threads.js';
 import { mark, writeMarks } from '../phase-marks.js';
 
 mark('cli-loaded');
@@ -31,7 +32,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   // No fd of our caller's reaches anything we start, hooks included (the preserved
   // ones are handed over by name). Commands that start nothing need no syscall here.
-  if (cmd.startsProcesses) (await import('../runtime/launch/inherited-fds.js')).markInheritedFdsCloseOnExec();
+  if (cmd.startsProcesses) {
+    startEngineThreads();
+    (await import('../runtime/launch/inherited-fds.js')).markInheritedFdsCloseOnExec();
+  }
   const ctx = makeContext({
     root: (globals.root as string | undefined) ?? defaultRoot(),
     logger: log,

@@ -54,6 +54,8 @@ export interface CreateOptions {
     /** The init's stdin, stdout and stderr without a terminal (default: ours). */
     stdio?: [number, number, number];
   };
+  /** What prepareCreate returned for these options, when the caller has run it already. */
+  prepared?: PreparedCreate;
 }
 
 export interface Created {
@@ -63,8 +65,10 @@ export interface Created {
 }
 
 
+export interface PreparedCreate { spec: Spec; plan: ContainerPlan; bundle: string; rootfs: string; listenFds: number }
+
 /** Reads, checks and plans everything create needs before touching the system. */
-export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; plan: ContainerPlan; bundle: string; rootfs: string; listenFds: number } {
+export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
@@ -99,7 +103,7 @@ export function prepareCreate(id: string, opts: CreateOptions): { spec: Spec; pl
 }
 
 export async function createContainer(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
-  const { spec, plan, bundle, rootfs, listenFds } = ctx.log.step('validate bundle', () => prepareCreate(id, opts));
+  const { spec, plan, bundle, rootfs, listenFds } = opts.prepared ?? ctx.log.step('validate bundle', () => prepareCreate(id, opts));
   for (const w of semanticWarnings(spec)) ctx.log.warn(`${w.pointer}: ${w.message}`);
   const preserve = listenFds + (opts.preserveFds ?? 0);
   // Without a mount namespace the init mounts in the host's: what was there before is noted first.

@@ -29,7 +29,8 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
     await startWithCleanup(ctx, id);
     return 0;
   }
-  const { spec } = prepareCreate(id, { ...opts, foreground: {} });
+  const prepared = ctx.log.step('validate bundle', () => prepareCreate(id, { ...opts, foreground: {} }));
+  const { spec } = prepared;
   let ours: number | undefined;
   let consoleFd: number | undefined;
   if (spec.process?.terminal) [ours, consoleFd] = unixSocketPair();
@@ -39,7 +40,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
   const pipes = spec.process?.terminal ? undefined : openStdioPipes();
   let created;
   try {
-    created = await createContainer(ctx, id, { ...opts, foreground: { consoleFd, stdio: pipes?.childFds } });
+    created = await createContainer(ctx, id, { ...opts, foreground: { consoleFd, stdio: pipes?.childFds }, prepared });
   } catch (err) {
     pipes?.close();
     throw err;
