@@ -4,6 +4,12 @@
 // created init, and `ctr run --rm` / `podman run --rm` through a private containerd and a
 // private Podman store. Prints the median per runtime and the ratios ocirt/runc, ocirt/crun.
 //
+// It also prints ocirt's floor for each call: what runc took, less runc's own process
+// starts (a Go start each, `runc --version`), plus ocirt's (a compiled Bun start each,
+// with Koffi loaded for the commands that make syscalls). ocirt cannot go below it
+// without a faster engine start; where floor/runc is above the target ratio, the target
+// is out of reach. The engines' runtime calls are counted once through a logging wrapper.
+//
 //   node bench/runtimes.mjs [iterations=10] [--only=measure,...]
 //
 // Engine measures and the 20-container one take fewer iterations (at most 5 and 3).
@@ -11,7 +17,8 @@
 // the end, also on failure or Ctrl-C; it touches no container it did not create.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   ENV, ROOTFS, cleanup, ensureRootfs, makeBundle, median, onCleanup, processesWith, removeCgroup,
@@ -51,10 +58,10 @@ onCleanup(() => {
 const trueBundle = makeBundle(join(work, 'bundle-true'), ['true']);
 const sleepBundle = makeBundle(join(work, 'bundle-sleep'), ['sleep', '3600']);
 
-const rows = []; // { label, values: { name: number }, unit, note }
+const rows = []; // { label, values: { name: number }, unit, note, starts, target }
 const skipped = [];
-const record = (label, values, unit = 'ms', note = '') => {
-  rows.push({ label, values, unit, note });
+const record = (label, values, unit = 'ms', note = '', { starts, target } = {}) => {
+  rows.push({ label, values, unit, note, starts, target });
   const v = Object.entries(values).map(([k, x]) => `${k} ${x.toFixed(1)}`).join(', ');
   process.stderr.write(`  ${label}: ${v} ${unit} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
 };
@@ -82,16 +89,64 @@ const deleteForce = (rt, id) => runSync(rt.cmd('delete', '--force', id), { check
 const bunPackage = `@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
 const bun = [join(repo, 'node_modules', bunPackage, 'bin/bun'), join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
 
+// The starts the floors are made of: a compiled Bun program that exits, one that loads
+// Koffi from the installed package (as bin/ocirt does) and makes a call, and runc's Go start.
+const START = {};
+if (bun) {
+  writeFileSync(join(work, 'empty.mjs'), 'process.exit(0);\n');
+  execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'empty.mjs'), '--outfile', join(work, 'empty')], { stdio: 'ignore' });
+  START.bun = timeSync(n, () => [join(work, 'empty')]);
+  const koffiNative = realpathSync(join(createRequire(import.meta.url).resolve('koffi/package.json'), '..', 'build/koffi',
+    `${process.platform}_${process.arch}`, 'koffi.node'));
+  writeFileSync(join(work, 'koffi.mjs'),
+    `const m = { exports: {} };\nprocess.dlopen(m, ${JSON.stringify(koffiNative)});\nm.exports.load('libc.so.6').func('int getpid()')();\nprocess.exit(0);\n`);
+  execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'koffi.mjs'), '--outfile', join(work, 'koffi')], { stdio: 'ignore' });
+  START.koffi = timeSync(n, () => [join(work, 'koffi')]);
+}
 if (want('floors')) {
   record('node -e 0', { floor: timeSync(n, () => [process.execPath, '-e', '0']) });
   record('env -i /bin/true', { floor: timeSync(n, () => ['env', '-i', '/bin/true']) });
   if (bun) {
     record('bun -e 0', { floor: timeSync(n, () => [bun, '-e', '0']) });
     // The floor of any compiled Bun program, bin/ocirt's engine: one that does nothing.
-    writeFileSync(join(work, 'empty.mjs'), 'process.exit(0);\n');
-    execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'empty.mjs'), '--outfile', join(work, 'empty')], { stdio: 'ignore' });
-    record('compiled Bun program that exits', { floor: timeSync(n, () => [join(work, 'empty')]) });
+    record('compiled Bun program that exits', { floor: START.bun });
   } else skipped.push('bun: not installed');
+}
+
+const runcRt = RTS.find((r) => r.name === 'runc');
+if (runcRt) START.go = timeSync(n, () => [runcRt.binary, '--version']);
+if (want('floors') && START.koffi !== undefined) record('compiled Bun program that loads Koffi', { floor: START.koffi });
+if (want('floors') && START.go !== undefined) record('runc --version (a Go start)', { floor: START.go });
+
+/** Commands of ocirt's that make no syscall through Koffi. */
+const NO_KOFFI = new Set(['state', 'list', 'features', 'spec', '--version', '-v', 'version', '--help', '-h', 'help']);
+const COMMANDS = new Set([...NO_KOFFI, 'create', 'start', 'run', 'exec', 'kill', 'delete', 'pause', 'resume', 'ps', 'update', 'events', 'checkpoint', 'restore']);
+/** The command of a runtime call as logged by the counting wrapper (global flags and their values skipped). */
+const commandOf = (argv) => argv.find((a) => COMMANDS.has(a)) ?? argv.find((a) => !a.startsWith('-')) ?? '';
+/** The process starts of a list of runtime calls: each call, and the init that create, run and exec start. */
+function startsOf(calls) {
+  const starts = { go: 0, bun: 0, koffi: 0 };
+  for (const c of calls) {
+    const cmd = commandOf(c);
+    starts.go += 1;
+    starts[NO_KOFFI.has(cmd) ? 'bun' : 'koffi'] += 1;
+    if (['create', 'run', 'exec'].includes(cmd)) { starts.go += 1; starts.koffi += 1; }
+  }
+  return starts;
+}
+/** ocirt's floor for a call that took runc `runcMs`: runc's own starts swapped for ocirt's. */
+function floorOf(runcMs, starts) {
+  if (runcMs === undefined || START.go === undefined || START.bun === undefined || START.koffi === undefined) return undefined;
+  return runcMs - starts.go * START.go + starts.bun * START.bun + starts.koffi * START.koffi;
+}
+/** A runc wrapper that logs each call's arguments, one line per call, for counting an engine's calls. */
+function countingRunc(dir) {
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, 'calls.log');
+  const wrapper = join(dir, 'runc');
+  writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${runcRt.binary}' "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return { binary: wrapper, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')) : []) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,14 +165,14 @@ if (want('state') || want('exec')) {
       deleteForce(rt, id);
     }
   }
-  if (want('state')) record('state (running container)', state);
-  if (want('exec')) record('exec /bin/true (running container)', exec);
+  if (want('state')) record('state (running container)', state, 'ms', '', { starts: startsOf([['state']]), target: 1.5 });
+  if (want('exec')) record('exec /bin/true (running container)', exec, 'ms', '', { starts: startsOf([['exec']]), target: 1.2 });
 }
 
 if (want('run')) {
   const run = {};
   for (const rt of RTS) run[rt.name] = timeSync(n, () => rt.cmd('run', '--bundle', trueBundle, newId('run')), { cwd: trueBundle });
-  record('run /bin/true', run);
+  record('run /bin/true', run, 'ms', '', { starts: startsOf([['run']]), target: 1.0 });
 }
 
 if (want('lifecycle')) {
@@ -136,7 +191,7 @@ if (want('lifecycle')) {
     }
     life[rt.name] = median(times);
   }
-  record('create, start, wait (/proc/PID), delete of true', life);
+  record('create, start, wait (/proc/PID), delete of true', life, 'ms', '', { starts: startsOf([['create'], ['start'], ['delete']]), target: 1.0 });
 }
 
 if (want('concurrent')) {
@@ -200,7 +255,7 @@ if (want('rss')) {
       child.kill('SIGKILL');
     }
   }
-  record(`VmRSS of a created, waiting init [${nConc}]`, rss, 'MB');
+  record(`VmRSS of a created, waiting init [${nConc}]`, rss, 'MB', '', { target: 2.0 });
   record(`RssAnon of a created, waiting init [${nConc}]`, anon, 'MB');
 }
 
@@ -257,14 +312,14 @@ async function benchContainerd() {
     await sleep(50);
   }
   const res = {};
+  const ctrRun = (name, binary) => {
+    const id = `${tag}-ctr-${name}-${++seq}`;
+    ids.push(id);
+    return ctr(['run', '--rm', '--fifo-dir', join(dir, 'fifo'), '--runc-binary', binary, '--runc-root', join(dir, `runc-${name}`),
+      '--rootfs', rootfs, id, '/bin/true']);
+  };
   for (const rt of RTS) {
-    const runOnce = () => {
-      const id = `${tag}-ctr-${rt.name}-${++seq}`;
-      ids.push(id);
-      const r = ctr(['run', '--rm', '--fifo-dir', join(dir, 'fifo'), '--runc-binary', rt.binary, '--runc-root', join(dir, `runc-${rt.name}`),
-        '--rootfs', rootfs, id, '/bin/true']);
-      return r;
-    };
+    const runOnce = () => ctrRun(rt.name, rt.binary);
     if (rt.name === 'crun') {
       // crun goes through its wrapper; keep it only when the shim can drive it here.
       const r = runOnce();
@@ -278,7 +333,15 @@ async function benchContainerd() {
     }
     res[rt.name] = median(times);
   }
-  record(`ctr run --rm /bin/true [${nEngine}]`, res);
+  // The shim's runtime calls for one run, for the floor.
+  let starts;
+  if (runcRt) {
+    const counter = countingRunc(join(dir, 'count'));
+    const r = ctrRun('count', counter.binary);
+    if (r.status !== 0) throw new Error(`ctr run through the counting wrapper failed: ${r.stderr}`);
+    starts = startsOf(counter.calls());
+  }
+  record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', '', { starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,18 +408,32 @@ static_dir = "${dir}/storage/libpod"
     }
     res[rt.name] = median(times);
   }
-  record(`podman run --rm /bin/true [${nEngine}]`, res);
+  let starts;
+  if (runcRt) {
+    const counter = countingRunc(join(dir, 'count'));
+    const r = podman({ binary: counter.binary }, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
+      '--rootfs', rootfs, '/bin/true']);
+    if (r.status !== 0) throw new Error(`podman run through the counting wrapper failed: ${r.stderr}`);
+    starts = startsOf(counter.calls());
+  }
+  record(`podman run --rm /bin/true [${nEngine}]`, res, 'ms', '', { starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The table.
 
 const names = RTS.map((r) => r.name);
-const cols = ['measure', ...names, 'floor', 'ocirt/runc', 'ocirt/crun'];
-const table = rows.map(({ label, values, unit }) => {
+const cols = ['measure', ...names, 'floor', 'ocirt/runc', 'ocirt/crun', 'floor/runc', 'target', 'verdict'];
+const table = rows.map(({ label, values, unit, starts, target }) => {
   const f = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ${unit}`);
   const ratio = (a, b) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : '-');
-  return [label, ...names.map((k) => f(values[k])), f(values.floor), ratio(values.ocirt, values.runc), ratio(values.ocirt, values.crun)];
+  // ocirt's floor: the calls' process starts swapped (above), or for memory the waiting Bun program.
+  const floor = starts ? floorOf(values.runc, starts) : values.floor;
+  const reached = values.ocirt !== undefined && values.runc !== undefined && target !== undefined ? values.ocirt / values.runc <= target : undefined;
+  const floorAbove = floor !== undefined && values.runc !== undefined && target !== undefined ? floor / values.runc > target : undefined;
+  const verdict = target === undefined ? '-' : reached ? 'met' : floorAbove ? 'floor above target' : reached === false ? 'missed' : '-';
+  return [label, ...names.map((k) => f(values[k])), f(floor), ratio(values.ocirt, values.runc), ratio(values.ocirt, values.crun),
+    ratio(floor, values.runc), target === undefined ? '-' : `<= ${target.toFixed(1)}`, verdict];
 });
 const widths = cols.map((c, i) => Math.max(c.length, ...table.map((r) => r[i].length)));
 const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -370,6 +447,10 @@ const versions = RTS.filter((r) => r.name !== 'ocirt').map((r) => {
 });
 console.log(`\n${[`node ${process.version}`, ...versions].join('; ')}`);
 if (names.includes('crun')) console.log('crun runs through `unshare -m` + sh (it refuses hybrid cgroups), which its numbers include.');
+if (START.go !== undefined && START.bun !== undefined && START.koffi !== undefined) {
+  console.log(`floor: runc's time - its Go starts x ${START.go.toFixed(1)} ms + ocirt's Bun starts x ${START.bun.toFixed(1)} ms`
+    + ` (x ${START.koffi.toFixed(1)} ms with Koffi); for memory, a waiting compiled Bun program`);
+}
 for (const s of skipped) console.log(s);
 cleanup();
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
