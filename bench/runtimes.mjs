@@ -125,11 +125,16 @@ const COMMANDS = new Set([...NO_KOFFI, 'create', 'start', 'run', 'exec', 'kill',
 const commandOf = (argv) => argv.find((a) => COMMANDS.has(a)) ?? argv.find((a) => !a.startsWith('-')) ?? '';
 /** The process starts of a list of runtime calls: each call, and the init that create, run and exec start. */
 function startsOf(calls) {
-  const starts = { go: 0, bun: 0, koffi: 0 };
+  const starts = { go: 0, bun: 0, koffi: 0, commands: [] };
+  const deleted = new Set();
   for (const c of calls) {
     const cmd = commandOf(c);
+    starts.commands.push(cmd);
     starts.go += 1;
-    starts[NO_KOFFI.has(cmd) ? 'bun' : 'koffi'] += 1;
+    // A delete of a container already deleted finds nothing, and ocirt then loads no Koffi.
+    const gone = cmd === 'delete' && deleted.has(c.at(-1));
+    if (cmd === 'delete') deleted.add(c.at(-1));
+    starts[NO_KOFFI.has(cmd) || gone ? 'bun' : 'koffi'] += 1;
     if (['create', 'run', 'exec'].includes(cmd)) { starts.go += 1; starts.koffi += 1; }
   }
   return starts;
@@ -341,7 +346,7 @@ async function benchContainerd() {
     if (r.status !== 0) throw new Error(`ctr run through the counting wrapper failed: ${r.stderr}`);
     starts = startsOf(counter.calls());
   }
-  record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', '', { starts, target: 1.2 });
+  record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', starts ? `the shim's calls: ${starts.commands.join(', ')}` : '', { starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +421,7 @@ static_dir = "${dir}/storage/libpod"
     if (r.status !== 0) throw new Error(`podman run through the counting wrapper failed: ${r.stderr}`);
     starts = startsOf(counter.calls());
   }
-  record(`podman run --rm /bin/true [${nEngine}]`, res, 'ms', '', { starts, target: 1.2 });
+  record(`podman run --rm /bin/true [${nEngine}]`, res, 'ms', starts ? `podman's and conmon's calls: ${starts.commands.join(', ')}` : '', { starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,6 +446,7 @@ console.log(`\nocirt vs runc vs crun, median of ${n} (engines ${nEngine}, ${CONC
 console.log(line(cols));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of table) console.log(line(r));
+for (const { label, note } of rows) if (note) console.log(`${label}: ${note}`);
 const versions = RTS.filter((r) => r.name !== 'ocirt').map((r) => {
   const v = runSync([r.name === 'crun' ? which('crun') : r.binary, '--version'], { check: false, stdout: 'pipe' }).stdout.split('\n')[0];
   return `${r.name}: ${v}`;

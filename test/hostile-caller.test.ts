@@ -106,6 +106,30 @@ t.test('an fd the caller leaked does not reach the init or the process: create a
   assertGone(t, root, id);
 });
 
+t.test('an fd the caller leaked does not reach the hooks: prestart, createRuntime, poststart, poststop', async (t) => {
+  const dir = hostDir(t);
+  const root = tempDir(t, 'ocirt-root-');
+  const out = tempDir(t, 'ocirt-hooks-out-');
+  const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `${FD200} > ${out}/${name}`] });
+  const bundle = bundleFor(t, 'sleep 300', (s) => {
+    s.hooks = { prestart: [hook('prestart')], createRuntime: [hook('createRuntime')], poststart: [hook('poststart')], poststop: [hook('poststop')] };
+  });
+  const id = newId('hooks');
+  t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
+  // Each command by a caller holding fd 200: the hooks run by create, start and delete.
+  for (const args of [['create', '--bundle', bundle, id], ['start', id], ['kill', id, 'KILL']]) {
+    const r = leaky(dir, ['--root', root, ...args]);
+    t.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+  }
+  for (let i = 0; i < 100 && ocirt(['--root', root, 'state', id]).stdout.includes('"running"'); i++) await sleep(20);
+  const d = leaky(dir, ['--root', root, 'delete', id]);
+  t.equal(d.status, 0, `delete: ${d.stderr}`);
+  for (const name of ['prestart', 'createRuntime', 'poststart', 'poststop']) {
+    t.equal(readFileSync(join(out, name), 'utf8'), 'fd200 absent\n', `${name} hook: no fd 200`);
+  }
+  assertGone(t, root, id);
+});
+
 t.test('an fd the caller leaked does not reach exec; cwd and args[0] through it fail', async (t) => {
   const dir = hostDir(t);
   const root = tempDir(t, 'ocirt-root-');

@@ -16,10 +16,10 @@ export interface Command {
   /** Exact, minimum and maximum positional argument counts (runc's checkArgs). */
   args: { exact?: number; min?: number; max?: number };
   /**
-   * It starts processes (inits, hooks, ps, criu): the caller's fds are made
-   * close-on-exec first, so that none reaches them.
+   * It starts an init in a PID namespace (create, run, exec): the engine's threads
+   * are started first thing, while the heap is small (src/engine-threads.ts).
    */
-  startsProcesses?: boolean;
+  startsInit?: boolean;
   /** Exit status when the command fails (exec uses 255). */
   failureStatus?: number;
   /** Runs the command; returns the exit status. */

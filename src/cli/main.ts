@@ -30,12 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     new Logger().fatal(errorMessage(err));
     return 1;
   }
-  // No fd of our caller's reaches anything we start, hooks included (the preserved
-  // ones are handed over by name). Commands that start nothing need no syscall here.
-  if (cmd.startsProcesses) {
-    startEngineThreads();
-    (await import('../runtime/launch/inherited-fds.js')).markInheritedFdsCloseOnExec();
-  }
+  if (cmd.startsInit) startEngineThreads();
   const ctx = makeContext({
     root: (globals.root as string | undefined) ?? defaultRoot(),
     logger: log,

@@ -19,7 +19,6 @@ const shared: Record<string, Options> = {
 
 export const checkpoint: Command = {
   name: 'checkpoint',
-  startsProcesses: true,
   summary: 'checkpoint a running container',
   usage: '[command options] <container-id>',
   options: {
@@ -42,7 +41,6 @@ export const checkpoint: Command = {
 
 export const restore: Command = {
   name: 'restore',
-  startsProcesses: true,
   summary: 'restore a container from a previous checkpoint',
   usage: '[command options] <container-id>',
   options: {

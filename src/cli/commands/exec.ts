@@ -74,7 +74,7 @@ export async function execFlags(args: string[], flags: ParsedArgs): Promise<Exec
 
 export const exec: Command = {
   name: 'exec',
-  startsProcesses: true,
+  startsInit: true,
   summary: 'execute new process inside the container',
   usage: '[command options] <container-id> <command> [command options]  || -p process.json <container-id>',
   options: execOptions,

@@ -34,7 +34,7 @@ function createFlags(flags: Record<string, unknown>) {
 
 export const create: Command = {
   name: 'create',
-  startsProcesses: true,
+  startsInit: true,
   summary: 'create a container',
   usage: '[command options] <container-id>',
   options: createOptions,
@@ -48,7 +48,6 @@ export const create: Command = {
 
 export const start: Command = {
   name: 'start',
-  startsProcesses: true,
   summary: 'executes the user defined process in a created container',
   usage: '<container-id>',
   options: {},
@@ -62,7 +61,7 @@ export const start: Command = {
 
 export const run: Command = {
   name: 'run',
-  startsProcesses: true,
+  startsInit: true,
   summary: 'create and run a container',
   usage: '[command options] <container-id>',
   options: {
@@ -116,7 +115,6 @@ export const kill: Command = {
 
 export const del: Command = {
   name: 'delete',
-  startsProcesses: true,
   summary: 'delete any resources held by the container often used with detached container',
   usage: '[command options] <container-id>',
   options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },

@@ -31,7 +31,6 @@ export const resume: Command = {
 
 export const ps: Command = {
   name: 'ps',
-  startsProcesses: true,
   summary: 'ps displays the processes running inside a container',
   usage: '[command options] <container-id> [ps options]',
   options: { format: { type: 'string', alias: 'f', requiresArg: true, default: 'table', describe: 'select one of: table or json' } },
@@ -48,6 +47,7 @@ export const ps: Command = {
     // Like runc: the host's ps, filtered to the container's pids by the PID column.
     const args = psArgs.filter((a) => a !== '').length ? psArgs.flatMap((a) => a.split(' ').filter(Boolean)) : ['-ef'];
     const { spawnSync } = await import('node:child_process');
+    (await import('../../runtime/launch/inherited-fds.js')).markInheritedFdsCloseOnExec();
     const r = spawnSync('ps', args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } });
     if (r.status !== 0) throw new RuntimeError(`ps: ${r.stderr || r.error?.message || `exit status ${r.status}`}`);
     const lines = r.stdout.split('\n').filter(Boolean);
