@@ -119,6 +119,8 @@ t.test('terminal without a console socket when detached', async (t) => {
   createFails(t, (s) => { s.process!.terminal = true; }, /cannot allocate tty if runc will detach without setting console socket/);
 });
 
-t.test('a user namespace is refused for now, with a pointer', async (t) => {
-  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user' }); }, /\/linux\/namespaces\/\d+: user namespaces are not supported yet/);
+t.test('a user namespace without maps, or joined by path, is refused with a pointer', async (t) => {
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user' }); }, /\/linux\/uidMappings: is required with a new user namespace \(\/linux\/namespaces\/\d+\)/);
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }); },
+    /\/linux\/namespaces\/\d+\/path: joining a user namespace by path is not supported yet/);
 });

@@ -49,3 +49,45 @@ export function checkIdMappings(mappings: readonly LinuxIDMapping[] | undefined,
   });
   return issues;
 }
+
+/** Joining an existing user namespace needs a single-threaded stage the runtime does not have yet. */
+export const USER_NAMESPACE_PATH_UNSUPPORTED = 'joining a user namespace by path is not supported yet';
+
+/** The kernel takes at most this many lines in a uid_map or gid_map (UID_GID_MAP_MAX_EXTENTS). */
+export const MAX_ID_MAP_RANGES = 340;
+
+/**
+ * A new user namespace's maps (`linux.uidMappings`, `linux.gidMappings`): both are
+ * required and non-empty, and within each map no two ranges may overlap on the
+ * container side or on the host side (the kernel refuses such a map with EINVAL).
+ * `userIndex` is the user namespace's position in linux.namespaces.
+ */
+export function checkUserNamespaceMaps(
+  linux: { uidMappings?: readonly LinuxIDMapping[]; gidMappings?: readonly LinuxIDMapping[] } | undefined, userIndex: number,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    const map = linux?.[field];
+    if (!map?.length) {
+      issues.push({ pointer: jsonPointer('linux', field), message: `is required with a new user namespace (/linux/namespaces/${userIndex})` });
+      continue;
+    }
+    if (map.length > MAX_ID_MAP_RANGES) {
+      issues.push({ pointer: jsonPointer('linux', field), message: `${map.length} ranges: the kernel takes at most ${MAX_ID_MAP_RANGES}` });
+    }
+    map.forEach((m, i) => {
+      for (let j = 0; j < i; j++) {
+        for (const side of ['containerID', 'hostID'] as const) {
+          if (rangesOverlap(m[side], m.size, map[j]![side], map[j]!.size)) {
+            issues.push({ pointer: jsonPointer('linux', field, i), message: `its ${side} range overlaps /linux/${field}/${j}` });
+          }
+        }
+      }
+    });
+  }
+  return issues;
+}
+
+function rangesOverlap(a: number, aSize: number, b: number, bSize: number): boolean {
+  return aSize > 0 && bSize > 0 && a < b + bSize && b < a + aSize;
+}

@@ -50,7 +50,10 @@ t.test('hostname and domainname need a UTS namespace', async (t) => {
 
 t.test('namespaces', async (t) => {
   t.same(check((s) => withNamespaces(s, 'pid', 'mount', 'uts', 'pid')), ['/linux/namespaces/3/type: duplicate namespace pid (first at /linux/namespaces/0)']);
-  t.same(check((s) => withNamespaces(s, 'mount', 'uts', 'user')), ['/linux/namespaces/2: user namespaces are not supported yet']);
+  t.same(check((s) => withNamespaces(s, 'mount', 'uts', 'user')), [
+    '/linux/uidMappings: is required with a new user namespace (/linux/namespaces/2)',
+    '/linux/gidMappings: is required with a new user namespace (/linux/namespaces/2)',
+  ], 'a new user namespace needs both maps');
   t.same(
     check((s) => (s.linux!.namespaces = [{ type: 'uts' }, { type: 'mount' }, { type: 'time', path: '/proc/1/ns/time' }])),
     ['/linux/namespaces/2/path: joining an existing time namespace is not supported yet'],
@@ -230,9 +233,28 @@ t.test('spec version', async (t) => {
   t.same(check((s) => (s.ociVersion = '2.0.0')), ['/ociVersion: runtime-spec 2.0.0 is not supported (ocirt implements 1.x, up to 1.3.0)']);
 });
 
-t.test('rootless example: user namespaces are not supported yet', async (t) => {
+t.test('user namespaces: a new one with both maps; not by path; maps without overlaps', async (t) => {
   const spec = exampleSpec({ rootless: true, cgroupNamespace: false, hostUid: 1000, hostGid: 1000 });
-  t.same(lines(checkSemantics(spec)), ['/linux/namespaces/4: user namespaces are not supported yet']);
+  t.same(lines(checkSemantics(spec)), [], 'the rootless example (a new user namespace with its maps) passes');
+  const map = (...ranges: [number, number, number][]) => ranges.map(([containerID, hostID, size]) => ({ containerID, hostID, size }));
+  const withUser = (s: Spec, user: { path?: string }) => {
+    s.linux!.namespaces!.push({ type: 'user', ...user });
+    s.linux!.uidMappings = map([0, 100000, 65536]);
+    s.linux!.gidMappings = map([0, 100000, 65536]);
+  };
+  t.same(check((s) => withUser(s, {})), [], 'both maps given');
+  t.same(check((s) => withUser(s, { path: '/proc/1/ns/user' })), ['/linux/namespaces/5/path: joining a user namespace by path is not supported yet']);
+  t.same(check((s) => { withUser(s, {}); s.linux!.gidMappings = []; }), ['/linux/gidMappings: is required with a new user namespace (/linux/namespaces/5)']);
+  t.same(check((s) => {
+    withUser(s, {});
+    s.linux!.uidMappings = map([0, 100000, 1000], [999, 200000, 10], [2000, 100500, 1]);
+    s.linux!.gidMappings = map([0, 100000, 1000], [1000, 101000, 1000]);
+  }), [
+    '/linux/uidMappings/1: its containerID range overlaps /linux/uidMappings/0',
+    '/linux/uidMappings/2: its hostID range overlaps /linux/uidMappings/0',
+  ], 'ranges that only touch are fine');
+  t.same(check((s) => { withUser(s, {}); s.linux!.uidMappings = map(...Array.from({ length: 341 }, (_, i): [number, number, number] => [i, 100000 + i, 1])); }),
+    ['/linux/uidMappings: 341 ranges: the kernel takes at most 340']);
 });
 
 t.test('warnings', async (t) => {

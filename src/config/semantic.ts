@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { LinuxNamespaceType, Spec } from '../generated/config.js';
 import { jsonPointer, type ValidationIssue } from './errors.js';
-import { checkIdMappings, checkUserIds } from './ids.js';
+import { checkIdMappings, checkUserIds, checkUserNamespaceMaps, USER_NAMESPACE_PATH_UNSUPPORTED } from './ids.js';
 import { sysctlDottedName } from './sysctl-name.js';
 import { isKnownCapability } from '../linux/capabilities.js';
 import { RLIMITS } from '../linux/rlimits.js';
@@ -193,7 +193,8 @@ function checkNamespaces(ctx: Context): void {
       return;
     }
     if (ns.type === 'user') {
-      ctx.add(jsonPointer('linux', 'namespaces', i), 'user namespaces are not supported yet');
+      if (ns.path) ctx.add(jsonPointer('linux', 'namespaces', i, 'path'), USER_NAMESPACE_PATH_UNSUPPORTED);
+      else ctx.issues.push(...checkUserNamespaceMaps(linux, i));
     } else if (ns.type === 'time' && ns.path) {
       // setns(CLONE_NEWTIME) fails with EUSERS in a multi-threaded process, and Node always has
       // threads; a new time namespace works (it is entered at execve).

@@ -168,10 +168,32 @@ t.test('namespaces: pid for the runtime, joins in join order (mount last), the r
   });
   t.equal(plan().namespaces.pid, undefined, 'no pid namespace: the runtime spawns into its own');
   t.same(issues(t, { linux: { namespaces: [{ type: 'uts' }, { type: 'user' }, { type: 'uts' }, { type: 'time', path: '/x' }] } }), [
-    '/linux/namespaces/1: user namespaces are not supported yet',
+    '/linux/uidMappings: is required with a new user namespace (/linux/namespaces/1)',
+    '/linux/gidMappings: is required with a new user namespace (/linux/namespaces/1)',
     '/linux/namespaces/2/type: duplicate namespace uts',
     '/linux/namespaces/3/path: joining an existing time namespace is not supported yet',
   ]);
+});
+
+t.test('user namespace: planned with its maps when both are given, refused without them or by path', async (t) => {
+  const uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }, { containerID: 1000, hostID: 300000, size: 1 }];
+  const ns = plan({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'user' }], uidMappings, gidMappings } }).namespaces;
+  t.same(ns.user, { uidMap: uidMappings, gidMap: gidMappings });
+  t.same(ns.create, ['mount'], 'the init unshares the others; the user namespace is the runtime\'s to make');
+  t.equal(ns.unshareFlags, CLONE_NEWNS);
+  t.same(ns.pid, { new: true });
+  t.equal(plan({ linux: { namespaces: [{ type: 'pid' }] } }).namespaces.user, undefined, 'none without a user namespace');
+  t.same(plan({ linux: { namespaces: [{ type: 'user' }], uidMappings, gidMappings } }).dev.bindOnly, true, 'devices are bound');
+  t.same(issues(t, { linux: { namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings, gidMappings } }),
+    ['/linux/namespaces/0/path: joining a user namespace by path is not supported yet']);
+  t.same(issues(t, { linux: { namespaces: [{ type: 'mount' }], uidMappings } }), ['/linux/uidMappings: needs a user namespace in linux.namespaces']);
+  t.same(issues(t, { linux: { namespaces: [{ type: 'user' }], uidMappings: [], gidMappings } }),
+    ['/linux/uidMappings: is required with a new user namespace (/linux/namespaces/0)']);
+  t.same(issues(t, { linux: { namespaces: [{ type: 'user' }], uidMappings, gidMappings: [...gidMappings, { containerID: 5, hostID: 1, size: 0 }] } }),
+    ['/linux/gidMappings/2/size: must be at least 1']);
+  t.same(issues(t, { linux: { namespaces: [{ type: 'user' }], uidMappings: [...uidMappings, { containerID: 70000, hostID: 165535, size: 2 }], gidMappings } }),
+    ['/linux/uidMappings/1: its hostID range overlaps /linux/uidMappings/0']);
 });
 
 t.test('devices: defaults unless listed, then linux.devices resolved; never /dev/ptmx', async (t) => {

@@ -27,7 +27,7 @@ export interface PlanContainerOptions {
 export function planContainer(spec: Spec, opts: PlanContainerOptions): ContainerPlan {
   const issues = new PlanIssues();
   const { id, bundle } = opts;
-  const namespaces = planNamespaces(spec.linux?.namespaces, issues);
+  const namespaces = planNamespaces(spec.linux, issues);
   const mountNamespace = hasNamespace(namespaces, 'mount');
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   const mounts = planMounts(spec.mounts, bundle, issues);

@@ -13,7 +13,7 @@ export function planExec(proc: Process, container: Pick<Spec, 'linux'>, opts: Pr
   const process = planProcess(proc, opts, issues, []);
   issues.throwIfAny('process');
   // The saved config was planned whole, without an issue, when the container was created.
-  const namespaces = planNamespaces(container.linux?.namespaces, new PlanIssues());
+  const namespaces = planNamespaces(container.linux, new PlanIssues());
   const plan: ExecPlan = {
     process,
     joinOrder: [...EXEC_JOIN_ORDER],

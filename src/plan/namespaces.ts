@@ -1,16 +1,18 @@
-// `linux.namespaces` → what the runtime and the init do with each: the pid namespace is
-// set by the runtime around the spawn, the others are joined by path (in join order)
-// or unshared by the init.
-import type { LinuxNamespace } from '../generated/config.js';
+// `linux.namespaces` → what the runtime and the init do with each: a new user namespace
+// and its maps are made by the runtime before the spawn, the pid namespace is set by the
+// runtime around the spawn, the others are joined by path (in join order) or unshared by
+// the init.
+import type { Linux } from '../generated/config.js';
+import { checkIdMappings, checkUserNamespaceMaps, USER_NAMESPACE_PATH_UNSUPPORTED } from '../config/ids.js';
 import { JOIN_ORDER, NAMESPACES, type NamespaceType } from '../namespaces.js';
 import type { PlanIssues } from './issues.js';
-import type { NamespacesPlan } from './types.js';
+import type { IdMapRange, NamespacesPlan } from './types.js';
 
 /** The namespaces `exec` joins, in order: a time namespace cannot be joined by a threaded process. */
 export const EXEC_JOIN_ORDER: readonly NamespaceType[] = JOIN_ORDER.filter((type) => type !== 'time');
 
-export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined, issues: PlanIssues): NamespacesPlan {
-  const list = namespaces ?? [];
+export function planNamespaces(linux: Pick<Linux, 'namespaces' | 'uidMappings' | 'gidMappings'> | undefined, issues: PlanIssues): NamespacesPlan {
+  const list = linux?.namespaces ?? [];
   const plan: NamespacesPlan = { types: [], join: [], create: [], unshareFlags: 0 };
   list.forEach((ns, i) => {
     if (plan.types.includes(ns.type)) {
@@ -18,7 +20,19 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
       return;
     }
     plan.types.push(ns.type);
-    if (ns.type === 'user') issues.add(['linux', 'namespaces', i], 'user namespaces are not supported yet');
+    if (ns.type === 'user') {
+      if (ns.path) {
+        issues.add(['linux', 'namespaces', i, 'path'], USER_NAMESPACE_PATH_UNSUPPORTED);
+      } else {
+        const mapIssues = [
+          ...checkUserNamespaceMaps(linux, i),
+          ...checkIdMappings(linux?.uidMappings, 'linux', 'uidMappings'),
+          ...checkIdMappings(linux?.gidMappings, 'linux', 'gidMappings'),
+        ];
+        issues.list.push(...mapIssues);
+        if (mapIssues.length === 0) plan.user = { uidMap: idMap(linux?.uidMappings), gidMap: idMap(linux?.gidMappings) };
+      }
+    }
     if (ns.type === 'time' && ns.path) {
       // setns(CLONE_NEWTIME) fails with EUSERS in a multi-threaded process.
       issues.add(['linux', 'namespaces', i, 'path'], 'joining an existing time namespace is not supported yet');
@@ -30,6 +44,11 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
       plan.unshareFlags |= NAMESPACES[ns.type].cloneFlag;
     }
   });
+  if (!plan.types.includes('user')) {
+    for (const field of ['uidMappings', 'gidMappings'] as const) {
+      if (linux?.[field]?.length) issues.add(['linux', field], 'needs a user namespace in linux.namespaces');
+    }
+  }
   for (const type of JOIN_ORDER) {
     const path = list.find((ns) => ns.type === type)?.path;
     if (path) plan.join.push({ type, path });
@@ -39,4 +58,8 @@ export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined
 
 export function hasNamespace(plan: Pick<NamespacesPlan, 'types'>, type: NamespaceType): boolean {
   return plan.types.includes(type);
+}
+
+function idMap(mappings: readonly IdMapRange[] | undefined): IdMapRange[] {
+  return (mappings ?? []).map(({ containerID, hostID, size }) => ({ containerID, hostID, size }));
 }

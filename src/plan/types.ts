@@ -39,9 +39,24 @@ export interface NamespaceJoin {
   path: string;
 }
 
+/** One line of a uid_map or gid_map: `size` ids from `containerID` inside are `hostID`... outside. */
+export interface IdMapRange {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+/** A new user namespace, made by the runtime (a threaded process cannot unshare one) and owning the others. */
+export interface UserNamespacePlan {
+  uidMap: IdMapRange[];
+  gidMap: IdMapRange[];
+}
+
 export interface NamespacesPlan {
   /** Every type the config lists, new or joined. */
   types: NamespaceType[];
+  /** A new user namespace and its maps; absent: the runtime's own. */
+  user?: UserNamespacePlan;
   /** The pid namespace, set by the runtime around the spawn; absent: the runtime's own. */
   pid?: ChildPidNamespace;
   /** Namespaces the init joins, in join order (mount last: after it, host paths are gone). */
