@@ -15,6 +15,7 @@ const LIBC_IMPORTERS = [
   'src/runtime/shared/exec-fifo.ts', // mkfifo, and poll on the fifo and the init's pidfd
   'src/runtime/shared/process-exit.ts', // pidfd_open and poll
   'src/runtime/launch/spawn-init.ts', // open_tree, mount_setattr, prctl, capget/capset
+  'src/runtime/launch/adopted-init.ts', // waitpid WNOHANG of an init the runtime took over
   'src/runtime/launch/stdio-pipes.ts', // pipe2
   'src/state/store.ts', // flock and renameat2 RENAME_NOREPLACE
   'src/terminal/proxy.ts', // fcntl F_DUPFD_CLOEXEC on the pty master

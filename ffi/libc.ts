@@ -3,7 +3,7 @@
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
 import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from './errors.js';
-import { SYS } from './constants.js';
+import { SYS, WNOHANG } from './constants.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 
@@ -33,6 +33,7 @@ const raw = lazy(() => ({
   pipe2: libc.func('int pipe2(_Out_ int *fds, int flags)'),
   execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
   getpid: libc.func('int getpid()'),
+  waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
   getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
   syscall: libc.func('long syscall(long number, ...)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
@@ -198,6 +199,13 @@ export function inotifyWatch(path: string, mask: number): number {
     throw new SyscallError('inotify_add_watch', path, errno);
   }
   return fd;
+}
+
+/** waitpid(pid, WNOHANG): the wait status of a child that has ended (and is now reaped), or undefined while it runs. */
+export function waitpidNoHang(pid: number): number | undefined {
+  const status = new Int32Array(1);
+  const ret = check(raw.waitpid(pid, status, WNOHANG), 'waitpid', `pid ${pid}`);
+  return ret === 0 ? undefined : status[0]!;
 }
 
 export function getpid(): number {

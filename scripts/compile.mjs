@@ -5,7 +5,7 @@
 // the native module of the installed package by the path given here, only in the
 // commands that make syscalls. The executable reads no .env, bunfig.toml,
 // package.json or tsconfig.json of its working directory.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [repo, outfile, koffiNative, version, variant] = process.argv.slice(2);
@@ -58,3 +58,9 @@ let renamed = 0;
 for (let at = binary.indexOf(name); at >= 0; at = binary.indexOf(name, at + 1), renamed++) binary[at] = 0;
 if (renamed === 0) throw new Error(`${outfile}: BUN_BE_BUN not found in the compiled binary`);
 writeFileSync(outfile, binary);
+
+// Executable but not readable by anyone but root: an init started inside a user
+// namespace (whose root is not the host's) cannot read the file it runs, so the
+// kernel makes it non-dumpable from its execve and out of reach of the container's
+// ptrace, even for the container's root with CAP_SYS_PTRACE.
+chmodSync(outfile, 0o711);

@@ -6,7 +6,7 @@
 // for it in the container's namespaces.
 import { dumpableError } from './early-guard.js'; // first: makes sure we are non-dumpable
 import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
-import { O_PATH } from '../../ffi/constants.js';
+import { O_PATH, PR_SET_PDEATHSIG } from '../../ffi/constants.js';
 import { errorMessage } from '../errors.js';
 import { linuxSys } from '../syscall/linux.js';
 import { ChannelClosedError, initChannelFromArgv, requireSlot } from '../protocol.js';
@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     // Node ignores some signals (SIGPIPE, SIGXFSZ) for itself, and an ignored signal
     // stays ignored across execve: note them now, restore them before the exec.
     ignored = currentlyIgnored();
+    // In a user namespace, the init's parent is `unshare --fork --kill-child`, whose
+    // death would kill us: the runtime ends it once we have booted, and takes us over.
+    linuxSys.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0, 'PR_SET_PDEATHSIG 0');
     sync.send({ type: 'booted' });
     config = sync.receiveConfig();
     fifoFd = requireSlot('fifo');

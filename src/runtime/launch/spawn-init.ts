@@ -87,6 +87,8 @@ export interface InitSpawn {
   stdio: (number | 'ignore' | 'inherit')[];
   /** What `ps` shows. */
   argv0: string;
+  /** A program and its arguments that start the init (src/runtime/launch/userns-holder.ts); argv0 is then its own. */
+  launcher?: readonly string[];
 }
 
 /**
@@ -94,16 +96,18 @@ export interface InitSpawn {
  * and running from a read-only clone of this executable (Node, or the compiled ocirt).
  * Call it on the main thread, where the caller has set the child's PID namespace.
  */
-export function spawnInit({ mode, args, stdio, argv0 }: InitSpawn): ChildProcess {
+export function spawnInit({ mode, args, stdio, argv0, launcher }: InitSpawn): ChildProcess {
   prepareRuntimeThread();
   markInheritedFdsCloseOnExec();
   const exe = readOnlyExecutable(process.execPath);
   try {
     const childStdio: StdioOptions = [...stdio, exe];
-    return spawn(`/proc/self/fd/${stdio.length}`, [...initArguments(mode), ...args], {
+    const command = [`/proc/self/fd/${stdio.length}`, ...initArguments(mode), ...args];
+    const [file, ...rest] = launcher?.length ? [...launcher, ...command] : command;
+    return spawn(file!, rest, {
       stdio: childStdio,
       env: COMPILED ? COMPILED_INIT_ENV : {},
-      argv0,
+      ...(launcher?.length ? {} : { argv0 }),
     });
   } finally {
     closeSync(exe);

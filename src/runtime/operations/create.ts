@@ -25,6 +25,9 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
+import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { hostIdOf, writeIdMaps } from '../launch/id-maps.js';
+import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
 import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
@@ -60,8 +63,10 @@ export interface CreateOptions {
 
 export interface Created {
   record: ContainerRecord;
-  /** The init process (a child of this process). */
+  /** The process spawned: the init, or in a new user namespace the intermediate that forked it (ended). */
   child: ChildProcess;
+  /** In a new user namespace: the init is ours only as an adopted child (src/runtime/launch/adopted-init.ts). */
+  adopted?: boolean;
 }
 
 
@@ -120,8 +125,15 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   const fds: number[] = [];
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;
+  let holder: UserNamespaceHolder | undefined;
+  /** An init taken over from the intermediate that forked it (new user namespace). */
+  let adopted: number | undefined;
   try {
-    const fifoFd = makeExecFifo(ctx.store.fifoPath(id));
+    const userNs = plan.namespaces.user;
+    const rootUid = userNs && hostIdOf(userNs.uidMap, 0);
+    const rootGid = userNs && hostIdOf(userNs.gidMap, 0);
+    const fifoOwner = rootUid !== undefined && rootGid !== undefined ? { uid: rootUid, gid: rootGid } : undefined;
+    const fifoFd = makeExecFifo(ctx.store.fifoPath(id), fifoOwner);
     fds.push(fifoFd);
 
     cgroup = ctx.log.step('cgroup create', () =>
@@ -152,22 +164,45 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     ];
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
-    const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init' });
     const pidNs = plan.namespaces.pid;
-    child = ctx.log.step('spawn init', () => pidNs ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
+    // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
+    const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
+    let launcher: string[] | undefined;
+    if (userNs) {
+      becomeChildSubreaper();
+      holder = await startUserNamespaceHolder();
+      const { pid: holderPid, nsPath } = holder;
+      ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs));
+      launcher = userNamespaceLauncher(nsPath, forkedInit);
+    }
+    const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
+    child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});
     closeSync(theirs);
     fds.splice(fds.indexOf(theirs), 1);
-    const pid = init.pid;
+    let pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
-    const startTime = readProcStat(pid)?.startTime ?? '';
+    let startTime = readProcStat(pid)?.startTime ?? '';
     Object.assign(journal, { pid, pidStartTime: startTime });
     ctx.store.writeCreateJournal(id, journal);
 
+    const except = selfJoin ? [selfJoin.dir] : [];
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
-      { resources: spec.linux?.resources, frozen: false, except: selfJoin ? [selfJoin.dir] : [] }, 'container init', exited);
+      { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited);
+    if (forkedInit) {
+      // The cgroup was joined by the intermediate, which may have forked the init before.
+      pid = adopted = await adoptForkedInit(init);
+      startTime = readProcStat(pid)?.startTime ?? '';
+      Object.assign(journal, { pid, pidStartTime: startTime });
+      ctx.store.writeCreateJournal(id, journal);
+      const initPid = pid;
+      ctx.log.step('cgroup add container init', () => cg.addProcess(initPid, 'all', except));
+    }
+    // The init's process keeps the user namespace now.
+    await holder?.stop();
+    holder = undefined;
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: journal.created!, config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,
@@ -192,11 +227,13 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       (init.stdin ?? init.stdout ?? init.stderr)?.destroy();
     }
     lock.release();
-    return { record, child: init };
+    return { record, child: init, ...(adopted !== undefined ? { adopted: true } : {}) };
   } catch (err) {
     for (const fd of fds) {
       try { closeSync(fd); } catch { /* already closed */ }
     }
+    if (adopted !== undefined) await killAdopted(adopted);
+    await holder?.stop();
     await rollback(ctx, id, child, cgroup, hostMounts);
     // As runc: once the init existed, the container counts as made and destroyed, so poststop runs.
     if (child) runPoststop(ctx, { id, bundle, config: spec } as ContainerRecord);

@@ -12,6 +12,7 @@ import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import { openStdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
+import { waitForAdopted } from '../launch/adopted-init.js';
 import type { RuntimeContext } from '../shared/context.js';
 import { errorMessage } from '../../errors.js';
 import { settleWithin } from '../../sleep.js';
@@ -49,7 +50,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, opts: RunOpt
     pipes?.closeChildEnds();
   }
   const { child, record } = created;
-  const exited = exitStatus(child);
+  const exited = created.adopted ? waitForAdopted(record.pid) : exitStatus(child);
   const stopForwarding = forwardSignals(record.pid);
   let terminal: Promise<void> | undefined;
   try {

@@ -1,18 +1,23 @@
 // exec.fifo, the container's start gate: `create` makes it, the init opens it for
 // writing and blocks, `start` reads its byte to release the init.
-import { chmodSync, closeSync, openSync, readSync, rmSync, constants as fsc } from 'node:fs';
+import { chmodSync, chownSync, closeSync, openSync, readSync, rmSync, constants as fsc } from 'node:fs';
 import { mkfifo, pollReadable } from '../../../ffi/libc.js';
 import { O_PATH } from '../../../ffi/constants.js';
 import { RuntimeError, fromNodeError } from '../../errors.js';
 import { openProcess } from './process-exit.js';
 import type { ContainerRecord } from '../../state/record.js';
 
-/** Makes the fifo at `path` and returns an O_PATH fd of it, for the init to inherit. */
-export function makeExecFifo(path: string): number {
+/**
+ * Makes the fifo at `path` and returns an O_PATH fd of it, for the init to inherit.
+ * `owner`: the host ids of the container's root in a new user namespace, whose init
+ * must be able to watch the fifo (inotify needs read access).
+ */
+export function makeExecFifo(path: string, owner?: { uid: number; gid: number }): number {
   mkfifo(path, 0o622);
   // Not our umask's: the init opens it for writing after dropping to the container's user.
   try {
     chmodSync(path, 0o622);
+    if (owner) chownSync(path, owner.uid, owner.gid);
     return openSync(path, O_PATH);
   } catch (err) {
     throw fromNodeError(err, undefined, path);
