@@ -131,6 +131,33 @@ t.test('create, state, start, kill, delete: the init is non-dumpable and alone i
   t.notOk(alive(pid), 'no process');
 });
 
+t.test('exec joins the container\'s user namespace as well as its others', async (t) => {
+  const { R, bundle, id } = container(t, ['sleep', '300']);
+  let r = R('run', '-d', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  const initPid = JSON.parse(R('state', id).stdout).pid as number;
+  r = R('exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map; echo $$; hostname; for l in /proc/1/ns/user /proc/self/ns/user /proc/1/ns/mnt /proc/self/ns/mnt; do readlink $l; done');
+  t.equal(r.status, 0, r.stderr);
+  const [uid, uidMap, pid, hostname, ...links] = r.stdout.trim().split('\n');
+  t.equal(uid, '0', 'root inside');
+  t.same(uidMap!.trim().split(/\s+/).map(Number), [0, 100000, 65536]);
+  t.ok(Number(pid) > 1, 'in the container\'s PID namespace, not its init');
+  t.equal(hostname, 'ocirt', 'in its UTS namespace');
+  t.equal(links[0], links[1], 'in the init\'s user namespace');
+  t.equal(links[2], links[3], 'in the init\'s mount namespace');
+  t.equal(links[0], readlinkSync(`/proc/${initPid}/ns/user`));
+
+  const pidFile = join(tempDir(t), 'exec.pid');
+  r = R('exec', '-d', '--pid-file', pidFile, id, 'sleep', '100');
+  t.equal(r.status, 0, r.stderr);
+  const execPid = Number(readFileSync(pidFile, 'utf8'));
+  t.equal(statusField(execPid, 'Uid').split(/\s+/)[0], '100000', 'the exec\'d process is 100000 on the host');
+  t.equal(readlinkSync(`/proc/${execPid}/ns/user`), links[0]);
+  t.equal(R('exec', id, 'sh', '-c', 'exit 3').status, 3, 'exec exits with the process\'s status');
+  t.equal(R('delete', '--force', id).status, 0);
+  t.notOk(alive(execPid), 'delete --force ended the exec\'d process');
+});
+
 t.test('a failed create leaves nothing: no holder, no init, no cgroup, no state', async (t) => {
   const { R, bundle, id, root } = container(t, ['/no/such/program']);
   const r = R('create', '--bundle', bundle, id);

@@ -89,6 +89,13 @@ export interface InitSpawn {
   argv0: string;
   /** A program and its arguments that start the init (src/runtime/launch/userns-holder.ts); argv0 is then its own. */
   launcher?: readonly string[];
+  /** fds the launcher opens by /proc/self/fd/N, N from launcherFdBase(stdio). */
+  launcherFds?: readonly number[];
+}
+
+/** Where the first of the launcher's fds is in the child: after its stdio and the executable. */
+export function launcherFdBase(stdio: readonly unknown[]): number {
+  return stdio.length + 1;
 }
 
 /**
@@ -96,12 +103,12 @@ export interface InitSpawn {
  * and running from a read-only clone of this executable (Node, or the compiled ocirt).
  * Call it on the main thread, where the caller has set the child's PID namespace.
  */
-export function spawnInit({ mode, args, stdio, argv0, launcher }: InitSpawn): ChildProcess {
+export function spawnInit({ mode, args, stdio, argv0, launcher, launcherFds = [] }: InitSpawn): ChildProcess {
   prepareRuntimeThread();
   markInheritedFdsCloseOnExec();
   const exe = readOnlyExecutable(process.execPath);
   try {
-    const childStdio: StdioOptions = [...stdio, exe];
+    const childStdio: StdioOptions = [...stdio, exe, ...launcherFds];
     const command = [`/proc/self/fd/${stdio.length}`, ...initArguments(mode), ...args];
     const [file, ...rest] = launcher?.length ? [...launcher, ...command] : command;
     return spawn(file!, rest, {

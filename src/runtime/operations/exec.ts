@@ -17,7 +17,8 @@ import type { ContainerRecord } from '../../state/record.js';
 import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
-import { spawnInit } from '../launch/spawn-init.js';
+import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
+import { userNamespaceLauncher } from '../launch/userns-holder.js';
 import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
@@ -113,14 +114,21 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       fds.push(fd);
       if (!sameNamespace(fd, type)) joins.push({ type, fd });
     }
-    for (const name of ['user', 'time'] as const) {
-      // A kernel without time namespaces has no such file, for anyone.
-      if (!existsSync(namespaceProcPath(name))) continue;
-      const fd = openInitNamespace(record.pid, name);
-      const same = sameNamespace(fd, name);
+    // A user namespace is joined by nsenter, which is single-threaded (setns fails with EINVAL in a threaded process).
+    let userNs: number | undefined = openInitNamespace(record.pid, 'user');
+    fds.push(userNs);
+    if (sameNamespace(userNs, 'user')) {
+      closeSync(userNs);
+      fds.splice(fds.indexOf(userNs), 1);
+      userNs = undefined;
+    }
+    // A kernel without time namespaces has no such file, for anyone.
+    if (existsSync(namespaceProcPath('time'))) {
+      const fd = openInitNamespace(record.pid, 'time');
+      const same = sameNamespace(fd, 'time');
       closeSync(fd);
-      // Both need a single-threaded process to join (setns fails with EINVAL/EUSERS).
-      if (!same) throw new RuntimeError(`joining the container's ${name} namespace is not supported yet`);
+      // setns(CLONE_NEWTIME) fails with EUSERS in a threaded process.
+      if (!same) throw new RuntimeError("joining the container's time namespace is not supported yet");
     }
     if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
 
@@ -156,7 +164,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       if (shielded) ctx.log.step('freeze container around exec init boot', () => cgroup.freeze());
       try {
         booted = await bootExecInit(ctx, {
-          pidNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
+          pidNs, userNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
           resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
         });
       } catch (err) {
@@ -172,7 +180,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const init = child;
     fds.push(channel.fd);
     // Everything the exec init inherited is its own now; only our ends stay open.
-    for (const fd of [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])]) {
+    const inherited = [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])];
+    for (const fd of [...inherited, ...(userNs !== undefined ? [userNs] : [])]) {
       closeSync(fd);
       fds.splice(fds.indexOf(fd), 1);
     }
@@ -243,7 +252,7 @@ class KilledAtBoot extends Error {
  * a death by signal before any message is a KilledAtBoot.
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
-  pidNs: number; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
+  pidNs: number; userNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
@@ -251,9 +260,14 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   try {
     const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
+      // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
+      const userNs = o.userNs;
+      const launch = userNs === undefined ? {} : {
+        launcher: userNamespaceLauncher(`/proc/self/fd/${launcherFdBase(layout.stdio)}`, false), launcherFds: [userNs],
+      };
       child = ctx.log.step('spawn exec init', () =>
         withChildPidNamespace(linuxSys, { fd: o.pidNs }, () =>
-          spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec' })));
+          spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch })));
     } finally {
       closeSync(theirs);
     }
