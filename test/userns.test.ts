@@ -158,6 +158,17 @@ t.test('exec joins the container\'s user namespace as well as its others', async
   t.notOk(alive(execPid), 'delete --force ended the exec\'d process');
 });
 
+t.test('without a network namespace of its own, /sys is the host\'s, bound read-only', async (t) => {
+  const { R, bundle, id } = container(t, ['sh', '-c', 'ls /sys/class/net | wc -l; grep " /sys " /proc/self/mounts; touch /sys/x 2>&1 || echo refused'], (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'network');
+  });
+  const r = R('run', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(Number(r.stdout.split('\n')[0]) > 1, 'the host\'s network devices are listed');
+  t.match(r.stdout, /^sysfs \/sys sysfs ro,/m, 'read-only');
+  t.match(r.stdout, /refused/);
+});
+
 t.test('a failed create leaves nothing: no holder, no init, no cgroup, no state', async (t) => {
   const { R, bundle, id, root } = container(t, ['/no/such/program']);
   const r = R('create', '--bundle', bundle, id);

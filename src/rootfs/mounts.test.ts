@@ -129,6 +129,23 @@ t.test('devpts, mqueue and other types: flags and data as given', async (t) => {
   ]);
 });
 
+t.test('a sysfs the kernel refuses (a user namespace without its own network) is the host\'s /sys, bound recursively', async (t) => {
+  const h = makeHost(t);
+  h.sys.failOn('mount', 'EPERM', (a) => a[2] === 'sysfs');
+  t.same(mountOne(h, { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }), [
+    'sysfs R/sys sysfs RDONLY|NOSUID|NODEV|NOEXEC -',
+    '/sys R/sys - BIND|REC -',
+    '- R/sys - RDONLY|NOSUID|NODEV|NOEXEC|REMOUNT|BIND -',
+  ]);
+  t.same(setattrCalls(h.sys, h.root), [['R/sys', AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0]], 'read-only down to every mount below');
+  const other = makeHost(t);
+  other.sys.failOn('mount', 'EACCES', (a) => a[2] === 'sysfs');
+  t.throws(() => mountOne(other, { destination: '/sys', type: 'sysfs', source: 'sysfs' }), /EACCES/, 'any other error stands');
+  const proc = makeHost(t);
+  proc.sys.failOn('mount', 'EPERM', (a) => a[2] === 'proc');
+  t.throws(() => mountOne(proc, { destination: '/proc', type: 'proc', source: 'proc' }), /EPERM/, 'proc gets no such fallback');
+});
+
 t.test('proc and sysfs refuse a destination that is a symlink or not a directory', async (t) => {
   for (const link of ['/bad-proc', '../bad-proc']) {
     const h = makeHost(t);

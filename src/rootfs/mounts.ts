@@ -3,8 +3,8 @@
 // following symlinks; errors name the mount ("mount proc to /proc (type proc): ...").
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
-import { MS_RDONLY } from '../../ffi/constants.js';
-import { RuntimeError, fromNodeError, wrap } from '../errors.js';
+import { MOUNT_ATTR_RDONLY, MS_RDONLY } from '../../ffi/constants.js';
+import { RuntimeError, SyscallError, fromNodeError, wrap } from '../errors.js';
 import type { ParsedMountOptions } from '../linux/mount-options.js';
 import { mountCgroup, mountCgroup2 } from './cgroup-mount.js';
 import { applyPropagation, applyRecursiveAttrs, bindInto, type MountContext } from './mount-ops.js';
@@ -102,7 +102,17 @@ function mountPseudoFs(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions
   }
   if (st && !st.isDirectory()) throw new RuntimeError(`filesystem "${type}" must be mounted on ordinary directory`);
   mkdirAllInRoot(ctx.rootfs, target);
-  mountAt(ctx, m, opts, target, type, opts.flags);
+  try {
+    mountAt(ctx, m, opts, target, type, opts.flags);
+  } catch (err) {
+    // A new sysfs needs a network namespace owned by the mounter's user namespace: a
+    // container with a user namespace but the host's network gets the host's /sys, bound
+    // recursively with the mount's flags (as runc does); read-only then covers every mount below it too.
+    if (type !== 'sysfs' || !(err instanceof SyscallError) || err.code !== 'EPERM') throw err;
+    const recAttrSet = opts.recAttrSet | (opts.flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0);
+    bindInto(ctx.sys, ctx.rootfs, '/sys', target, { ...opts, recursiveBind: true, recAttrSet });
+    return;
+  }
   applyRecursiveAttrs(ctx.sys, target, opts);
 }
 

@@ -78,6 +78,10 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
   const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
+  if (plan.namespaces.user && process.geteuid?.() !== 0) {
+    throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
+  }
   const terminal = !!spec.process?.terminal;
   const detached = !opts.foreground;
   checkTerminalFlags(terminal, detached, opts.consoleSocket);

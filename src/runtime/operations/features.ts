@@ -37,8 +37,8 @@ export function features(): object {
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: [...KNOWN_MOUNT_OPTIONS].filter((o) => o !== 'idmap' && o !== 'ridmap').sort(),
     linux: {
-      // User namespaces are not implemented yet, so they are not listed.
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'uts'],
+      // A new user namespace (with its maps), for a runtime run as root; one joined by path is refused.
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...ALL_CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       apparmor: { enabled: apparmorEnabled() },
