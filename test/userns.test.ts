@@ -60,17 +60,19 @@ t.test('the shared rootfs is readable by the container\'s root (uid 100000 on th
 t.test('run: root inside is 100000 outside, with the config\'s maps, and writes files as 100000', async (t) => {
   const shared = tempDir(t, 'ocirt-userns-shared-');
   chownSync(shared, 100000, 100000);
-  const { R, bundle, id } = container(t, ['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo $$; touch /home/made'], (s) => {
+  const { R, bundle, id } = container(t, ['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo $$; cat /proc/self/oom_score_adj; touch /home/made'], (s) => {
     s.mounts!.push({ destination: '/home', type: 'bind', source: shared, options: ['rbind', 'rw'] });
+    s.process!.oomScoreAdj = 100;
   });
   const r = R('run', '--bundle', bundle, id);
   t.equal(r.status, 0, r.stderr);
-  const [uid, gid, uidMap, gidMap, pid] = r.stdout.split('\n');
+  const [uid, gid, uidMap, gidMap, pid, oomScoreAdj] = r.stdout.split('\n');
   t.equal(uid, '0');
   t.equal(gid, '0');
   t.same(uidMap!.trim().split(/\s+/).map(Number), [0, 100000, 65536], 'uid_map inside equals the config');
   t.same(gidMap!.trim().split(/\s+/).map(Number), [0, 100000, 65536], 'gid_map inside equals the config');
   t.equal(pid, '1', 'PID 1 of a PID namespace of its own');
+  t.equal(oomScoreAdj, '100', 'oom_score_adj, which the non-dumpable init cannot write, set by the runtime');
   const made = statSync(join(shared, 'made'));
   t.equal(made.uid, 100000, 'the file is owned by 100000 on the host');
   t.equal(made.gid, 100000);
@@ -132,7 +134,7 @@ t.test('create, state, start, kill, delete: the init is non-dumpable and alone i
 });
 
 t.test('exec joins the container\'s user namespace as well as its others', async (t) => {
-  const { R, bundle, id } = container(t, ['sleep', '300']);
+  const { R, bundle, id } = container(t, ['sleep', '300'], (s) => { s.process!.oomScoreAdj = 200; });
   let r = R('run', '-d', '--bundle', bundle, id);
   t.equal(r.status, 0, r.stderr);
   const initPid = JSON.parse(R('state', id).stdout).pid as number;
@@ -154,6 +156,7 @@ t.test('exec joins the container\'s user namespace as well as its others', async
   t.equal(statusField(execPid, 'Uid').split(/\s+/)[0], '100000', 'the exec\'d process is 100000 on the host');
   t.equal(readlinkSync(`/proc/${execPid}/ns/user`), links[0]);
   t.equal(R('exec', id, 'sh', '-c', 'exit 3').status, 3, 'exec exits with the process\'s status');
+  t.equal(R('exec', id, 'cat', '/proc/self/oom_score_adj').stdout, '200\n', 'the container\'s oom_score_adj, set by the runtime');
   t.equal(R('delete', '--force', id).status, 0);
   t.notOk(alive(execPid), 'delete --force ended the exec\'d process');
 });

@@ -25,4 +25,6 @@ export interface ExecInitConfig {
   root?: string;
   /** The container's seccomp profile: exec'd processes get the same filter as the container's process. */
   seccomp?: LinuxSeccomp;
+  /** The runtime wrote the process's oom_score_adj (in a user namespace the exec init may not). */
+  oomScoreAdjSet?: boolean;
 }

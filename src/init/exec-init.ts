@@ -68,7 +68,7 @@ export function runExecInit(sys: Sys, channel: InitLink, config: ExecInitConfig,
   }
   // rlimits, oom_score_adj, I/O priority, scheduler; no sysctls or personality (those
   // belong to the container, set up by its init).
-  step('process attributes', () => applyEarlyAttributes(sys, proc, undefined, { warn }));
+  step('process attributes', () => applyEarlyAttributes(sys, proc, undefined, { warn, oomScoreAdjSet: !!config.oomScoreAdjSet }));
   const env = containerEnv(proc.env, proc.uid);
   const path = step('look up executable', () => resolveExecutable(proc.args[0] ?? '', env, proc.cwd));
   // Node's threads end at execve: only now may they count against pids.max.

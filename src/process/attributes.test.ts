@@ -24,6 +24,7 @@ import {
   fixStdioPermissions,
   setNoNewPrivileges,
   sweepFds,
+  writeOomScoreAdj,
 } from './attributes.js';
 import { apparmorEnabled, selinuxEnabled } from '../linux/lsm.js';
 
@@ -313,6 +314,17 @@ t.test('applyEarlyAttributes: nothing set means nothing called', async (t) => {
   applyEarlyAttributes(sys, processPlan(), planOf(), { proc: k.proc });
   t.same(sys.calls, []);
   t.equal(readFileSync(join(k.proc, 'self/oom_score_adj'), 'utf8'), '0\n', 'oom_score_adj left alone');
+});
+
+t.test('oom_score_adj: left to the runtime when it has set it; the runtime writes it by pid', async (t) => {
+  const k = fakeKernel(t);
+  applyEarlyAttributes(new FakeSys(), processPlan({ cwd: '/', oomScoreAdj: 300 }), undefined, { proc: k.proc, oomScoreAdjSet: true });
+  t.equal(readFileSync(join(k.proc, 'self/oom_score_adj'), 'utf8'), '0\n', 'not written by the init');
+  mkdirSync(join(k.proc, '42'));
+  writeFileSync(join(k.proc, '42/oom_score_adj'), '0\n');
+  writeOomScoreAdj(42, 300, k.proc);
+  t.equal(readFileSync(join(k.proc, '42/oom_score_adj'), 'utf8'), '300');
+  t.throws(() => writeOomScoreAdj(43, 1, k.proc), { message: `set oom_score_adj: open ${k.proc}/43/oom_score_adj: ENOENT (no such file or directory)` });
 });
 
 t.test('applyEarlyAttributes: errors name what failed', async (t) => {

@@ -40,6 +40,8 @@ export interface KernelPaths {
 
 export interface EarlyOptions extends KernelPaths {
   warn?: (message: string) => void;
+  /** oom_score_adj was written by the runtime: a non-dumpable process in a user namespace may not open its own. */
+  oomScoreAdjSet?: boolean;
 }
 
 /** uint64 config numbers arrive as JS numbers; 2^64-1 parses as 2^64, which means unlimited. */
@@ -80,10 +82,7 @@ export type ContainerAttributes = Pick<ContainerPlan, 'personality' | 'sysctls'>
 export function applyEarlyAttributes(sys: Sys, proc: ProcessPlan, container: ContainerAttributes | undefined, opts: EarlyOptions = {}): void {
   const procfs = opts.proc ?? '/proc';
   for (const rl of proc.rlimits) sys.setrlimit(rl.resource, u64(rl.soft), u64(rl.hard), rl.type);
-  if (proc.oomScoreAdj !== undefined) {
-    const value = proc.oomScoreAdj;
-    wrapIn('set oom_score_adj', () => writeAttribute(`${procfs}/self/oom_score_adj`, String(value)));
-  }
+  if (proc.oomScoreAdj !== undefined && !opts.oomScoreAdjSet) writeOomScoreAdj('self', proc.oomScoreAdj, procfs);
   if (proc.ioPriority !== undefined) sys.ioprioSet(proc.ioPriority);
   if (proc.scheduler) {
     const s = proc.scheduler;
@@ -108,6 +107,11 @@ export function applyEarlyAttributes(sys: Sys, proc: ProcessPlan, container: Con
   for (const sysctl of container?.sysctls ?? []) {
     wrapIn(`write sysctl key ${sysctl.key}`, () => writeAttribute(`${procfs}/sys/${sysctl.path}`, sysctl.value));
   }
+}
+
+/** Writes a process's oom_score_adj (the init's own, or the runtime for an init it started). */
+export function writeOomScoreAdj(pid: number | 'self', value: number, procfs = '/proc'): void {
+  wrapIn('set oom_score_adj', () => writeAttribute(`${procfs}/${pid}/oom_score_adj`, String(value)));
 }
 
 function wrapIn<T>(context: string, fn: () => T): T {

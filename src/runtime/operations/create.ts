@@ -14,6 +14,7 @@ import { openSelfJoin } from '../../cgroups/self-join.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
+import { writeOomScoreAdj } from '../../process/attributes.js';
 import { withChildPidNamespace } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { runHooks } from '../../hooks/run-hooks.js';
@@ -207,6 +208,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     // The init's process keeps the user namespace now.
     await holder?.stop();
     holder = undefined;
+    const oomScoreAdj = plan.process.oomScoreAdj;
+    if (userNs && oomScoreAdj !== undefined) {
+      const initPid = pid;
+      ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(initPid, oomScoreAdj));
+    }
     const record: ContainerRecord = {
       version: 1, id, bundle, rootfs, pid, pidStartTime: startTime, created: journal.created!, config: spec,
       cgroup: cg.toJSON(), systemdCgroup: ctx.systemdCgroup, rootless: ctx.rootless, owner: process.getuid?.() ?? 0,

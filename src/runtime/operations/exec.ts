@@ -26,6 +26,7 @@ import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
 import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
+import { writeOomScoreAdj } from '../../process/attributes.js';
 import { namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace, type NamespaceType } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
@@ -186,8 +187,11 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       fds.splice(fds.indexOf(fd), 1);
     }
     pipes?.closeChildEnds();
+    // In a user namespace the exec init is non-dumpable and may not open its own oom_score_adj.
+    const oomScoreAdjSet = userNs !== undefined && proc.oomScoreAdj !== undefined;
+    if (oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
     const config: ExecInitConfig = {
-      id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve,
+      id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
       chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: plan.seccomp,
     };
