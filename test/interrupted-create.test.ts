@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, withoutTap } from './helpers.js';
 import { makeBundle } from './bundle.js';
+import type { Spec } from '../src/generated/config.js';
 
 requireRoot();
 ensureRootfs();
@@ -18,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 const readOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
 
-/** The children of `pid` (the init and hooks, once create has spawned them). */
+/** The children of `pid`. */
 function childrenOf(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
@@ -26,6 +27,16 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Every descendant of `pid`: the init and hooks once create has spawned them, and with a
+ * user namespace the holder, the intermediate that forks the init, and the init under it.
+ */
+function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
+  return out;
 }
 
 interface Progress { dir: string; children: number[]; log: string; hookMarker: string }
@@ -44,7 +55,16 @@ const STOPS: { what: string; certain: boolean; reached: (p: Progress) => boolean
   { what: 'state.json exists', certain: false, reached: (p) => existsSync(join(p.dir, 'state.json')) },
 ];
 
-t.test('create killed at any point: delete --force removes everything', async (t) => {
+const USER_NAMESPACE_MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
+
+for (const [kind, extra] of [
+  ['', () => {}],
+  [' (new user namespace)', (s: Spec) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = USER_NAMESPACE_MAP;
+    s.linux!.gidMappings = USER_NAMESPACE_MAP;
+  }],
+] as [string, (s: Spec) => void][]) t.test(`create killed at any point${kind}: delete --force removes everything`, async (t) => {
   const root = tempDir(t, 'ocirt-root-');
   const work = tempDir(t, 'ocirt-interrupted-');
   const hookMarker = join(work, 'hook-ran');
@@ -53,6 +73,7 @@ t.test('create killed at any point: delete --force removes everything', async (t
     delete s.process!.capabilities!.ambient;
     s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 100 } };
     s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'touch "$0"; sleep 1', hookMarker] }] };
+    extra(s);
   });
   const missed: string[] = [];
   for (const [n, { what, certain, reached }] of STOPS.entries()) {
@@ -66,7 +87,7 @@ t.test('create killed at any point: delete --force removes everything', async (t
     let stopped = false;
     while (create.exitCode === null && create.signalCode === null) {
       // The init is create's child until create dies; remember it to check it is gone.
-      for (const c of childrenOf(create.pid!)) seen.add(c);
+      for (const c of descendantsOf(create.pid!)) seen.add(c);
       progress.children = [...seen];
       if (reached(progress)) {
         create.kill('SIGKILL');
