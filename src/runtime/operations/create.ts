@@ -189,9 +189,14 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     fds.splice(fds.indexOf(theirs), 1);
     let pid = init.pid;
     if (!pid) throw new RuntimeError('unable to start container init');
-    let startTime = readProcStat(pid)?.startTime ?? '';
-    Object.assign(journal, { pid, pidStartTime: startTime });
-    ctx.store.writeCreateJournal(id, journal);
+    /** Records the init in the journal, so that delete can end it if create dies; returns its start time. */
+    const journalInit = (initPid: number): string => {
+      const initStart = readProcStat(initPid)?.startTime ?? '';
+      Object.assign(journal, { pid: initPid, pidStartTime: initStart });
+      ctx.store.writeCreateJournal(id, journal);
+      return initStart;
+    };
+    let startTime = journalInit(pid);
 
     const except = selfJoin ? [selfJoin.dir] : [];
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
@@ -199,9 +204,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     if (forkedInit) {
       // The cgroup was joined by the intermediate, which may have forked the init before.
       pid = adopted = await adoptForkedInit(init);
-      startTime = readProcStat(pid)?.startTime ?? '';
-      Object.assign(journal, { pid, pidStartTime: startTime });
-      ctx.store.writeCreateJournal(id, journal);
+      startTime = journalInit(pid);
       const initPid = pid;
       ctx.log.step('cgroup add container init', () => cg.addProcess(initPid, 'all', except));
     }
