@@ -4,17 +4,16 @@
 // A stub runtime that always fails shows the assertions depend on ocirt.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OCIRT, ROOTFS, requireRoot, ensureRootfs, findCgroupDirs, processesWith, mountsUnder, type Result } from './helpers.js';
+import { OCIRT, requireRoot, ensureRootfs, findCgroupDirs, processesWith, mountsUnder, type Result } from './helpers.js';
+import { startContainerd, stopContainerd, sweepStale, ctrAt, cgroupParents, removeCgroupTree, killAll, removeShimSockets } from './containerd-daemon.js';
 
 const TOOLS = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3', 'env', 'cp', 'umount'];
 const RUNC = '/usr/sbin/runc';
 const PREFIX = 'ocirt-ctd-';
-const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 requireRoot();
@@ -24,155 +23,15 @@ ensureRootfs();
 // Each ocirt command is a Node start-up, and the shim calls several per container.
 t.setTimeout(240_000);
 
-// ---------------------------------------------------------------------------------------------
-// The private daemon: root, state, sockets, runtime root, fifos and a rootfs copy in one temp dir.
-
-interface Daemon {
-  dir: string;
-  sock: string;
-  ns: string;
-  state: string;
-  runcRoot: string;
-  fifoDir: string;
-  rootfs: string;
-  proc: ChildProcess;
-  exited: Promise<void>;
-}
-
-/** Cgroup directories containerd's default cgroupsPath (`/<namespace>/<id>`) creates the parent of. */
-function cgroupParents(ns: string): string[] {
-  const found: string[] = [];
-  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-    const p = join('/sys/fs/cgroup', ctrl, ns);
-    if (existsSync(p)) found.push(p);
-  }
-  return found;
-}
-
-/** rmdir a cgroup tree bottom-up (cgroup dirs go away with rmdir once they hold no process). */
-function removeCgroupTree(dir: string): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  try { rmdirSync(dir); } catch { /* busy or gone */ }
-}
-
-function killAll(marker: string): void {
-  for (const pid of processesWith(marker)) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-}
-
-const lsDir = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
-
-/**
- * A shim killed before it could clean up leaves its socket in /run/containerd/s, named by the
- * sha256 of `<containerd address>/<namespace>/<id>`; remove those of our daemon's tasks.
- */
-function removeShimSockets(dir: string): void {
-  const tasks = join(dir, 'state', 'io.containerd.runtime.v2.task');
-  for (const ns of lsDir(tasks)) {
-    for (const id of lsDir(join(tasks, ns))) {
-      const hash = createHash('sha256').update(`${join(dir, 'containerd.sock')}/${ns}/${id}`).digest('hex');
-      rmSync(join('/run/containerd/s', hash), { force: true });
-    }
-  }
-}
-
-/** Removes what an earlier run killed before its teardown left: daemon, shims, containers, mounts, dirs. */
-function sweepStale(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-    if (!m || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-      continue; // that test is still running
-    } catch { /* dead: sweep */ }
-    const dir = join(tmpdir(), name);
-    killAll(dir);
-    removeShimSockets(dir);
-    const runcRoot = join(dir, 'runc');
-    for (const ns of lsDir(runcRoot)) {
-      for (const id of lsDir(join(runcRoot, ns))) {
-        spawnSync(OCIRT, ['--root', join(runcRoot, ns), 'delete', '--force', id], { timeout: 30_000 });
-      }
-    }
-    for (const mp of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
-    rmSync(dir, { recursive: true, force: true });
-    for (const p of cgroupParents(`${PREFIX}${m[1]}`)) removeCgroupTree(p);
-  }
-}
-
-async function startContainerd(): Promise<Daemon> {
-  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
-  const d = {
-    dir,
-    sock: join(dir, 'containerd.sock'),
-    ns: `${PREFIX}${process.pid}`,
-    state: join(dir, 'state'),
-    runcRoot: join(dir, 'runc'),
-    fifoDir: join(dir, 'fifo'),
-    rootfs: join(dir, 'rootfs'),
-  };
-  mkdirSync(d.fifoDir);
-  const cp = spawnSync('cp', ['-a', ROOTFS, d.rootfs], { encoding: 'utf8' });
-  if (cp.status !== 0) throw new Error(`cp -a ${ROOTFS}: ${cp.stderr}`);
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, [
-    'version = 2',
-    `root = "${join(dir, 'root')}"`,
-    `state = "${d.state}"`,
-    // No CRI: the daemon starts in a few ms and touches nothing of the host's.
-    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-    '[grpc]',
-    `  address = "${d.sock}"`,
-    '[ttrpc]',
-    `  address = "${d.sock}.ttrpc"`,
-    '[plugins."io.containerd.internal.v1.opt"]',
-    `  path = "${join(dir, 'opt')}"`,
-    '',
-  ].join('\n'));
-  // tap's process-info hook adds its --import to NODE_OPTIONS of every child it spawns, whatever
-  // env is passed; `env -i` gives containerd, its shims and so ocirt the bare environment a
-  // service manager would.
-  const proc = spawn('env', ['-i', `PATH=${SERVICE_PATH}`, 'containerd', '--config', config, '--log-level', 'info'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let logText = '';
-  proc.stderr!.on('data', (chunk) => { logText += chunk; });
-  const exited = new Promise<void>((res) => proc.on('exit', () => res()));
-  const daemon: Daemon = { ...d, proc, exited };
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) break;
-    if (existsSync(d.sock) && ctrAt(daemon, ['version']).status === 0) return daemon;
-    await sleep(50);
-  }
-  proc.kill('SIGKILL');
-  await exited;
-  rmSync(dir, { recursive: true, force: true });
-  throw new Error(`containerd did not come up: ${logText.slice(-2000)}`);
-}
-
-function ctrAt(d: Pick<Daemon, 'sock' | 'ns'>, args: string[], opts: SpawnSyncOptions = {}): Result {
-  const r = spawnSync('ctr', ['--address', d.sock, '--namespace', d.ns, ...args], { encoding: 'utf8', timeout: 60_000, ...opts });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-}
-
-sweepStale();
-const D = await startContainerd();
+sweepStale(PREFIX);
+const D = await startContainerd({ prefix: PREFIX });
 const children: ChildProcess[] = [];
 const ids: string[] = [];
 
 t.teardown(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const id of ids) removeContainer(id);
-  D.proc.kill('SIGTERM');
-  await Promise.race([D.exited, sleep(10_000)]);
-  if (D.proc.exitCode === null && D.proc.signalCode === null) D.proc.kill('SIGKILL');
-  await D.exited;
+  await stopContainerd(D);
   killAll(D.dir); // shims of containers that could not be deleted
   removeShimSockets(D.dir);
   for (const mp of mountsUnder(D.dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
