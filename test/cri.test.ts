@@ -233,6 +233,29 @@ const CGROUP_PARENT = `/${PREFIX}${process.pid}`;
 /** Mount points of containerd's mount namespace. */
 const daemonMounts = () => readFileSync(`/proc/${D.proc.pid}/mountinfo`, 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean);
 
+// ---------------------------------------------------------------------------------------------
+// The CRI client
+
+const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, defaults: true });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const api = (grpc.loadPackageDefinition(definition) as any).runtime.v1;
+const client: grpc.Client = new api.RuntimeService(`unix://${D.sock}`, grpc.credentials.createInsecure());
+const images: grpc.Client = new api.ImageService(`unix://${D.sock}`, grpc.credentials.createInsecure());
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Msg = Record<string, any>;
+
+/** One unary CRI call, bounded by a deadline; an error names the method. */
+function call(method: string, req: Msg, ms = 60_000, service = client): Promise<Msg> {
+  return new Promise((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (service as any)[method](req, { deadline: Date.now() + ms }, (err: grpc.ServiceError | null, res: Msg) => {
+      if (err) reject(new Error(`${method}: ${err.details || err.message}`));
+      else resolve(res);
+    });
+  });
+}
+
 const pods: string[] = [];
 t.teardown(async () => {
   for (const id of pods.reverse()) {
@@ -240,6 +263,7 @@ t.teardown(async () => {
     await call('RemovePodSandbox', { pod_sandbox_id: id }).catch(() => {});
   }
   client.close();
+  images.close();
   await stopContainerd(D);
   killAll(D.dir);
   removeShimSockets(D.dir);
@@ -250,31 +274,15 @@ t.teardown(async () => {
   removeHostNetwork(ipForward);
 });
 
+
 const archive = writeImageArchive(D.dir, IMAGE);
 const imported = ctrAt(D, ['images', 'import', '--snapshotter', 'overlayfs', archive]);
 if (imported.status !== 0) throw new Error(`ctr images import: ${imported.stderr}`);
 rmSync(archive);
-
-// ---------------------------------------------------------------------------------------------
-// The CRI client
-
-const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, defaults: true });
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const api = (grpc.loadPackageDefinition(definition) as any).runtime.v1;
-const client: grpc.Client = new api.RuntimeService(`unix://${D.sock}`, grpc.credentials.createInsecure());
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Msg = Record<string, any>;
-
-/** One unary CRI call, bounded by a deadline; an error names the method. */
-function call(method: string, req: Msg, ms = 60_000): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    (client as any)[method](req, { deadline: Date.now() + ms }, (err: grpc.ServiceError | null, res: Msg) => {
-      if (err) reject(new Error(`${method}: ${err.details || err.message}`));
-      else resolve(res);
-    });
-  });
+// The CRI plugin learns of the image from containerd's events: wait until it knows it, or
+// RunPodSandbox would try to pull the sandbox image from a registry.
+if (!await until(async () => Boolean((await call('ImageStatus', { image: { image: IMAGE } }, 10_000, images)).image?.id))) {
+  throw new Error(`the CRI plugin does not list ${IMAGE} after ctr images import`);
 }
 
 let n = 0;
