@@ -35,7 +35,7 @@ function issues(t: Test, over: Partial<Spec>): string[] {
   return [];
 }
 
-const NO_ATTRS = { clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '', bind: false, recursiveBind: false, extensions: [], unsupported: [] };
+const NO_ATTRS = { clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '', bind: false, recursiveBind: false, extensions: [], idmap: false, recursiveIdmap: false };
 
 function mount(m: Partial<MountPlan> & { destination: string; type: string }, options: Partial<MountPlan['options']> = {}): MountPlan {
   return { bind: false, deferredReadonly: false, ...m, options: { ...NO_ATTRS, flags: 0, ...options } };
