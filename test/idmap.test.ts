@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, mountsUnder } from './helpers.js';
+import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, mountsUnder, ROOTFS } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import type { Mount, Spec } from '../src/generated/config.js';
 
@@ -162,4 +162,28 @@ t.test('a create that fails after the mount was mapped and attached leaves nothi
     t.same(processesWithUidMap(OWN_MAP), [], `${fail}: no process with the mount's maps`);
     t.same(mountsUnder(src), [], `${fail}: no mount on the host`);
   }
+});
+
+t.test('without a mount namespace the mapped mount lands in the host\'s table under the rootfs, and delete takes it away', async (t) => {
+  const src = source(t);
+  // A rootfs of its own: the mounts are made in it, on the host.
+  const rootfs = join(tempDir(t, 'ocirt-rootfs-'), 'rootfs');
+  const cp = spawnSync('cp', ['-a', ROOTFS, rootfs], { encoding: 'utf8' });
+  if (cp.status !== 0) throw new Error(`cp rootfs: ${cp.stderr}`);
+  t.teardown(() => { spawnSync('umount', ['-R', '-l', rootfs]); });
+  const map = [{ containerID: 0, hostID: 1234, size: 1 }];
+  const { R, bundle, id } = container(t, ['sleep', '300'], [
+    { destination: '/home', type: 'bind', source: src, options: ['bind', 'idmap'], uidMappings: map, gidMappings: map },
+  ], (s) => {
+    s.root = { path: rootfs, readonly: true };
+    s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'mount');
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+  });
+  const r = R('create', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(statSync(join(rootfs, 'home/file')).uid, 1234, 'the host sees the mapped owner through the mount');
+  t.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`\\s${rootfs}/home\\s.*\\bidmapped\\b`));
+  t.equal(R('delete', '--force', id).status, 0);
+  t.same(mountsUnder(rootfs), [], 'nothing left mounted');
 });

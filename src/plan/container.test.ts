@@ -156,6 +156,8 @@ t.test('mounts: id-mapped bind mounts take their own maps, else the container\'s
     '/mounts/3/options/2: ridmap needs the mount\'s uidMappings and gidMappings, or a new user namespace whose maps it takes',
     '/mounts/4/uidMappings/1: its containerID range overlaps /mounts/4/uidMappings/0',
   ]);
+  t.same(issues(t, { linux: { ...withUser, uidMappings: [] }, mounts: [{ destination: '/v', ...src, options: ['idmap'] }] }),
+    ['/linux/uidMappings: is required with a new user namespace (/linux/namespaces/1)'], 'a user namespace with bad maps: its issue only');
 });
 
 t.test('root propagation: computed once for before the rootfs bind and for the very end', async (t) => {

@@ -7,23 +7,26 @@ import { isBindMount, parseMountOptions, type ParsedMountOptions } from '../linu
 import { containerPath } from '../rootfs/secure-path.js';
 import type { PlanIssues } from './issues.js';
 import { idMap } from './namespaces.js';
-import type { IdmapPlan, MountPlan, UserNamespacePlan } from './types.js';
+import type { IdmapPlan, MountPlan, NamespacesPlan } from './types.js';
 
-/** `userNamespace`: the container's new one, whose maps an `idmap` mount without maps of its own takes. */
+/**
+ * `namespaces`: the container's; an `idmap` mount without maps of its own takes those of
+ * its new user namespace (one whose maps are wrong has its own issues, and adds none here).
+ */
 export function planMounts(
-  mounts: readonly Mount[] | undefined, bundle: string, issues: PlanIssues, userNamespace?: UserNamespacePlan,
+  mounts: readonly Mount[] | undefined, bundle: string, issues: PlanIssues, namespaces?: Pick<NamespacesPlan, 'types' | 'user'>,
 ): MountPlan[] {
-  return (mounts ?? []).map((m, i) => planMount(m, bundle, issues, ['mounts', i], userNamespace));
+  return (mounts ?? []).map((m, i) => planMount(m, bundle, issues, ['mounts', i], namespaces));
 }
 
 export function planMount(
-  m: Mount, bundle: string, issues: PlanIssues, at: readonly (string | number)[] = [], userNamespace?: UserNamespacePlan,
+  m: Mount, bundle: string, issues: PlanIssues, at: readonly (string | number)[] = [], namespaces?: Pick<NamespacesPlan, 'types' | 'user'>,
 ): MountPlan {
   const options = parseMountOptions(m.options);
   const bind = isBindMount(m);
   const type = m.type ?? '';
   const destination = containerPath(m.destination);
-  const idmap = planIdmap(m, options, bind, issues, at, userNamespace);
+  const idmap = planIdmap(m, options, bind, issues, at, namespaces);
   return {
     destination,
     type,
@@ -43,7 +46,7 @@ export function planMount(
  */
 function planIdmap(
   m: Mount, options: ParsedMountOptions, bind: boolean, issues: PlanIssues, at: readonly (string | number)[],
-  userNamespace: UserNamespacePlan | undefined,
+  namespaces: Pick<NamespacesPlan, 'types' | 'user'> | undefined,
 ): IdmapPlan | undefined {
   const ownMaps = !!m.uidMappings?.length || !!m.gidMappings?.length;
   if (!options.idmap && !ownMaps) return undefined;
@@ -62,9 +65,12 @@ function planIdmap(
     if (shape.length > 0) return undefined;
     return { uidMap: idMap(m.uidMappings), gidMap: idMap(m.gidMappings), recursive: options.recursiveIdmap };
   }
-  if (!userNamespace) {
-    issues.add(where, `${m.options![optionIndex]} needs the mount's uidMappings and gidMappings, or a new user namespace whose maps it takes`);
+  const user = namespaces?.user;
+  if (!user) {
+    if (!namespaces?.types.includes('user')) {
+      issues.add(where, `${m.options![optionIndex]} needs the mount's uidMappings and gidMappings, or a new user namespace whose maps it takes`);
+    }
     return undefined;
   }
-  return { uidMap: idMap(userNamespace.uidMap), gidMap: idMap(userNamespace.gidMap), recursive: options.recursiveIdmap };
+  return { uidMap: idMap(user.uidMap), gidMap: idMap(user.gidMap), recursive: options.recursiveIdmap };
 }
