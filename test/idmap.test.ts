@@ -64,13 +64,14 @@ function processesWithUidMap(map: { containerID: number; hostID: number; size: n
 
 t.test('idmap without maps of its own: host root\'s file is the container root\'s, and the container root\'s files land as host root', async (t) => {
   const src = source(t);
-  const { R, bundle, id } = container(t, owners(['/home/file', '/tmp/file'], 'touch /home/made'), [
+  const { R, bundle, id } = container(t, owners(['/home/file', '/tmp/file', '/etc/group'], 'touch /home/made'), [
     { destination: '/home', type: 'bind', source: src, options: ['bind', 'idmap'] },
     { destination: '/tmp', type: 'bind', source: src, options: ['bind'] },
+    { destination: '/etc/group', type: 'bind', source: join(src, 'file'), options: ['bind', 'idmap'] },
   ]);
   const r = R('run', '--bundle', bundle, id);
   t.equal(r.status, 0, r.stderr);
-  t.same(r.stdout.trim().split('\n'), ['0 0', '65534 65534'], 'id-mapped: root; the same file bound plainly: nobody');
+  t.same(r.stdout.trim().split('\n'), ['0 0', '65534 65534', '0 0'], 'id-mapped: root; the same file bound plainly: nobody; a file source mapped too');
   const made = statSync(join(src, 'made'));
   t.same([made.uid, made.gid], [0, 0], 'the file made by the container\'s root (100000) is host root\'s');
   t.same(findCgroupDirs(id), [], 'no cgroup left');
