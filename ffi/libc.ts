@@ -3,7 +3,7 @@
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
 import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from './errors.js';
-import { SYS, WNOHANG } from './constants.js';
+import { AT_FDCWD, SYS, WNOHANG } from './constants.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 
@@ -281,7 +281,6 @@ export function closeQuietly(fd: number): void {
 }
 
 const rawRenameat2 = lazyFunction(() => libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'));
-const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
 
 /** rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE). */
@@ -291,12 +290,25 @@ export function renameNoReplace(from: string, to: string): void {
 
 // --- raw syscalls glibc does not wrap (numbers from constants.ts SYS) ---------------
 
-export function mountSetattr(dirfd: number, path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number): void {
+export function mountSetattr(
+  dirfd: number, path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number, usernsFd = 0, what = path,
+): void {
   const attr = Buffer.alloc(32); // struct mount_attr: attr_set, attr_clr, propagation, userns_fd (u64 each)
   attr.writeBigUInt64LE(BigInt(attrSet), 0);
   attr.writeBigUInt64LE(BigInt(attrClr), 8);
   attr.writeBigUInt64LE(BigInt(propagation), 16);
-  check(raw.syscall(SYS.mount_setattr, 'int', dirfd, 'str', path, 'unsigned int', atFlags, 'void *', attr, 'size_t', 32), 'mount_setattr', path);
+  attr.writeBigUInt64LE(BigInt(usernsFd), 24);
+  check(raw.syscall(SYS.mount_setattr, 'int', dirfd, 'str', path, 'unsigned int', atFlags, 'void *', attr, 'size_t', 32), 'mount_setattr', what);
+}
+
+/** open_tree(2) on a path: with OPEN_TREE_CLONE, a detached copy of the mount (and with AT_RECURSIVE, of its submounts). */
+export function openTree(dirfd: number, path: string, flags: number): number {
+  return check(raw.syscall(SYS.open_tree, 'int', dirfd, 'str', path, 'unsigned int', flags), 'open_tree', path);
+}
+
+/** move_mount(2) of the mount open at `fromFd` (MOVE_MOUNT_F_EMPTY_PATH) onto `target`. */
+export function moveMountFd(fromFd: number, target: string, flags: number): void {
+  check(raw.syscall(SYS.move_mount, 'int', fromFd, 'str', '', 'int', AT_FDCWD, 'str', target, 'unsigned int', flags), 'move_mount', target);
 }
 
 export function ioprioSet(ioprio: number): void {

@@ -347,7 +347,7 @@ export function checkExecInitConfig(value: unknown): ExecInitConfig {
 // named fd slots
 
 /** The fds an init inherits beyond stdio and the preserved ones, by name. */
-export type SlotName = 'sync' | 'fifo' | 'console' | 'pidsJoin' | 'pidsLeave' | `ns:${string}`;
+export type SlotName = 'sync' | 'fifo' | 'console' | 'pidsJoin' | 'pidsLeave' | `ns:${string}` | `mount:${number}`;
 
 export interface InitFdLayout {
   /** The child's stdio array: 0-2, the preserved fds 3.., then the slots in order. */

@@ -60,19 +60,21 @@ t.test('failing mount: step, syscall, path and errno', async (t) => {
   }, /mount.*\/mnt\/x.*ENODEV/);
 });
 
-t.test('an idmap mount option is refused at its pointer by the plan, before the cgroup or the init exist', async (t) => {
+t.test('an id-mapped mount the runtime cannot make is refused at its pointer by the plan, before the cgroup or the init exist', async (t) => {
   const dir = tempDir(t);
   const log = join(dir, 'log.txt');
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
   const { r } = createFails(t, (s) => {
-    s.mounts!.push({
-      destination: '/mnt/v', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'idmap'],
-      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-    });
-  }, /\/mounts\/\d+\/options\/2: mount option idmap is not supported/, undefined, ['--debug', '--log', log]);
+    s.mounts!.push({ destination: '/mnt/v', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'idmap'], uidMappings: map, gidMappings: map });
+  }, /\/mounts\/\d+\/options\/1: id-mapped mounts are only supported for bind mounts/, undefined, ['--debug', '--log', log]);
   t.notMatch(r.stderr, /unable to start container process/, 'not an init failure');
   const steps = readFileSync(log, 'utf8');
   t.match(steps, /validate bundle/, 'the debug log has the steps');
   t.notMatch(steps, /cgroup create|spawn init/, 'neither the cgroup nor the init was made');
+  // Without maps of its own and without a user namespace there are no maps to take.
+  createFails(t, (s) => {
+    s.mounts!.push({ destination: '/mnt/v', type: 'bind', source: '/tmp', options: ['rbind', 'ridmap'] });
+  }, /\/mounts\/\d+\/options\/1: ridmap needs the mount's uidMappings and gidMappings, or a new user namespace whose maps it takes/);
 });
 
 t.test('failing hook', async (t) => {

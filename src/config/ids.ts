@@ -58,8 +58,7 @@ export const MAX_ID_MAP_RANGES = 340;
 
 /**
  * A new user namespace's maps (`linux.uidMappings`, `linux.gidMappings`): both are
- * required and non-empty, and within each map no two ranges may overlap on the
- * container side or on the host side (the kernel refuses such a map with EINVAL).
+ * required and non-empty, and each has the shape checkIdMapShape asks for.
  * `userIndex` is the user namespace's position in linux.namespaces.
  */
 export function checkUserNamespaceMaps(
@@ -72,19 +71,31 @@ export function checkUserNamespaceMaps(
       issues.push({ pointer: jsonPointer('linux', field), message: `is required with a new user namespace (/linux/namespaces/${userIndex})` });
       continue;
     }
-    if (map.length > MAX_ID_MAP_RANGES) {
-      issues.push({ pointer: jsonPointer('linux', field), message: `${map.length} ranges: the kernel takes at most ${MAX_ID_MAP_RANGES}` });
-    }
-    map.forEach((m, i) => {
-      for (let j = 0; j < i; j++) {
-        for (const side of ['containerID', 'hostID'] as const) {
-          if (rangesOverlap(m[side], m.size, map[j]![side], map[j]!.size)) {
-            issues.push({ pointer: jsonPointer('linux', field, i), message: `its ${side} range overlaps /linux/${field}/${j}` });
-          }
+    issues.push(...checkIdMapShape(map, 'linux', field));
+  }
+  return issues;
+}
+
+/**
+ * A map the runtime writes into a uid_map or gid_map (a user namespace's, or an id-mapped
+ * mount's): at most MAX_ID_MAP_RANGES ranges, and no two overlapping on the container side
+ * or on the host side (the kernel refuses such a map with EINVAL). `where` is the map's pointer.
+ */
+export function checkIdMapShape(map: readonly LinuxIDMapping[], ...where: (string | number)[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const at = jsonPointer(...where);
+  if (map.length > MAX_ID_MAP_RANGES) {
+    issues.push({ pointer: at, message: `${map.length} ranges: the kernel takes at most ${MAX_ID_MAP_RANGES}` });
+  }
+  map.forEach((m, i) => {
+    for (let j = 0; j < i; j++) {
+      for (const side of ['containerID', 'hostID'] as const) {
+        if (rangesOverlap(m[side], m.size, map[j]![side], map[j]!.size)) {
+          issues.push({ pointer: jsonPointer(...where, i), message: `its ${side} range overlaps ${at}/${j}` });
         }
       }
-    });
-  }
+    }
+  });
   return issues;
 }
 

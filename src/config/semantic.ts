@@ -325,10 +325,7 @@ function checkNetDevices(ctx: Context): void {
 function checkMounts(ctx: Context): void {
   ctx.spec.mounts?.forEach((m, i) => {
     if (m.destination === '') ctx.add(jsonPointer('mounts', i, 'destination'), 'must not be empty');
-    const idmap = m.options?.find((o) => o === 'idmap' || o === 'ridmap');
-    if (idmap && !m.uidMappings && !ctx.has('user')) {
-      ctx.add(jsonPointer('mounts', i, 'options'), `${idmap} needs uidMappings and gidMappings on the mount (the container has no user namespace)`);
-    }
+    // Which mounts may be id-mapped, and with which maps, is decided by the plan (src/plan/mounts.ts).
   });
 }
 

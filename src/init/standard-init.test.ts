@@ -203,3 +203,25 @@ t.test('--no-new-keyring, no hostname: those steps are left out', async (t) => {
   t.same(sys.of('joinSessionKeyring'), []);
   t.same(sys.of('sethostname'), []);
 });
+
+t.test('an id-mapped mount is attached from the fd at its slot mount:<index>; without the slot the init fails before any mount', async (t) => {
+  const dir = rootfs(t);
+  const src = rootfs(t);
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const plan = () => containerPlan(dir, {
+    linux: { namespaces: [{ type: 'mount' }, { type: 'user' }], uidMappings: map, gidMappings: map, maskedPaths: [], readonlyPaths: [] },
+  });
+  const withMount = (p: ContainerPlan) => {
+    const extra = planOf({ mounts: [{ destination: '/data', type: 'bind', source: src, options: ['bind', 'idmap'] }],
+      linux: { namespaces: [{ type: 'user' }], uidMappings: map, gidMappings: map } }).mounts[0]!;
+    p.mounts.push(extra);
+    return p;
+  };
+  const p = withMount(plan());
+  const { sys, err } = await run(initConfig(p), new FakeSys(), 'sync=3,mount:2=9');
+  t.type(err, ExecveCalled, 'runs to its execve');
+  t.same(sys.of('moveMount').map(([fd, target]) => [fd, String(target).replace(realpathSync(dir), 'ROOTFS')]), [[9, 'ROOTFS/data']]);
+  const missing = await run(initConfig(withMount(plan())), new FakeSys(), 'sync=3');
+  t.match(String(missing.err), /the runtime gave no fd for mount:2/);
+  t.same(missing.sys.of('mount'), [], 'nothing mounted');
+});

@@ -11,7 +11,7 @@
 import { RuntimeError } from '../errors.js';
 import type { Sys } from '../syscall/sys.js';
 import type { InitConfig } from './config.js';
-import { slotFd, type InitLink } from '../protocol.js';
+import { requireSlot, slotFd, type InitLink } from '../protocol.js';
 import { setupNamespaces } from './setup-namespaces.js';
 import { sessionKeyringName } from './keyring.js';
 import { prepareRootfs, enterRootfs, finalizeRootfs, bindConsole } from '../rootfs/index.js';
@@ -27,7 +27,7 @@ import { ensureCwd } from './cwd.js';
 
 /** What the container init takes from the process it runs in. */
 export interface StandardInitIO {
-  /** The init's argv: argv[2] names its fd slots (console, pidsJoin, pidsLeave). */
+  /** The init's argv: argv[2] names its fd slots (console, pidsJoin, pidsLeave, mount:<index>). */
   argv: readonly string[];
   /** Signals ignored when the init started (Node's own, the caller's): back to their defaults before execve. */
   ignoredSignals: readonly number[];
@@ -59,7 +59,10 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   if (plan.hostname !== undefined) step('sethostname', () => sys.sethostname(plan.hostname!));
   if (plan.domainname !== undefined) step('setdomainname', () => sys.setdomainname(plan.domainname!));
 
-  step('prepare rootfs', () => prepareRootfs(sys, { plan, cgroupPaths: config.cgroupPaths, step }));
+  // The id-mapped mounts the runtime made, one fd each (src/runtime/launch/idmapped-mounts.ts).
+  const mountSources = new Map<number, number>();
+  plan.mounts.forEach((m, i) => { if (m.idmap) mountSources.set(i, requireSlot(`mount:${i}`, io.argv)); });
+  step('prepare rootfs', () => prepareRootfs(sys, { plan, cgroupPaths: config.cgroupPaths, step, mountSources }));
 
   // prestart and createRuntime hooks run in the runtime, with our namespaces ready.
   channel.send({ type: 'hooks' });

@@ -37,7 +37,7 @@ import { isBindMount, KNOWN_MOUNT_OPTIONS, parseMountOptions } from './mount-opt
 t.test('empty and missing options', async (t) => {
   const expected = {
     flags: 0, clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '',
-    bind: false, recursiveBind: false, extensions: [], unsupported: [],
+    bind: false, recursiveBind: false, extensions: [], idmap: false, recursiveIdmap: false,
   };
   t.same(parseMountOptions(undefined), expected);
   t.same(parseMountOptions([]), expected);
@@ -89,7 +89,7 @@ t.test('last of a set/clear pair wins (runc order semantics)', async (t) => {
 t.test('a typical /proc, /dev and bind mount', async (t) => {
   t.same(parseMountOptions(['nosuid', 'noexec', 'nodev']), {
     flags: MS_NOSUID | MS_NOEXEC | MS_NODEV, clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '',
-    bind: false, recursiveBind: false, extensions: [], unsupported: [],
+    bind: false, recursiveBind: false, extensions: [], idmap: false, recursiveIdmap: false,
   });
   const dev = parseMountOptions(['nosuid', 'strictatime', 'mode=755', 'size=65536k']);
   t.equal(dev.flags, MS_NOSUID | MS_STRICTATIME);
@@ -183,10 +183,13 @@ t.test('recursive atime options form an enum the kernel accepts', async (t) => {
   }
 });
 
-t.test('extensions and unsupported options', async (t) => {
+t.test('extensions and id-mapping options', async (t) => {
   const p = parseMountOptions(['tmpcopyup', 'nosuid', 'tmpcopyup', 'idmap', 'ridmap', 'idmap', 'mode=755']);
   t.same(p.extensions, ['tmpcopyup']);
-  t.same(p.unsupported, ['idmap', 'ridmap']);
+  t.equal(p.idmap, true);
+  t.equal(p.recursiveIdmap, false, 'the last of idmap and ridmap decides');
+  t.equal(parseMountOptions(['idmap', 'ridmap']).recursiveIdmap, true);
+  t.equal(parseMountOptions(['rbind']).idmap, false);
   t.equal(p.data, 'mode=755', 'neither goes to mount(2) data');
   t.equal(p.flags, MS_NOSUID);
 });
@@ -199,10 +202,9 @@ t.test('KNOWN_MOUNT_OPTIONS lists every spec option this runtime implements', as
     'nosuid', 'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec',
     'rnoatime', 'rnodev', 'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate',
     'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw', 'shared',
-    'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'tmpcopyup', 'unbindable',
+    'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'tmpcopyup', 'unbindable', 'idmap', 'ridmap',
   ];
   t.same([...KNOWN_MOUNT_OPTIONS], [...spec].sort());
-  t.notOk(KNOWN_MOUNT_OPTIONS.includes('idmap'), 'idmap is not advertised');
   t.same([...KNOWN_MOUNT_OPTIONS], [...KNOWN_MOUNT_OPTIONS].sort(), 'sorted');
   for (const o of KNOWN_MOUNT_OPTIONS) {
     t.equal(parseMountOptions([o]).data, '', `${o} is recognised`);

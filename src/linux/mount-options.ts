@@ -127,8 +127,8 @@ const RECURSIVE_ATTRS: Readonly<Record<string, FlagOption>> = {
 /** Runtime extensions that are not kernel flags. `tmpcopyup`: copy the old contents into a new tmpfs. */
 const EXTENSIONS: ReadonlySet<string> = new Set(['tmpcopyup']);
 
-/** Options this runtime recognises but does not implement yet (idmapped mounts). */
-const UNSUPPORTED: ReadonlySet<string> = new Set(['idmap', 'ridmap']);
+/** Id-mapped mount options (not mount(2) flags): `ridmap` maps the submounts of an rbind too. */
+const IDMAP: Readonly<Record<string, boolean>> = { idmap: false, ridmap: true };
 
 const ATIME_ATTRS = [MOUNT_ATTR_RELATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_STRICTATIME];
 
@@ -151,8 +151,10 @@ export interface ParsedMountOptions {
   recursiveBind: boolean;
   /** Runtime extensions, e.g. `tmpcopyup`, each once, in first-seen order. */
   extensions: string[];
-  /** Recognised options this runtime cannot honour yet (`idmap`, `ridmap`); callers must reject or warn. */
-  unsupported: string[];
+  /** `idmap` or `ridmap` was given: the mount is id-mapped (mount_setattr(MOUNT_ATTR_IDMAP)). */
+  idmap: boolean;
+  /** The last of them was `ridmap`: the mapping covers every submount of an rbind (AT_RECURSIVE). */
+  recursiveIdmap: boolean;
 }
 
 /**
@@ -173,7 +175,8 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   const propagation: number[] = [];
   const data: string[] = [];
   const extensions: string[] = [];
-  const unsupported: string[] = [];
+  let idmap = false;
+  let recursiveIdmap = false;
 
   for (const option of options ?? []) {
     if (option === '') continue;
@@ -202,8 +205,10 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
       if (!extensions.includes(option)) extensions.push(option);
       continue;
     }
-    if (UNSUPPORTED.has(option)) {
-      if (!unsupported.includes(option)) unsupported.push(option);
+    const recursive = IDMAP[option];
+    if (recursive !== undefined) {
+      idmap = true;
+      recursiveIdmap = recursive;
       continue;
     }
     data.push(option);
@@ -220,7 +225,8 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
     bind,
     recursiveBind: bind && (flags & MS_REC) !== 0,
     extensions,
-    unsupported,
+    idmap,
+    recursiveIdmap,
   };
 }
 
@@ -241,9 +247,9 @@ function applyRecursiveAttr(attr: FlagOption, set: number, clr: number): [number
   return [set, clr];
 }
 
-/** Every option string parseMountOptions understands (for `features`), sorted; excludes unsupported ones. */
+/** Every option string parseMountOptions understands (for `features`), sorted. */
 export const KNOWN_MOUNT_OPTIONS: readonly string[] = Object.freeze(
-  [...Object.keys(MOUNT_FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(RECURSIVE_ATTRS), ...EXTENSIONS].sort(),
+  [...Object.keys(MOUNT_FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(RECURSIVE_ATTRS), ...EXTENSIONS, ...Object.keys(IDMAP)].sort(),
 );
 
 /** The parts of an OCI mount that decide whether it is a bind mount. */

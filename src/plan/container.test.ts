@@ -35,7 +35,7 @@ function issues(t: Test, over: Partial<Spec>): string[] {
   return [];
 }
 
-const NO_ATTRS = { clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '', bind: false, recursiveBind: false, extensions: [], unsupported: [] };
+const NO_ATTRS = { clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: '', bind: false, recursiveBind: false, extensions: [], idmap: false, recursiveIdmap: false };
 
 function mount(m: Partial<MountPlan> & { destination: string; type: string }, options: Partial<MountPlan['options']> = {}): MountPlan {
   return { bind: false, deferredReadonly: false, ...m, options: { ...NO_ATTRS, flags: 0, ...options } };
@@ -125,12 +125,39 @@ t.test('mounts: options parsed once, destinations normalised, bind sources from 
   t.equal(p.dev.setup, false, 'a bound /dev is not populated');
 });
 
-t.test('mounts: an idmap option is refused at its pointer', async (t) => {
-  const m = { destination: '/v', type: 'bind', source: '/tmp', uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
-  t.same(issues(t, { mounts: [{ destination: '/ok', type: 'tmpfs' }, { ...m, options: ['rbind', 'ro', 'idmap'] }, { ...m, options: ['ridmap'] }] }), [
-    '/mounts/1/options/2: mount option idmap is not supported',
-    '/mounts/2/options/0: mount option ridmap is not supported',
+t.test('mounts: id-mapped bind mounts take their own maps, else the container\'s; refused at their pointer otherwise', async (t) => {
+  const own = [{ containerID: 1000, hostID: 100000, size: 1 }];
+  const userMap = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const withUser = { namespaces: [{ type: 'mount' as const }, { type: 'user' as const }], uidMappings: userMap, gidMappings: userMap };
+  const src = { type: 'bind', source: '/tmp' };
+  const mounts = plan({ linux: withUser, mounts: [
+    { destination: '/own', ...src, options: ['rbind', 'ridmap'], uidMappings: own, gidMappings: own },
+    { destination: '/theirs', ...src, options: ['bind', 'idmap'] },
+    { destination: '/maps-only', ...src, uidMappings: own, gidMappings: own },
+    { destination: '/plain', ...src },
+  ] }).mounts;
+  t.same(mounts.map((m) => m.idmap), [
+    { uidMap: own, gidMap: own, recursive: true },
+    { uidMap: userMap, gidMap: userMap, recursive: false },
+    { uidMap: own, gidMap: own, recursive: false },
+    undefined,
   ]);
+  t.same(plan({ mounts: [{ destination: '/v', ...src, options: ['idmap'], uidMappings: own, gidMappings: own }] }).mounts[0]!.idmap,
+    { uidMap: own, gidMap: own, recursive: false }, 'the mount\'s own maps need no user namespace (as in runc 1.2)');
+  t.same(issues(t, { mounts: [
+    { destination: '/ok', type: 'tmpfs' },
+    { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'idmap'], uidMappings: own, gidMappings: own },
+    { destination: '/u', type: 'tmpfs', source: 'tmpfs', uidMappings: own, gidMappings: own },
+    { destination: '/v', ...src, options: ['rbind', 'ro', 'ridmap'] },
+    { destination: '/w', ...src, options: ['idmap'], uidMappings: [...own, { containerID: 1000, hostID: 5, size: 1 }], gidMappings: own },
+  ] }), [
+    '/mounts/1/options/1: id-mapped mounts are only supported for bind mounts',
+    '/mounts/2/uidMappings: id-mapped mounts are only supported for bind mounts',
+    '/mounts/3/options/2: ridmap needs the mount\'s uidMappings and gidMappings, or a new user namespace whose maps it takes',
+    '/mounts/4/uidMappings/1: its containerID range overlaps /mounts/4/uidMappings/0',
+  ]);
+  t.same(issues(t, { linux: { ...withUser, uidMappings: [] }, mounts: [{ destination: '/v', ...src, options: ['idmap'] }] }),
+    ['/linux/uidMappings: is required with a new user namespace (/linux/namespaces/1)'], 'a user namespace with bad maps: its issue only');
 });
 
 t.test('root propagation: computed once for before the rootfs bind and for the very end', async (t) => {
@@ -306,6 +333,6 @@ t.test('every problem at once, in one ConfigError', async (t) => {
     linux: { devices: [{ path: '/dev/x', type: 'z' as 'c' }] },
     process: { cwd: '/', rlimits: [{ type: 'RLIMIT_X', soft: 0, hard: 0 }] },
   })) as ConfigError;
-  t.match(err.message, /^invalid config\.json: \/mounts\/0\/options\/0: mount option idmap is not supported\n/);
+  t.match(err.message, /^invalid config\.json: \/mounts\/0\/options\/0: idmap needs the mount's uidMappings and gidMappings/);
   t.equal(err.issues.length, 3);
 });

@@ -30,7 +30,7 @@ export function planContainer(spec: Spec, opts: PlanContainerOptions): Container
   const namespaces = planNamespaces(spec.linux, issues);
   const mountNamespace = hasNamespace(namespaces, 'mount');
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
-  const mounts = planMounts(spec.mounts, bundle, issues);
+  const mounts = planMounts(spec.mounts, bundle, issues, namespaces);
   if (!spec.process) issues.add(['process'], 'is required');
   const process = planProcess(spec.process ?? { cwd: '/' }, { lastCap: opts.lastCap }, issues, ['process']);
   const plan: ContainerPlan = {

@@ -60,6 +60,7 @@ export function hasNamespace(plan: Pick<NamespacesPlan, 'types'>, type: Namespac
   return plan.types.includes(type);
 }
 
-function idMap(mappings: readonly IdMapRange[] | undefined): IdMapRange[] {
+/** A map as the plan holds it: the three fields, nothing else. */
+export function idMap(mappings: readonly IdMapRange[] | undefined): IdMapRange[] {
   return (mappings ?? []).map(({ containerID, hostID, size }) => ({ containerID, hostID, size }));
 }

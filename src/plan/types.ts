@@ -21,6 +21,20 @@ export interface MountPlan {
   options: ParsedMountOptions;
   /** Its read-only flag and recursive attributes wait for the finalize step (tmpfs, /dev). */
   deferredReadonly: boolean;
+  /** An id-mapped bind mount: the runtime makes it (src/runtime/launch/idmapped-mounts.ts), the init attaches it. */
+  idmap?: IdmapPlan;
+}
+
+/**
+ * The id mapping of a bind mount: an id `containerID`+k on the source filesystem shows
+ * as `hostID`+k through the mount (the maps of the user namespace given to
+ * mount_setattr(MOUNT_ATTR_IDMAP)). Ids the maps leave out show as the overflow id.
+ */
+export interface IdmapPlan {
+  uidMap: IdMapRange[];
+  gidMap: IdMapRange[];
+  /** `ridmap`: every submount of an rbind is mapped too (AT_RECURSIVE); else only the top mount. */
+  recursive: boolean;
 }
 
 /** The rootfs: where it is and how its mounts propagate. */

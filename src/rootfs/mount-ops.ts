@@ -31,13 +31,14 @@ export function applyRecursiveAttrs(sys: Sys, target: string, opts: ParsedMountO
 }
 
 /**
- * Bind-mounts host `source` onto the resolved `target`, then applies propagation, the
- * mount flags (a bind ignores them: they need a second MS_BIND|MS_REMOUNT call) and the
- * recursive attributes.
+ * Bind-mounts host `source` onto the resolved `target` (or attaches there the detached
+ * copy of it open at `tree`), then applies propagation, the mount flags (a bind ignores
+ * them: they need a second MS_BIND|MS_REMOUNT call) and the recursive attributes.
  */
-export function bindInto(sys: Sys, rootfs: string, source: string, target: string, opts: ParsedMountOptions): void {
+export function bindInto(sys: Sys, rootfs: string, source: string, target: string, opts: ParsedMountOptions, tree?: number): void {
   verifyInRoot(rootfs, target);
-  sys.mount(source, target, null, MS_BIND | (opts.recursiveBind ? MS_REC : 0), null);
+  if (tree !== undefined) sys.moveMount(tree, target);
+  else sys.mount(source, target, null, MS_BIND | (opts.recursiveBind ? MS_REC : 0), null);
   applyPropagation(sys, target, opts.propagation);
   // Remount only when the config asked for flags, set or cleared; otherwise the bind keeps the source's flags.
   if ((opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) !== 0 || opts.clearFlags !== 0) {

@@ -88,10 +88,17 @@ t.test('recursive attributes use mount_setattr(AT_RECURSIVE) on the target', asy
   t.same(setattrCalls(clr.sys, clr.root), [['R/v', AT_RECURSIVE, 0, MOUNT_ATTR_RDONLY, 0]]);
 });
 
-t.test('idmapped mounts are refused (by the plan) rather than silently unmapped', async (t) => {
+t.test('an id-mapped bind attaches the runtime\'s mapped copy with move_mount, then takes its flags like any bind', async (t) => {
   const h = makeHost(t);
-  t.throws(() => mountOne(h, { destination: '/v', type: 'bind', source: '/tmp', options: ['rbind', 'idmap'] }), /\/options\/1: mount option idmap is not supported/);
-  t.same(h.sys.calls, [], 'nothing is mounted');
+  const own = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const m = mountPlan({ destination: '/v', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'rslave', 'idmap'], uidMappings: own, gidMappings: own });
+  mountToRootfs(context(h), m, 7);
+  t.same(h.sys.of('moveMount').map(([fd, target]) => [fd, short(h.root, target)]), [[7, 'R/v']]);
+  t.same(mountCalls(h.sys, h.root), ['- R/v - REC|SLAVE -', '- R/v - RDONLY|REMOUNT|BIND -'], 'no new bind: propagation and flags only');
+  t.ok(fs.statSync(path.join(h.root, 'v')).isDirectory(), 'its mount point made like a bind\'s');
+  const none = makeHost(t);
+  t.throws(() => mountToRootfs(context(none), m), /mount \/tmp to \/v \(type bind\): the runtime gave no id-mapped source for this mount/);
+  t.same(none.sys.calls.filter((c) => c.name === 'mount' || c.name === 'moveMount'), [], 'never bound unmapped');
 });
 
 t.test('tmpfs: data passed through, read-only deferred, an existing directory keeps its mode', async (t) => {

@@ -27,15 +27,16 @@ const PROC_MOUNT_ALLOWLIST = new Set([
 /**
  * Mounts one `mounts` entry under the rootfs. Read-only flags and recursive attributes of
  * tmpfs and /dev mounts wait for finalizeRootfs (`deferredReadonly`): the runtime still
- * writes into /dev (devices, symlinks) and into tmpfs roots (copy-up).
+ * writes into /dev (devices, symlinks) and into tmpfs roots (copy-up). An id-mapped bind
+ * mount is the detached mount open at `mappedSource`, attached instead of a new bind.
  */
-export function mountToRootfs(ctx: MountContext, m: MountPlan): void {
+export function mountToRootfs(ctx: MountContext, m: MountPlan, mappedSource?: number): void {
   const { type, destination: dest, options: opts } = m;
   wrap(`mount ${m.source ?? type} to ${dest} (type ${type || 'none'})`, () => {
     // Every mount, whatever its type, passes here: none may land inside /proc.
     checkProcDestination(ctx, procCheckTarget(ctx, m, dest), dest, () =>
       m.bind ? ctx.sys.statfs(m.bindSource!).type === PROC_SUPER_MAGIC : type === 'proc');
-    if (m.bind) return bindMount(ctx, m, opts, dest);
+    if (m.bind) return bindMount(ctx, m, opts, dest, mappedSource);
     switch (type) {
       case 'proc':
       case 'sysfs':
@@ -77,7 +78,8 @@ function checkProcDestination(ctx: MountContext, target: string, dest: string, i
   throw new RuntimeError(`${dest} cannot be mounted because it is inside /proc`);
 }
 
-function bindMount(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string): void {
+function bindMount(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, dest: string, mappedSource: number | undefined): void {
+  if (m.idmap && mappedSource === undefined) throw new RuntimeError('the runtime gave no id-mapped source for this mount');
   const source = m.bindSource!;
   let isDir: boolean;
   try {
@@ -87,7 +89,7 @@ function bindMount(ctx: MountContext, m: MountPlan, opts: ParsedMountOptions, de
   }
   const target = resolveInRoot(ctx.rootfs, dest);
   createMountpointInRoot(ctx.rootfs, target, isDir);
-  bindInto(ctx.sys, ctx.rootfs, source, target, opts);
+  bindInto(ctx.sys, ctx.rootfs, source, target, opts, m.idmap ? mappedSource : undefined);
 }
 
 /** proc and sysfs must land on a real directory, never through a symlink (CVE-2019-19921, CVE-2023-27561). */

@@ -24,6 +24,8 @@ export interface PrepareOptions {
   step?: Step;
   /** Text of /proc/self/mountinfo, for tests (read from the kernel when needed). */
   mountinfo?: string;
+  /** The detached, id-mapped copy of each id-mapped mount's source, by mount index. */
+  mountSources?: ReadonlyMap<number, number>;
 }
 
 export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
@@ -57,9 +59,9 @@ export function prepareRootfs(sys: Sys, options: PrepareOptions): void {
     cgroupPaths: options.cgroupPaths ?? {},
     mountinfo: () => (mountinfo ??= readOwnMountinfo()),
   };
-  for (const m of plan.mounts) {
-    step(`mount ${m.destination}`, () => mountToRootfs(ctx, m));
-  }
+  plan.mounts.forEach((m, i) => {
+    step(`mount ${m.destination}`, () => mountToRootfs(ctx, m, options.mountSources?.get(i)));
+  });
 
   if (plan.dev.setup) setupDev({ sys, dev: plan.dev, rootfs, step });
 }

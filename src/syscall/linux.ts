@@ -3,7 +3,9 @@ import * as libc from '../../ffi/libc.js';
 import * as mountApi from '../../ffi/mount-api.js';
 import { fchownSync, lchownSync } from 'node:fs';
 import { setControllingTerminal } from '../../ffi/pty.js';
-import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, SYS } from '../../ffi/constants.js';
+import {
+  AT_EMPTY_PATH, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, MOUNT_ATTR_IDMAP, MOVE_MOUNT_F_EMPTY_PATH, SYS,
+} from '../../ffi/constants.js';
 import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
 import { cloexecFrom, listOwnFds } from './fd-sweep.js';
@@ -35,6 +37,10 @@ export const linuxSys: Sys = {
   mount: libc.mount,
   umount2: libc.umount2,
   mountSetattr: (path, atFlags, set, clr, propagation) => libc.mountSetattr(AT_FDCWD, path, atFlags, set, clr, propagation),
+  openTree: (path, flags) => libc.openTree(AT_FDCWD, path, flags),
+  setMountIdmap: (treeFd, usernsFd, atFlags, what) =>
+    libc.mountSetattr(treeFd, '', AT_EMPTY_PATH | atFlags, MOUNT_ATTR_IDMAP, 0, 0, usernsFd, what),
+  moveMount: (fromFd, target) => libc.moveMountFd(fromFd, target, MOVE_MOUNT_F_EMPTY_PATH),
   pivotRoot: libc.pivotRoot,
   chroot: libc.chroot,
   // chdir(2) itself: Bun's process.chdir reads the new cwd back and, when the kernel

@@ -13,6 +13,12 @@ export interface Sys {
   umount2(target: string, flags: number): void;
   /** mount_setattr(2) on a path: attrSet/attrClr are MOUNT_ATTR_* bits, atFlags AT_* (AT_RECURSIVE). */
   mountSetattr(path: string, atFlags: number, attrSet: number, attrClr: number, propagation: number): void;
+  /** open_tree(AT_FDCWD, path, flags): an fd of the mount at `path` (a detached copy with OPEN_TREE_CLONE). */
+  openTree(path: string, flags: number): number;
+  /** mount_setattr(treeFd, "", AT_EMPTY_PATH | atFlags) with MOUNT_ATTR_IDMAP and the user namespace open at usernsFd; `what` names the mount in errors. */
+  setMountIdmap(treeFd: number, usernsFd: number, atFlags: number, what: string): void;
+  /** move_mount(fromFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attaches a detached mount at `target`. */
+  moveMount(fromFd: number, target: string): void;
   pivotRoot(newRoot: string, putOld: string): void;
   chroot(path: string): void;
   chdir(path: string): void;

@@ -37,6 +37,11 @@ export class FakeSys implements Sys {
   mount(...a: Parameters<Sys['mount']>) { this.record('mount', a, `${a[0] ?? a[2]} on ${a[1]}`); }
   umount2(...a: Parameters<Sys['umount2']>) { this.record('umount2', a); }
   mountSetattr(...a: Parameters<Sys['mountSetattr']>) { this.record('mountSetattr', a); }
+  /** The fd the next openTree returns (then counts up). */
+  nextFd = 100;
+  openTree(...a: Parameters<Sys['openTree']>) { this.record('openTree', a); return this.nextFd++; }
+  setMountIdmap(...a: Parameters<Sys['setMountIdmap']>) { this.record('setMountIdmap', a, a[3]); }
+  moveMount(...a: Parameters<Sys['moveMount']>) { this.record('moveMount', a, a[1]); }
   pivotRoot(...a: Parameters<Sys['pivotRoot']>) { this.record('pivotRoot', a); }
   chroot(...a: Parameters<Sys['chroot']>) { this.record('chroot', a); }
   chdir(...a: Parameters<Sys['chdir']>) { this.record('chdir', a); this.cwd = a[0]; }

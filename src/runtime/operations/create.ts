@@ -28,6 +28,7 @@ import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
 import { hostIdOf, writeIdMaps } from '../launch/id-maps.js';
+import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
@@ -82,6 +83,10 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
   if (plan.namespaces.user && process.geteuid?.() !== 0) {
     throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
+  }
+  const idmapped = plan.mounts.findIndex((m) => m.idmap);
+  if (idmapped >= 0 && process.geteuid?.() !== 0) {
+    throw new RuntimeError(`/mounts/${idmapped}: id-mapped mounts need a runtime run as root (as in runc, not for rootless containers)`);
   }
   const terminal = !!spec.process?.terminal;
   const detached = !opts.foreground;
@@ -164,8 +169,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const newCgroupNs = plan.namespaces.create.includes('cgroup');
     const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
     if (selfJoin) fds.push(selfJoin.join, ...(selfJoin.leave !== undefined ? [selfJoin.leave] : []));
+    const mappedSources = await openIdmappedSources(linuxSys, plan.mounts);
+    fds.push(...mappedSources.values());
     const named: [SlotName, number | undefined][] = [
       ['sync', theirs], ['fifo', fifoFd], ['console', consoleFd], ['pidsJoin', selfJoin?.join], ['pidsLeave', selfJoin?.leave],
+      ...[...mappedSources].map(([i, fd]): [SlotName, number] => [`mount:${i}`, fd]),
     ];
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 

@@ -20,3 +20,11 @@ t.test('features: linux.seccomp is enabled and lists actions, operators, archs a
   t.ok((sc.supportedFlags as string[]).includes('SECCOMP_FILTER_FLAG_TSYNC'));
   t.match(doc.annotations['io.github.seccomp.libseccomp.version'], /^\d+\.\d+\.\d+$/);
 });
+
+t.test('features: id-mapped mounts and their options, and the user namespace', async (t) => {
+  const doc = features() as { mountOptions: string[]; linux: { namespaces: string[]; mountExtensions: unknown } };
+  t.same(doc.linux.mountExtensions, { idmap: { enabled: true } });
+  t.ok(doc.mountOptions.includes('idmap') && doc.mountOptions.includes('ridmap'), 'idmap and ridmap are listed');
+  t.same(doc.mountOptions, [...doc.mountOptions].sort(), 'sorted');
+  t.ok(doc.linux.namespaces.includes('user'));
+});

@@ -35,7 +35,7 @@ export function features(): object {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...KNOWN_MOUNT_OPTIONS].filter((o) => o !== 'idmap' && o !== 'ridmap').sort(),
+    mountOptions: [...KNOWN_MOUNT_OPTIONS],
     linux: {
       // A new user namespace (with its maps), for a runtime run as root; one joined by path is refused.
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
@@ -43,7 +43,8 @@ export function features(): object {
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       apparmor: { enabled: apparmorEnabled() },
       selinux: { enabled: selinuxEnabled() },
-      mountExtensions: { idmap: { enabled: false } },
+      // Bind mounts only, for a runtime run as root (runc 1.2 has the same limits).
+      mountExtensions: { idmap: { enabled: true } },
       seccomp: seccomp.features,
     },
     annotations: {
