@@ -24,11 +24,11 @@ t.test('writeIdMaps writes uid_map, then setgroups, then gid_map of the pid', as
   const proc = mkdtempSync(join(tmpdir(), 'ocirt-id-maps-'));
   t.teardown(() => rmSync(proc, { recursive: true, force: true }));
   mkdirSync(join(proc, '42'));
-  writeIdMaps(42, { uidMap, gidMap }, proc);
+  writeIdMaps(42, { uidMap, gidMap }, { procRoot: proc });
   t.equal(readFileSync(join(proc, '42/uid_map'), 'utf8'), '0 100000 1000\n1000 5000 1\n');
   t.equal(readFileSync(join(proc, '42/setgroups'), 'utf8'), 'allow');
   t.equal(readFileSync(join(proc, '42/gid_map'), 'utf8'), '0 200000 65536\n');
-  const err = t.throws(() => writeIdMaps(43, { uidMap, gidMap }, proc)) as unknown as SyscallError;
+  const err = t.throws(() => writeIdMaps(43, { uidMap, gidMap }, { procRoot: proc })) as unknown as SyscallError;
   t.ok(err instanceof SyscallError);
   t.equal(err.message, `write the user namespace's uid_map: write ${proc}/43/uid_map: ENOENT (no such file or directory)`);
 });

@@ -89,8 +89,11 @@ export async function startUserNamespaceHolder(): Promise<UserNamespaceHolder> {
  * `unshare` SIGKILLs the init if it dies first (the init cancels that once it has
  * booted, before the runtime ends the intermediate: src/init/main.ts).
  */
-export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean): string[] {
-  const enter = [utilLinuxProgram('nsenter'), `--user=${nsPath}`, '--'];
+export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean, rootless = process.geteuid?.() !== 0): string[] {
+  // nsenter becomes uid 0 with setgroups(2) by default, which a namespace whose setgroups
+  // is "deny" (every rootless one) refuses: keep the caller's ids, whatever they are inside
+  // (the init has every capability in the namespace and sets the container's ids itself).
+  const enter = [utilLinuxProgram('nsenter'), `--user=${nsPath}`, ...(rootless ? ['--preserve-credentials'] : []), '--'];
   if (!newPidNamespace) return enter;
   return [...enter, utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
 }
