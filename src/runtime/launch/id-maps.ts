@@ -5,8 +5,7 @@
 // through shadow's setuid newuidmap/newgidmap, which allow the ranges /etc/subuid and
 // /etc/subgid grant the caller. As runc, a rootless runtime always denies setgroups.
 import { execFileSync } from 'node:child_process';
-import { accessSync, writeFileSync, constants as fsc } from 'node:fs';
-import { userInfo } from 'node:os';
+import { accessSync, readFileSync, writeFileSync, constants as fsc } from 'node:fs';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
 import { jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import type { IdMapRange, UserNamespacePlan } from '../../plan/types.js';
@@ -38,12 +37,17 @@ export function hostIdOf(ranges: readonly IdMapRange[], containerId: number): nu
 export function rootlessCaller(etc = '/etc'): RootlessCaller {
   const uid = process.geteuid!();
   const gid = process.getegid!();
-  let name: string | undefined;
-  try {
-    name = userInfo().username;
-  } catch { /* a uid without a passwd entry: its subid lines can only name it by number */ }
-  const user = { name, uid };
+  const user = { name: userName(uid, etc), uid };
   return { uid, gid, subuids: readSubordinateIds(`${etc}/subuid`, user), subgids: readSubordinateIds(`${etc}/subgid`, user) };
+}
+
+/** The name of `uid` in `<etc>/passwd` (read here: Bun's os.userInfo() gives no name), if it has one. */
+export function userName(uid: number, etc = '/etc'): string | undefined {
+  let text = '';
+  try {
+    text = readFileSync(`${etc}/passwd`, 'utf8');
+  } catch { /* no passwd: subid lines can only name the user by number */ }
+  return text.split('\n').map((l) => l.split(':')).find((f) => f.length >= 3 && f[2] === String(uid))?.[0];
 }
 
 /** Whether a map is only the writer's own id, once: the one map the kernel lets it write itself. */

@@ -97,3 +97,13 @@ export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean, 
   if (!newPidNamespace) return enter;
   return [...enter, utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
 }
+
+/**
+ * The argv prefix that starts a program in an existing container's user and PID
+ * namespaces for a runtime that is not root, which may not setns into a PID namespace
+ * itself (its own user namespace must grant CAP_SYS_ADMIN too). nsenter forks once it
+ * has entered the PID namespace: the program is its child, and nsenter exits as it does.
+ */
+export function rootlessJoinLauncher(userNsPath: string, pidNsPath: string): string[] {
+  return [utilLinuxProgram('nsenter'), `--user=${userNsPath}`, `--pid=${pidNsPath}`, '--preserve-credentials', '--'];
+}

@@ -18,7 +18,8 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
-import { userNamespaceLauncher } from '../launch/userns-holder.js';
+import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
+import { forkedChild } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
@@ -215,6 +216,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     closeAll();
 
     if (detach) {
+      // A forking nsenter would wait for the process on the host: it is ended, the process adopted by the host.
+      if (pid !== init.pid) await killInit(init);
       // Let the process outlive us: nothing of ours may keep it (or us) waiting.
       init.unref();
       return { pid };
@@ -260,29 +263,35 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
+  // Not root: nsenter enters the PID namespace as well, and forks the exec init (its child, which nsenter waits for).
+  const forked = o.userNs !== undefined && process.geteuid?.() !== 0;
   let child: ChildProcess | undefined;
   try {
     const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
       // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
       const userNs = o.userNs;
-      const launch = userNs === undefined ? {} : {
-        launcher: userNamespaceLauncher(`/proc/self/fd/${launcherFdBase(layout.stdio)}`, false), launcherFds: [userNs],
+      const base = launcherFdBase(layout.stdio);
+      const launch = userNs === undefined ? {} : forked ? {
+        launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
+      } : {
+        launcher: userNamespaceLauncher(`/proc/self/fd/${base}`, false), launcherFds: [userNs],
       };
-      child = ctx.log.step('spawn exec init', () =>
-        withChildPidNamespace(linuxSys, { fd: o.pidNs }, () =>
-          spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch })));
+      const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
+      child = ctx.log.step('spawn exec init', () => forked ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
     } finally {
       closeSync(theirs);
     }
     const init = child;
     init.once('error', () => {});
     const exited = exitStatus(init);
-    const pid = init.pid;
-    if (!pid) throw new RuntimeError('unable to start the exec init');
+    const spawned = init.pid;
+    if (!spawned) throw new RuntimeError('unable to start the exec init');
+    let pid = spawned;
     // Into the container's cgroup before it does anything in the container.
     try {
-      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, channel, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
+      pid = await joinCgroupAroundBoot(ctx.log, o.cgroup, forked ? () => forkedChild(spawned) : spawned, channel,
+        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await settleWithin(exited, 1000);
