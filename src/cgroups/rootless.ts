@@ -7,6 +7,7 @@
  * (`cannot set pids limit: container could not join or create cgroup`); device rules
  * are ignored there too.
  */
+import type { CgroupFs } from './cgroup-fs.js';
 import { CgroupError, errnoCode } from './errors.js';
 import { loadCgroupManager, type CgroupManager } from './manager.js';
 
@@ -18,6 +19,8 @@ export interface CgroupCreateOptions {
   cgroupsPath?: string;
   /** Told each directory passed over and why. */
   skipped?: (dir: string, err: unknown) => void;
+  /** Filesystem calls; tests pass a fake cgroupfs. */
+  fs?: CgroupFs;
 }
 
 /** Makes the cgroup's directories; returns the manager of those the container has. */
@@ -32,7 +35,7 @@ export function createCgroup(cg: CgroupManager, opts: CgroupCreateOptions): Cgro
   for (const [dir, keys] of byDir) {
     const one: Record<string, string> = Object.fromEntries(keys.map((k) => [k, dir]));
     try {
-      loadCgroupManager({ version: 1, mode: cg.mode, paths: one }).create();
+      loadCgroupManager({ version: 1, mode: cg.mode, paths: one }, opts.fs).create();
     } catch (err) {
       const code = err instanceof CgroupError ? err.code : errnoCode(err);
       if (code === undefined || !PERMISSION_ERRORS.has(code)) throw err;
@@ -42,5 +45,5 @@ export function createCgroup(cg: CgroupManager, opts: CgroupCreateOptions): Cgro
     Object.assign(kept, one);
   }
   if (Object.keys(kept).length === Object.keys(cg.paths).length) return cg;
-  return loadCgroupManager({ version: 1, mode: cg.mode, paths: kept });
+  return loadCgroupManager({ version: 1, mode: cg.mode, paths: kept }, opts.fs);
 }

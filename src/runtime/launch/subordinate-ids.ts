@@ -27,7 +27,7 @@ export function readSubordinateIds(path: string, user: { name?: string; uid: num
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw fromNodeError(err, 'open', path);
+    throw fromNodeError(err, undefined, path);
   }
   return parseSubordinateIds(text, user);
 }
