@@ -247,6 +247,13 @@ t.test('create, state, exec, kill, delete; the waiting init is out of the contai
   t.equal(uid, '0');
   t.ok(Number(execPid) > 1, 'in the container\'s PID namespace');
   t.equal(R('exec', id, 'sh', '-c', 'exit 3').status, 3, 'exec exits with the process\'s status');
+  const pidFile = join(hookDir, 'exec.pid');
+  r = R('exec', '-d', '--pid-file', pidFile, id, 'sleep', '100');
+  t.equal(r.status, 0, r.stderr);
+  const detached = Number(readFileSync(pidFile, 'utf8'));
+  t.equal(statusField(detached, 'NSpid').split(/\s+/).length, 2, 'the pid file names the process, which is in the container\'s PID namespace');
+  t.equal(readlinkSync(`/proc/${detached}/ns/pid`), readlinkSync(`/proc/${pid}/ns/pid`));
+  t.notMatch(readFileSync(`/proc/${statusField(detached, 'PPid')}/cmdline`, 'utf8'), /nsenter/, 'no nsenter left waiting for it');
   t.same(JSON.parse(R('list', '--format', 'json').stdout).map((c: { id: string }) => c.id), [id], 'list sees the caller\'s root');
 
   t.equal(R('kill', id, 'KILL').status, 0);
@@ -255,6 +262,7 @@ t.test('create, state, exec, kill, delete; the waiting init is out of the contai
   t.equal(r.status, 0, r.stderr);
   t.notOk(existsSync(stateDir), 'no state directory');
   t.notOk(alive(pid), 'no process');
+  t.notOk(alive(detached), 'the exec\'d process ended with the container');
 });
 
 t.test('--rootless: auto and true pass over cgroups the caller may not make, false does not; limits need a cgroup', async (t) => {

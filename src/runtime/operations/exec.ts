@@ -19,7 +19,7 @@ import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
 import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
-import { forkedChild } from '../launch/adopted-init.js';
+import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
@@ -92,6 +92,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
   let child: ChildProcess | undefined;
   let pipes: StdioPipes | undefined;
   let started = false;
+  /** The exec init when it was taken over from a forking nsenter (rootless). */
+  let adoptedPid: number | undefined;
   try {
     const { record, status } = loadContainer(ctx, id);
     if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
@@ -179,6 +181,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
     child = booted.child;
     const { pid, channel, exited } = booted;
+    if (booted.adopted) adoptedPid = pid;
     const init = child;
     fds.push(channel.fd);
     // Everything the exec init inherited is its own now; only our ends stay open.
@@ -216,8 +219,6 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     closeAll();
 
     if (detach) {
-      // A forking nsenter would wait for the process on the host: it is ended, the process adopted by the host.
-      if (pid !== init.pid) await killInit(init);
       // Let the process outlive us: nothing of ours may keep it (or us) waiting.
       init.unref();
       return { pid };
@@ -227,7 +228,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     closeAll();
     pipes?.close();
     // The exec init, or the process it became.
-    if (child && !started) await killInit(child);
+    if (adoptedPid !== undefined && !started) await killAdopted(adoptedPid);
+    else if (child && !started) await killInit(child);
     throw err;
   } finally {
     if (locked) lock.release();
@@ -243,6 +245,8 @@ interface BootedExecInit {
   /** Our end of the sync socket. */
   channel: RuntimeChannel;
   exited: Promise<number>;
+  /** Forked by nsenter and taken over from it: `child` is the ended nsenter. */
+  adopted?: boolean;
 }
 
 /** An exec init that a signal ended before it reported anything. */
@@ -263,8 +267,9 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
-  // Not root: nsenter enters the PID namespace as well, and forks the exec init (its child, which nsenter waits for).
+  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
   const forked = o.userNs !== undefined && process.geteuid?.() !== 0;
+  if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
   try {
     const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
@@ -284,7 +289,7 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     }
     const init = child;
     init.once('error', () => {});
-    const exited = exitStatus(init);
+    let exited = exitStatus(init);
     const spawned = init.pid;
     if (!spawned) throw new RuntimeError('unable to start the exec init');
     let pid = spawned;
@@ -297,6 +302,13 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       await settleWithin(exited, 1000);
       if (init.signalCode) throw new KilledAtBoot(init.signalCode, err);
       throw err;
+    }
+    if (forked) {
+      // nsenter holds copies of the exec init's fds (our sync socket among them): it is
+      // ended, and the exec init, orphaned, becomes our child (we are its subreaper).
+      await killInit(init);
+      exited = waitForAdopted(pid);
+      return { child: init, pid, channel, exited, adopted: true };
     }
     return { child: init, pid, channel, exited };
   } catch (err) {
