@@ -180,6 +180,16 @@ t.test('single-id map, written directly: root inside is the caller, with /proc, 
   t.same(findCgroupDirs(id), [], 'no cgroup made (none delegated)');
 });
 
+t.test('a sysfs mount, which the kernel refuses without a network namespace, becomes the host\'s /sys bound read-only', async (t) => {
+  const { R, bundle, id } = container(t, ['sh', '-c', 'grep -E "^[^ ]+ /sys " /proc/self/mounts; ls /sys/class/net | wc -l'], (s) => {
+    s.mounts = s.mounts!.map((m) => m.destination === '/sys' ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] } : m);
+  });
+  const r = R('run', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^sysfs \/sys sysfs ro,/);
+  t.ok(Number(r.stdout.trim().split('\n').at(-1)) > 1, 'the host\'s network devices');
+});
+
 t.test('range maps through newuidmap/newgidmap: uid 1000 inside writes files as 200999 on the host', async (t) => {
   const shared = tempDir(t, 'ocirt-rootless-shared-');
   chownSync(shared, 200999, 200999);
