@@ -44,6 +44,8 @@ export function applyV1Resources(
   if (Object.keys(r.unified ?? {}).length > 0) throw new CgroupError('invalid configuration: cannot use unified on cgroup v1');
   for (const [name, support] of V1_CONTROLLERS) {
     const dir = paths[name];
+    // Rootless: the device cgroup cannot be configured (runc ignores it), whether or not it could be made.
+    if (options.rootless && name === 'devices' && dir === undefined) continue;
     if (dir === undefined) {
       if (support.wants?.(r)) {
         throw new CgroupError(`cannot set ${name} limit: container could not join or create cgroup`);
@@ -69,7 +71,7 @@ export function applyV2Resources(
   const r = resources ?? {};
   const ctx = startApply(r, options);
   if (dir === undefined) {
-    if (V2_STEPS.some(([, s]) => s.wants?.(r))) throw new CgroupError('cannot set limits: the container has no cgroup2 directory');
+    if (V2_STEPS.some(([name, s]) => !(options.rootless && name === 'devices') && s.wants?.(r))) throw new CgroupError('cannot set limits: the container has no cgroup2 directory');
     return;
   }
   enableV2Controllers(fs, dir);

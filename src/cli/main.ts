@@ -9,6 +9,7 @@ import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
 import { startEngineThreads } from '../engine-threads.js';
 import { mark, writeMarks } from '../phase-marks.js';
+import { resolveRootless } from '../runtime/shared/rootless.js';
 
 mark('cli-loaded');
 
@@ -31,14 +32,14 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (cmd.startsInit) startEngineThreads();
-  const ctx = makeContext({
-    root: (globals.root as string | undefined) ?? defaultRoot(),
-    logger: log,
-    systemdCgroup: !!globals['systemd-cgroup'],
-    rootless: globals.rootless === 'true',
-    debug: !!globals.debug,
-  });
   try {
+    const ctx = makeContext({
+      root: (globals.root as string | undefined) ?? defaultRoot(),
+      logger: log,
+      systemdCgroup: !!globals['systemd-cgroup'],
+      rootless: resolveRootless(globals.rootless as string | undefined, !!globals['systemd-cgroup']),
+      debug: !!globals.debug,
+    });
     mark('context');
     return await cmd.run(ctx, positionals, flags);
   } catch (err) {

@@ -1,7 +1,10 @@
 import t from 'tap';
 import { RuntimeError, SyscallError } from '../../errors.js';
 import { ProtocolError, type InitMessage, type InitLogLevel, type RuntimeMessage } from '../../protocol.js';
-import { serveInit, type InitPeer } from './drive-init.js';
+import { joinCgroupAroundBoot, serveInit, type InitPeer } from './drive-init.js';
+import type { CgroupManager } from '../../cgroups/index.js';
+import type { RuntimeChannel } from '../../protocol.js';
+import { Logger } from '../../log.js';
 
 /** An init that says `script` in order, then closes its end; records what it is sent. */
 class FakeInit implements InitPeer {
@@ -83,4 +86,16 @@ t.test('an init that vanishes before ready fails the command', async (t) => {
     .then(() => undefined, (e: unknown) => e);
   t.type(err, RuntimeError);
   t.equal((err as Error).message, 'container init exited unexpectedly');
+});
+
+t.test('joinCgroupAroundBoot: a pid known only once booted joins every directory then, never before', async (t) => {
+  const calls: string[] = [];
+  const cg = { mode: 'hybrid', addProcess: (pid: number, which: string) => { calls.push(`add ${pid} ${which}`); } } as unknown as CgroupManager;
+  const channel = { expect: (type: string) => { calls.push(`expect ${type}`); } } as unknown as RuntimeChannel;
+  const log = new Logger();
+  const container = { resources: undefined, frozen: false };
+  t.equal(await joinCgroupAroundBoot(log, cg, 41, channel, container, 'exec init', exited), 41);
+  t.same(calls.splice(0), ['add 41 all', 'expect booted'], 'a pid known at once joins before it boots');
+  t.equal(await joinCgroupAroundBoot(log, cg, () => { calls.push('resolve'); return 42; }, channel, container, 'exec init', exited), 42);
+  t.same(calls, ['expect booted', 'resolve', 'add 42 all'], 'resolved and joined once booted');
 });

@@ -34,11 +34,14 @@ export function openInitChannel(log: LogSink, what: string): { channel: RuntimeC
  * The wait for `booted` is bounded: an init that cannot start fails the command.
  */
 export async function joinCgroupAroundBoot(
-  log: Logger, cg: CgroupManager, pid: number, channel: RuntimeChannel,
+  log: Logger, cg: CgroupManager, pid: number | (() => number), channel: RuntimeChannel,
   container: { resources: LinuxResources | undefined; frozen: boolean; except?: readonly string[] },
   what: string, exited: Promise<unknown>,
-): Promise<void> {
-  const { resources, frozen, except = [] } = container;
+): Promise<number> {
+  // A pid known only once the init has booted (forked by a launcher): it joins then, all at once.
+  const known = typeof pid === 'number';
+  const frozen = container.frozen || !known;
+  const { resources, except = [] } = container;
   const memory = resources?.memory;
   const memoryLimited = memory !== undefined && [memory.limit, memory.reservation, memory.swap].some((v) => v !== undefined && v >= 0);
   const pids = resources?.pids?.limit;
@@ -46,14 +49,16 @@ export async function joinCgroupAroundBoot(
   const limited = memoryLimited || pidsLimited;
   const before = frozen ? undefined : limited ? 'all but memory' : 'all';
   const after = frozen ? 'all' : limited ? 'memory' : undefined;
-  if (before) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before, except));
+  if (before && known) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before, except));
   try {
     channel.expect('booted', BOOT_TIMEOUT_MS);
   } catch (err) {
     if (err instanceof ChannelClosedError) return initVanished(what, exited);
     throw err;
   }
-  if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(pid, after, except));
+  const booted = known ? pid : pid();
+  if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(booted, after, except));
+  return booted;
 }
 
 /** The channel as serveInit uses it (a fake in the tests). */

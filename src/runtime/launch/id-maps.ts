@@ -1,9 +1,26 @@
 // A new user namespace's uid_map and gid_map, written by the runtime into
 // /proc/<pid>/ of a process in the namespace. Root in the parent namespace may write
-// any ranges, once each; setgroups must be set before gid_map.
-import { writeFileSync } from 'node:fs';
-import { fromNodeError, withContext } from '../../errors.js';
+// any ranges, once each. A runtime that is not root (rootless) may write only its own
+// uid and gid, once each, and gid_map only after setgroups is "deny"; any other map goes
+// through shadow's setuid newuidmap/newgidmap, which allow the ranges /etc/subuid and
+// /etc/subgid grant the caller. As runc, a rootless runtime always denies setgroups.
+import { execFileSync } from 'node:child_process';
+import { accessSync, readFileSync, writeFileSync, constants as fsc } from 'node:fs';
+import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
+import { jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import type { IdMapRange, UserNamespacePlan } from '../../plan/types.js';
+import { readSubordinateIds, type IdRange } from './subordinate-ids.js';
+
+/** Where shadow's map helpers are looked for (never the caller's PATH). */
+const ID_MAP_TOOL_DIRS = ['/usr/bin', '/bin'];
+
+/** Who a runtime that is not root runs as, and the host ids it may map besides its own. */
+export interface RootlessCaller {
+  uid: number;
+  gid: number;
+  subuids: readonly IdRange[];
+  subgids: readonly IdRange[];
+}
 
 /** The text of a uid_map or gid_map: one `containerID hostID size` line per range. */
 export function formatIdMap(ranges: readonly IdMapRange[]): string {
@@ -16,8 +33,75 @@ export function hostIdOf(ranges: readonly IdMapRange[], containerId: number): nu
   return r ? r.hostID + (containerId - r.containerID) : undefined;
 }
 
-/** Writes the maps of the user namespace `pid` is in (`procRoot` is /proc but in tests). */
-export function writeIdMaps(pid: number, user: UserNamespacePlan, procRoot = '/proc'): void {
+/** The caller of this process, with its ranges from `/etc/subuid` and `/etc/subgid` (`etc` in tests). */
+export function rootlessCaller(etc = '/etc'): RootlessCaller {
+  const uid = process.geteuid!();
+  const gid = process.getegid!();
+  const user = { name: userName(uid, etc), uid };
+  return { uid, gid, subuids: readSubordinateIds(`${etc}/subuid`, user), subgids: readSubordinateIds(`${etc}/subgid`, user) };
+}
+
+/** The name of `uid` in `<etc>/passwd` (read here: Bun's os.userInfo() gives no name), if it has one. */
+export function userName(uid: number, etc = '/etc'): string | undefined {
+  let text = '';
+  try {
+    text = readFileSync(`${etc}/passwd`, 'utf8');
+  } catch { /* no passwd: subid lines can only name the user by number */ }
+  return text.split('\n').map((l) => l.split(':')).find((f) => f.length >= 3 && f[2] === String(uid))?.[0];
+}
+
+/** Whether a map is only the writer's own id, once: the one map the kernel lets it write itself. */
+export function isOwnIdOnly(ranges: readonly IdMapRange[], id: number): boolean {
+  return ranges.length === 1 && ranges[0]!.size === 1 && ranges[0]!.hostID === id;
+}
+
+/**
+ * The ranges of a new user namespace's maps that `caller` may not map (each at its JSON
+ * pointer): a range must be the caller's own id alone or lie within one of its subid ranges.
+ */
+export function checkRootlessMaps(user: UserNamespacePlan, caller: RootlessCaller): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const check = (field: 'uidMappings' | 'gidMappings', ranges: readonly IdMapRange[], own: number, granted: readonly IdRange[], file: string) => {
+    ranges.forEach((r, i) => {
+      if (r.size === 1 && r.hostID === own) return;
+      if (granted.some((g) => r.hostID >= g.start && r.hostID + r.size <= g.start + g.count)) return;
+      const kind = field === 'uidMappings' ? 'uid' : 'gid';
+      const have = granted.length ? granted.map((g) => `${g.start}-${g.start + g.count - 1}`).join(', ') : 'none';
+      issues.push({
+        pointer: jsonPointer('linux', field, i),
+        message: `host ${kind}s ${r.hostID}-${r.hostID + r.size - 1} may not be mapped by ${kind} ${own}: neither its own ${kind} nor within its ranges in ${file} (${have})`,
+      });
+    });
+  };
+  check('uidMappings', user.uidMap, caller.uid, caller.subuids, '/etc/subuid');
+  check('gidMappings', user.gidMap, caller.gid, caller.subgids, '/etc/subgid');
+  return issues;
+}
+
+/** The absolute path of newuidmap or newgidmap. */
+export function idMapTool(name: 'newuidmap' | 'newgidmap', dirs: readonly string[] = ID_MAP_TOOL_DIRS): string {
+  for (const dir of dirs) {
+    const path = `${dir}/${name}`;
+    try {
+      accessSync(path, fsc.X_OK);
+      return path;
+    } catch { /* not there */ }
+  }
+  throw new RuntimeError(`rootless user namespace maps need ${name}: not found in ${dirs.join(' or ')}`);
+}
+
+export interface WriteIdMapsOptions {
+  /** /proc but in tests. */
+  procRoot?: string;
+  /** Set when the runtime is not root: who it runs as. */
+  rootless?: { uid: number; gid: number };
+  /** Runs newuidmap/newgidmap (tests record the call). */
+  runTool?: (name: 'newuidmap' | 'newgidmap', args: string[]) => void;
+}
+
+/** Writes the maps of the user namespace `pid` is in. */
+export function writeIdMaps(pid: number, user: UserNamespacePlan, opts: WriteIdMapsOptions = {}): void {
+  const procRoot = opts.procRoot ?? '/proc';
   const write = (name: string, text: string) => {
     const path = `${procRoot}/${pid}/${name}`;
     try {
@@ -26,8 +110,32 @@ export function writeIdMaps(pid: number, user: UserNamespacePlan, procRoot = '/p
       throw withContext(`write the user namespace's ${name}`, fromNodeError(err, 'write', path));
     }
   };
-  write('uid_map', formatIdMap(user.uidMap));
-  // The container's root may call setgroups(2), as in runc without a rootless map.
-  write('setgroups', 'allow');
-  write('gid_map', formatIdMap(user.gidMap));
+  const { rootless } = opts;
+  if (!rootless) {
+    write('uid_map', formatIdMap(user.uidMap));
+    // The container's root may call setgroups(2), as in runc without a rootless map.
+    write('setgroups', 'allow');
+    write('gid_map', formatIdMap(user.gidMap));
+    return;
+  }
+  const runTool = opts.runTool ?? runIdMapTool;
+  const viaTool = (name: 'newuidmap' | 'newgidmap', ranges: readonly IdMapRange[]) =>
+    runTool(name, [String(pid), ...ranges.flatMap((r) => [String(r.containerID), String(r.hostID), String(r.size)])]);
+  if (isOwnIdOnly(user.uidMap, rootless.uid)) write('uid_map', formatIdMap(user.uidMap));
+  else viaTool('newuidmap', user.uidMap);
+  // Required before an unprivileged gid_map, and what runc does for every rootless map.
+  write('setgroups', 'deny');
+  if (isOwnIdOnly(user.gidMap, rootless.gid)) write('gid_map', formatIdMap(user.gidMap));
+  else viaTool('newgidmap', user.gidMap);
+}
+
+function runIdMapTool(name: 'newuidmap' | 'newgidmap', args: string[]): void {
+  const path = idMapTool(name);
+  try {
+    execFileSync(path, args, { env: {}, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+  } catch (err) {
+    const e = err as { status?: number | null; signal?: string | null; stderr?: Buffer; message: string };
+    const why = e.stderr?.toString().trim() || (e.signal ? `killed by ${e.signal}` : e.status != null ? `exit status ${e.status}` : e.message);
+    throw new RuntimeError(`write the user namespace's ${name === 'newuidmap' ? 'uid_map' : 'gid_map'}: ${path} ${args.join(' ')}: ${why}`);
+  }
 }

@@ -30,14 +30,14 @@
 // - Nothing of the caller's: every fd not named in the spawn's stdio is close-on-exec
 //   (src/runtime/inherited-fds.ts).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { accessSync, closeSync, openSync, statSync, constants as fsc } from 'node:fs';
 import * as libc from '../../../ffi/libc.js';
 import {
   AT_EMPTY_PATH, AT_FDCWD, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
-  PR_CAPBSET_READ, PR_SET_DUMPABLE, SYS,
+  O_CLOEXEC, O_PATH, PR_CAPBSET_READ, PR_SET_DUMPABLE, SYS,
 } from '../../../ffi/constants.js';
 import { capNumber } from '../../linux/capabilities.js';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError, fromNodeError } from '../../errors.js';
 import { markInheritedFdsCloseOnExec } from './inherited-fds.js';
 import { entryPoint } from './entry-points.js';
 import { SHIELDED_SIGNALS } from '../../init/signal-shield.js';
@@ -121,8 +121,15 @@ export function spawnInit({ mode, args, stdio, argv0, launcher, launcherFds = []
   }
 }
 
-/** An O_PATH-like fd of `path` on a detached, read-only, nosuid, nodev clone of its mount. */
+/**
+ * An O_PATH-like fd of `path` on a detached, read-only, nosuid, nodev clone of its mount.
+ * A runtime that is not root may not clone a mount: it runs the executable as it is,
+ * which is safe only when the caller (whom the container's root may be on the host) can
+ * neither write it nor change its mode, and cannot read it (so the kernel starts the
+ * init non-dumpable and keeps it out of reach of the container's ptrace).
+ */
 function readOnlyExecutable(path: string): number {
+  if (process.geteuid?.() !== 0) return unwritableExecutable(path);
   const fd = libc.rawSyscall(SYS.open_tree, 'open_tree', path, ['int', AT_FDCWD], ['str', path], ['uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC]);
   try {
     libc.mountSetattr(fd, '', AT_EMPTY_PATH, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0);
@@ -131,6 +138,31 @@ function readOnlyExecutable(path: string): number {
     throw err;
   }
   return fd;
+}
+
+/** `path` opened O_PATH, once it is checked to be out of the non-root caller's reach. */
+function unwritableExecutable(path: string): number {
+  const st = statSync(path);
+  const mine = st.uid === process.geteuid!();
+  const reachable = (mode: number) => {
+    try {
+      accessSync(path, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (mine || reachable(fsc.W_OK) || reachable(fsc.R_OK)) {
+    throw new RuntimeError(
+      `a runtime not run as root runs its init from ${path} as it is: it must not be owned, writable or readable by uid ${process.geteuid!()} ` +
+      '(install it owned by root, mode 0711)',
+    );
+  }
+  try {
+    return openSync(path, O_PATH | O_CLOEXEC);
+  } catch (err) {
+    throw fromNodeError(err, 'open', path);
+  }
 }
 
 function prepareRuntimeThread(): void {

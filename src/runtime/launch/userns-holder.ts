@@ -89,8 +89,21 @@ export async function startUserNamespaceHolder(): Promise<UserNamespaceHolder> {
  * `unshare` SIGKILLs the init if it dies first (the init cancels that once it has
  * booted, before the runtime ends the intermediate: src/init/main.ts).
  */
-export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean): string[] {
-  const enter = [utilLinuxProgram('nsenter'), `--user=${nsPath}`, '--'];
+export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean, rootless = process.geteuid?.() !== 0): string[] {
+  // nsenter becomes uid 0 with setgroups(2) by default, which a namespace whose setgroups
+  // is "deny" (every rootless one) refuses: keep the caller's ids, whatever they are inside
+  // (the init has every capability in the namespace and sets the container's ids itself).
+  const enter = [utilLinuxProgram('nsenter'), `--user=${nsPath}`, ...(rootless ? ['--preserve-credentials'] : []), '--'];
   if (!newPidNamespace) return enter;
   return [...enter, utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
+}
+
+/**
+ * The argv prefix that starts a program in an existing container's user and PID
+ * namespaces for a runtime that is not root, which may not setns into a PID namespace
+ * itself (its own user namespace must grant CAP_SYS_ADMIN too). nsenter forks once it
+ * has entered the PID namespace: the program is its child, and nsenter exits as it does.
+ */
+export function rootlessJoinLauncher(userNsPath: string, pidNsPath: string): string[] {
+  return [utilLinuxProgram('nsenter'), `--user=${userNsPath}`, `--pid=${pidNsPath}`, '--preserve-credentials', '--'];
 }

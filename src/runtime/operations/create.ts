@@ -7,10 +7,12 @@ import { closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadBundleConfig } from '../../config/load.js';
 import { semanticWarnings } from '../../config/semantic.js';
+import { ConfigError } from '../../config/errors.js';
 import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
+import { createCgroup } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
@@ -27,7 +29,7 @@ import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
-import { hostIdOf, writeIdMaps } from '../launch/id-maps.js';
+import { checkRootlessMaps, hostIdOf, rootlessCaller, writeIdMaps } from '../launch/id-maps.js';
 import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
@@ -80,9 +82,10 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
   const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
-  // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
+  // Without root only the caller's own ids and its /etc/subuid, /etc/subgid ranges may be mapped.
   if (plan.namespaces.user && process.geteuid?.() !== 0) {
-    throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
+    const issues = checkRootlessMaps(plan.namespaces.user, rootlessCaller());
+    if (issues.length) throw ConfigError.invalid('config.json', issues);
   }
   const idmapped = plan.mounts.findIndex((m) => m.idmap);
   if (idmapped >= 0 && process.geteuid?.() !== 0) {
@@ -142,17 +145,27 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const userNs = plan.namespaces.user;
     const rootUid = userNs && hostIdOf(userNs.uidMap, 0);
     const rootGid = userNs && hostIdOf(userNs.gidMap, 0);
-    const fifoOwner = rootUid !== undefined && rootGid !== undefined ? { uid: rootUid, gid: rootGid } : undefined;
+    const euid = process.geteuid?.() ?? 0;
+    // Not root: the caller can give the fifo only to itself (the init opens it by its mode, 0622, otherwise).
+    const fifoOwner = rootUid !== undefined && rootGid !== undefined && (euid === 0 || rootUid === euid)
+      ? { uid: rootUid, gid: euid === 0 ? rootGid : process.getegid!() } : undefined;
     const fifoFd = makeExecFifo(ctx.store.fifoPath(id), fifoOwner);
     fds.push(fifoFd);
 
-    cgroup = ctx.log.step('cgroup create', () =>
+    const planned = ctx.log.step('cgroup create', () =>
       createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: ctx.systemdCgroup }));
-    const cg = cgroup;
+    cgroup = planned;
     // Recorded first, so that a create killed from here on can be undone by delete.
-    journal.cgroup = cg.toJSON();
+    journal.cgroup = planned.toJSON();
     ctx.store.writeCreateJournal(id, journal);
-    ctx.log.step('cgroup mkdir', () => cg.create());
+    const cg = cgroup = ctx.log.step('cgroup mkdir', () => createCgroup(planned, {
+      rootless: ctx.rootless, cgroupsPath: spec.linux?.cgroupsPath,
+      skipped: (dir, err) => ctx.log.debug(`rootless: no cgroup ${dir}: ${errorMessage(err)}`),
+    }));
+    if (cg !== planned) {
+      journal.cgroup = cg.toJSON();
+      ctx.store.writeCreateJournal(id, journal);
+    }
     ctx.log.step('cgroup resources', () =>
       cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
 
@@ -185,7 +198,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       becomeChildSubreaper();
       holder = await startUserNamespaceHolder();
       const { pid: holderPid, nsPath } = holder;
-      ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs));
+      const rootless = euid === 0 ? undefined : { uid: euid, gid: process.getegid!() };
+      ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs, { rootless }));
       launcher = userNamespaceLauncher(nsPath, forkedInit);
     }
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });

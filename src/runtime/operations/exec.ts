@@ -18,7 +18,8 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
-import { userNamespaceLauncher } from '../launch/userns-holder.js';
+import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
+import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
@@ -91,6 +92,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
   let child: ChildProcess | undefined;
   let pipes: StdioPipes | undefined;
   let started = false;
+  /** The exec init when it was taken over from a forking nsenter (rootless). */
+  let adoptedPid: number | undefined;
   try {
     const { record, status } = loadContainer(ctx, id);
     if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
@@ -178,6 +181,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
     child = booted.child;
     const { pid, channel, exited } = booted;
+    if (booted.adopted) adoptedPid = pid;
     const init = child;
     fds.push(channel.fd);
     // Everything the exec init inherited is its own now; only our ends stay open.
@@ -224,7 +228,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     closeAll();
     pipes?.close();
     // The exec init, or the process it became.
-    if (child && !started) await killInit(child);
+    if (adoptedPid !== undefined && !started) await killAdopted(adoptedPid);
+    else if (child && !started) await killInit(child);
     throw err;
   } finally {
     if (locked) lock.release();
@@ -240,6 +245,8 @@ interface BootedExecInit {
   /** Our end of the sync socket. */
   channel: RuntimeChannel;
   exited: Promise<number>;
+  /** Forked by nsenter and taken over from it: `child` is the ended nsenter. */
+  adopted?: boolean;
 }
 
 /** An exec init that a signal ended before it reported anything. */
@@ -260,34 +267,48 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
+  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
+  const forked = o.userNs !== undefined && process.geteuid?.() !== 0;
+  if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
   try {
     const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
       // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
       const userNs = o.userNs;
-      const launch = userNs === undefined ? {} : {
-        launcher: userNamespaceLauncher(`/proc/self/fd/${launcherFdBase(layout.stdio)}`, false), launcherFds: [userNs],
+      const base = launcherFdBase(layout.stdio);
+      const launch = userNs === undefined ? {} : forked ? {
+        launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
+      } : {
+        launcher: userNamespaceLauncher(`/proc/self/fd/${base}`, false), launcherFds: [userNs],
       };
-      child = ctx.log.step('spawn exec init', () =>
-        withChildPidNamespace(linuxSys, { fd: o.pidNs }, () =>
-          spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch })));
+      const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
+      child = ctx.log.step('spawn exec init', () => forked ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
     } finally {
       closeSync(theirs);
     }
     const init = child;
     init.once('error', () => {});
-    const exited = exitStatus(init);
-    const pid = init.pid;
-    if (!pid) throw new RuntimeError('unable to start the exec init');
+    let exited = exitStatus(init);
+    const spawned = init.pid;
+    if (!spawned) throw new RuntimeError('unable to start the exec init');
+    let pid = spawned;
     // Into the container's cgroup before it does anything in the container.
     try {
-      await joinCgroupAroundBoot(ctx.log, o.cgroup, pid, channel, { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
+      pid = await joinCgroupAroundBoot(ctx.log, o.cgroup, forked ? () => forkedChild(spawned) : spawned, channel,
+        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await settleWithin(exited, 1000);
       if (init.signalCode) throw new KilledAtBoot(init.signalCode, err);
       throw err;
+    }
+    if (forked) {
+      // nsenter holds copies of the exec init's fds (our sync socket among them): it is
+      // ended, and the exec init, orphaned, becomes our child (we are its subreaper).
+      await killInit(init);
+      exited = waitForAdopted(pid);
+      return { child: init, pid, channel, exited, adopted: true };
     }
     return { child: init, pid, channel, exited };
   } catch (err) {
