@@ -37,7 +37,7 @@ export async function openIdmappedSources(
     if (known !== undefined) return known;
     const holder = await startHolder();
     holders.push(holder);
-    writeIdMaps(holder.pid, idmap, opts.procRoot);
+    writeIdMaps(holder.pid, idmap, { procRoot: opts.procRoot });
     let fd: number;
     try {
       fd = openSync(holder.nsPath, O_RDONLY | O_CLOEXEC);
