@@ -80,6 +80,7 @@ export class PodmanHarness {
   private readonly hostDirsBefore: Set<string>;
   private readonly cgroupRoots: string[];
   private readonly parentCgroupsBefore: Set<string>;
+  private readonly podCgroupsBefore: Set<string>;
   private readonly firewall: NetavarkFirewall | undefined;
   private cleanedUp = false;
 
@@ -92,8 +93,11 @@ export class PodmanHarness {
     this.user = opts.user;
     this.runtimeRoot = this.user ? join(this.user.runtimeDir, basename(this.runtime)) : `/run/${basename(this.runtime)}`;
     this.hostDirsBefore = new Set(HOST_DIRS.filter((d) => existsSync(d)));
-    this.cgroupRoots = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c));
+    // The unified root itself (cgroup v2), and each hierarchy under it (v1 or hybrid).
+    this.cgroupRoots = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup', { withFileTypes: true })
+      .filter((e) => e.isDirectory()).map((e) => join('/sys/fs/cgroup', e.name))];
     this.parentCgroupsBefore = new Set(this.cgroupRoots.flatMap((r) => PARENT_CGROUPS.map((p) => join(r, p))).filter((d) => existsSync(d)));
+    this.podCgroupsBefore = new Set(this.podCgroups());
     this.firewall = opts.bridgeNetwork && !this.user ? new NetavarkFirewall() : undefined;
 
     this.work = mkdtempSync(join(tmpdir(), opts.prefix));
@@ -180,6 +184,16 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     return this.cgroupRoots.map((r) => join(r, 'libpod_parent', `libpod-${id}`)).filter((d) => existsSync(d));
   }
 
+  /** Pod cgroup dirs (libpod_parent/<pod id>) in every hierarchy. */
+  private podCgroups(): string[] {
+    return this.cgroupRoots.flatMap((r) => {
+      try {
+        return readdirSync(join(r, 'libpod_parent'), { withFileTypes: true })
+          .filter((e) => e.isDirectory() && /^[0-9a-f]{64}$/.test(e.name)).map((e) => join(r, 'libpod_parent', e.name));
+      } catch { return []; }
+    });
+  }
+
   /** netavark firewall rules left in a table that had none when the harness was made. */
   firewallLeftovers(): string[] {
     return this.firewall?.leftovers() ?? [];
@@ -202,6 +216,9 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     const ipam = join(HOST_DIRS[0]!, 'ipam.db');
     if (!this.hostDirsBefore.has(HOST_DIRS[0]!)) rmSync(ipam, { force: true });
     for (const d of HOST_DIRS) if (!this.hostDirsBefore.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
+    // Podman 4.3 (cgroupfs) removes a pod's cgroup only in the controllers it knows, not
+    // in the named systemd and the unified hierarchies the runtime made it in too.
+    for (const d of this.podCgroups()) if (!this.podCgroupsBefore.has(d)) try { rmdirSync(d); } catch { /* in use */ }
     for (const r of this.cgroupRoots) {
       for (const p of PARENT_CGROUPS) {
         const d = join(r, p);
