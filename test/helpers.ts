@@ -1,7 +1,7 @@
 // Helpers for the integration tests: run the built CLI, make temp dirs that are
 // removed at the end of the test, and check that nothing was left behind.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,25 @@ export function tempDir(t: Teardown, prefix = 'ocirt-test-'): string {
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('this test needs root (run the suite as root)');
+}
+
+/** The unprivileged user the rootless tests run as, and its subordinate id ranges (in /etc/subuid and /etc/subgid). */
+export const TEST_USER = 'ocirt-test';
+const TEST_USER_SUBIDS = `${TEST_USER}:200000:65536`;
+
+/** Makes TEST_USER and its subordinate ids on this host if missing (idempotent; other tests use the same); returns its ids. */
+export function ensureTestUser(): { uid: number; gid: number } {
+  const id = (flag: string) => spawnSync('/usr/bin/id', [flag, TEST_USER], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    const add = spawnSync('/usr/sbin/useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', TEST_USER], { encoding: 'utf8' });
+    // A test running beside this one may have made it meanwhile.
+    if (add.status !== 0 && id('-u').status !== 0) throw new Error(`useradd ${TEST_USER} failed: ${add.stderr}`);
+  }
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (!text.split('\n').includes(TEST_USER_SUBIDS)) appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${TEST_USER_SUBIDS}\n`);
+  }
+  return { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
 }
 
 /** Builds the sample rootfs once (idempotent, fast when up to date). */

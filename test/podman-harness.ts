@@ -8,6 +8,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { OCIRT, ROOTFS } from './helpers.js';
+import { sleepSync } from '../src/sleep.js';
 
 export interface PodmanUser { name: string; uid: number; gid: number; home: string; runtimeDir: string }
 
@@ -168,15 +169,42 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     return { status: r.status, stdout: String(r.stdout ?? ''), stderr, ms: Date.now() - start };
   }
 
-  /** Imports the busybox rootfs as image `name` (e.g. localhost/ocirt-busybox:latest); throws if Podman refuses. */
+  /** Imports the busybox rootfs as image `name` (e.g. localhost/ocirt-busybox:latest); if Podman refuses, cleans up and throws. */
   importRootfs(name: string): void {
     const tar = join(this.work, 'rootfs.tar');
     const t = spawnSync('tar', ['-C', ROOTFS, '-cf', tar, '.'], { encoding: 'utf8' });
-    if (t.status !== 0) throw new Error(`tar of ${ROOTFS} failed: ${t.stderr}`);
+    if (t.status !== 0) {
+      this.cleanup();
+      throw new Error(`tar of ${ROOTFS} failed: ${t.stderr}`);
+    }
     if (this.user) chownSync(tar, this.user.uid, this.user.gid);
     const r = this.podman(['import', tar, name]);
     rmSync(tar, { force: true });
-    if (r.status !== 0) throw new Error(`podman import ${name} failed (${r.status}): ${r.stderr}`);
+    if (r.status !== 0) {
+      // Thrown while the test file loads, where tap runs no teardown.
+      this.cleanup();
+      throw new Error(`podman import ${name} failed (${r.status}): ${r.stderr}`);
+    }
+  }
+
+  /** Rootless Podman's pause process (it holds the user's namespaces between commands), from tmp_dir/pause.pid. */
+  pausePid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.work, 'tmp', 'pause.pid'), 'utf8'));
+      return pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+    } catch { return undefined; }
+  }
+
+  /** Whether `pid` runs: dead once gone from /proc or a zombie its parent has yet to reap. */
+  isRunning(pid: number): boolean {
+    try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
+  }
+
+  private stopPauseProcess(): void {
+    const pid = this.pausePid();
+    if (pid === undefined) return;
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (let i = 0; i < 100 && this.isRunning(pid); i++) sleepSync(20);
   }
 
   /** Libpod's cgroup dirs of container `id` that still exist (rootful cgroupfs layout). */
@@ -200,9 +228,10 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
   }
 
   /**
-   * Removes every pod and container, then what Podman made outside the temp dir (only
-   * when it was not there before and is empty again), then the temp dir. Files an image
-   * unpacked as sub-ids of a rootless user can only be removed inside its user namespace.
+   * Removes every pod and container, then (rootless) Podman's pause process, then what
+   * Podman made outside the temp dir (only when it was not there before and is empty
+   * again), then the temp dir (as root, which may remove the files an image unpacked as
+   * the user's sub-ids).
    */
   cleanup(): void {
     // A second call would have Podman make its dirs again.
@@ -210,7 +239,7 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     this.cleanedUp = true;
     this.podman(['pod', 'rm', '-a', '-f', '-t', '0']);
     this.podman(['rm', '-a', '-f', '-t', '0']);
-    if (this.user) this.podman(['unshare', 'rm', '-rf', join(this.work, 'storage'), join(this.work, 'runroot')]);
+    if (this.user) this.stopPauseProcess();
     this.firewall?.restore();
     // netavark's address allocations (ipam.db) outlive the networks they were made in.
     const ipam = join(HOST_DIRS[0]!, 'ipam.db');
