@@ -16,9 +16,9 @@ export interface PodmanResult { status: number | null; stdout: string; stderr: s
 
 export interface PodmanCallOptions { input?: string; jsonLog?: boolean; runtime?: string }
 
-// Directories rootful Podman creates on the host whatever its config says; removed by
-// cleanup() when they did not exist before and are empty again.
+// Directories rootful Podman creates on the host whatever its config says.
 const HOST_DIRS = ['/run/containers/networks', '/run/containers'];
+const IPAM_DB = '/run/containers/networks/ipam.db';
 const PARENT_CGROUPS = ['libpod_parent/conmon', 'libpod_parent'];
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
@@ -74,13 +74,16 @@ export class PodmanHarness {
   /** The temp dir that holds all of Podman's state (owned by the user when rootless). */
   readonly work: string;
   readonly runtime: string;
-  /** The runtime's state dir: Podman keeps no runtime flags for its cleanup process (podman 4.3 has no runtimes_flags setting), so the runtime runs with its default --root. */
+  /**
+   * The runtime's state dir: Podman keeps no runtime flags for its cleanup process (podman
+   * 4.3 has no runtimes_flags setting), so the runtime runs with its default --root:
+   * /run/<name> as root, $XDG_RUNTIME_DIR/<name> rootless (as runc and crun do).
+   */
   readonly runtimeRoot: string;
   readonly global: string[];
   readonly user: PodmanUser | undefined;
-  private readonly hostDirsBefore: Set<string>;
+  private readonly ipamBefore: boolean;
   private readonly cgroupRoots: string[];
-  private readonly parentCgroupsBefore: Set<string>;
   private readonly podCgroupsBefore: Set<string>;
   private readonly firewall: NetavarkFirewall | undefined;
   private cleanedUp = false;
@@ -93,11 +96,10 @@ export class PodmanHarness {
     this.runtime = opts.runtime ?? OCIRT;
     this.user = opts.user;
     this.runtimeRoot = this.user ? join(this.user.runtimeDir, basename(this.runtime)) : `/run/${basename(this.runtime)}`;
-    this.hostDirsBefore = new Set(HOST_DIRS.filter((d) => existsSync(d)));
+    this.ipamBefore = existsSync(IPAM_DB);
     // The unified root itself (cgroup v2), and each hierarchy under it (v1 or hybrid).
     this.cgroupRoots = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup', { withFileTypes: true })
       .filter((e) => e.isDirectory()).map((e) => join('/sys/fs/cgroup', e.name))];
-    this.parentCgroupsBefore = new Set(this.cgroupRoots.flatMap((r) => PARENT_CGROUPS.map((p) => join(r, p))).filter((d) => existsSync(d)));
     this.podCgroupsBefore = new Set(this.podCgroups());
     this.firewall = opts.bridgeNetwork && !this.user ? new NetavarkFirewall() : undefined;
 
@@ -241,19 +243,15 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     this.podman(['rm', '-a', '-f', '-t', '0']);
     if (this.user) this.stopPauseProcess();
     this.firewall?.restore();
-    // netavark's address allocations (ipam.db) outlive the networks they were made in.
-    const ipam = join(HOST_DIRS[0]!, 'ipam.db');
-    if (!this.hostDirsBefore.has(HOST_DIRS[0]!)) rmSync(ipam, { force: true });
-    for (const d of HOST_DIRS) if (!this.hostDirsBefore.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
+    // netavark's address allocations outlive the networks they were made in.
+    if (this.firewall && !this.ipamBefore) rmSync(IPAM_DB, { force: true });
     // Podman 4.3 (cgroupfs) removes a pod's cgroup only in the controllers it knows, not
     // in the named systemd and the unified hierarchies the runtime made it in too.
     for (const d of this.podCgroups()) if (!this.podCgroupsBefore.has(d)) try { rmdirSync(d); } catch { /* in use */ }
-    for (const r of this.cgroupRoots) {
-      for (const p of PARENT_CGROUPS) {
-        const d = join(r, p);
-        if (!this.parentCgroupsBefore.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
-      }
-    }
+    // Empty dirs Podman makes again whenever it needs them: removed whenever empty, so that
+    // of the Podman tests run side by side the last to finish removes them.
+    for (const d of HOST_DIRS) try { rmdirSync(d); } catch { /* in use or gone */ }
+    for (const r of this.cgroupRoots) for (const p of PARENT_CGROUPS) try { rmdirSync(join(r, p)); } catch { /* in use or gone */ }
     rmSync(this.work, { recursive: true, force: true });
   }
 }
