@@ -69,6 +69,11 @@ t.test('run prints, reads stdin and exits with the container status', async (t) 
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, '');
 
+  // --network none: a network namespace of its own, with only the loopback, and that up.
+  r = run(['--rm'], ['/bin/sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/flags']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'lo\n0x9\n', 'loopback up (IFF_UP|IFF_LOOPBACK)');
+
   r = run(['--rm', '-i'], ['/bin/cat'], { input: 'piped in\n' });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, 'piped in\n', 'stdin reaches the container with -i');

@@ -3,7 +3,10 @@ import * as libc from '../../ffi/libc.js';
 import * as mountApi from '../../ffi/mount-api.js';
 import { fchownSync, lchownSync } from 'node:fs';
 import { setControllingTerminal } from '../../ffi/pty.js';
-import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, SYS } from '../../ffi/constants.js';
+import {
+  AF_INET, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, IFF_UP, IFNAMSIZ, SIOCGIFFLAGS, SIOCSIFFLAGS, SIZEOF_IFREQ, SOCK_DGRAM, SYS,
+} from '../../ffi/constants.js';
+import { socket } from '../../ffi/socket.js';
 import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
 import { cloexecFrom, listOwnFds } from './fd-sweep.js';
@@ -23,6 +26,20 @@ function resetSignals(signals: readonly number[]): void {
   for (const sig of signals) {
     libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
       ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
+  }
+}
+
+/** SIOCGIFFLAGS then SIOCSIFFLAGS with IFF_UP added, on `lo`, through an AF_INET datagram socket. */
+function loopbackUp(): void {
+  const fd = socket(AF_INET, SOCK_DGRAM);
+  try {
+    const ifreq = Buffer.alloc(SIZEOF_IFREQ);
+    ifreq.write('lo', 0, IFNAMSIZ - 1, 'latin1');
+    libc.ioctl(fd, SIOCGIFFLAGS, ifreq, 'SIOCGIFFLAGS lo');
+    ifreq.writeUInt16LE(ifreq.readUInt16LE(IFNAMSIZ) | IFF_UP, IFNAMSIZ);
+    libc.ioctl(fd, SIOCSIFFLAGS, ifreq, 'SIOCSIFFLAGS lo');
+  } finally {
+    libc.close(fd);
   }
 }
 
@@ -83,6 +100,7 @@ export const linuxSys: Sys = {
     }
   },
   setctty: (fd) => setControllingTerminal(fd),
+  loopbackUp,
   loadSeccomp: (filter) => filter.load(),
   resetSignals,
   execve: libc.execve,
