@@ -70,6 +70,13 @@ t.test('the default namespaces are new, the others are the host\'s', async (t) =
   assertSameAsReference(t, both);
 });
 
+t.test('a new network namespace has its loopback up, and only that', async (t) => {
+  const both = await observeBoth(undefined, '/sbin/ip -o link show | sed "s/ mtu.*//"', { rootfs: 'shared' });
+  t.equal(both.ocirt.status, 0);
+  t.equal(both.ocirt.stdout, '1: lo: <LOOPBACK,UP,LOWER_UP>\n');
+  assertSameAsReference(t, both);
+});
+
 t.test('a cgroup namespace is created when listed', async (t) => {
   const both = await observeBoth(withNamespaces(['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']), PRINT_NS, {
     rootfs: 'shared',

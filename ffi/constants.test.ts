@@ -91,6 +91,8 @@ const HEADER_CHECKS: Array<[string, string[]]> = [
     'PR_CAP_AMBIENT_CLEAR_ALL']],
   ['linux/capability.h', ['_LINUX_CAPABILITY_VERSION_3', '_LINUX_CAPABILITY_U32S_3']],
   ['asm-generic/ioctls.h', ['TIOCGWINSZ', 'TIOCSWINSZ', 'TIOCSCTTY', 'TIOCNOTTY']],
+  ['linux/sockios.h', ['SIOCGIFFLAGS', 'SIOCSIFFLAGS']],
+  ['linux/if.h', ['IFF_UP', 'IFNAMSIZ']],
   ['linux/ioprio.h', ['IOPRIO_CLASS_SHIFT', 'IOPRIO_NR_LEVELS', 'IOPRIO_CLASS_NONE', 'IOPRIO_CLASS_RT',
     'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE', 'IOPRIO_WHO_PROCESS', 'IOPRIO_WHO_PGRP', 'IOPRIO_WHO_USER']],
   ['asm-generic/resource.h', ['RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS',

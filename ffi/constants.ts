@@ -233,6 +233,15 @@ export const SOCK_NONBLOCK = O_NONBLOCK;
 export const SOCK_CLOEXEC = O_CLOEXEC;
 export const SOL_SOCKET = 1;
 export const SCM_RIGHTS = 1;
+
+// An interface's flags through an AF_INET datagram socket (linux/sockios.h, linux/if.h):
+// struct ifreq is the name (IFNAMSIZ bytes) then a union whose first member is the short flags.
+export const AF_INET = 2;
+export const SIOCGIFFLAGS = 0x8913;
+export const SIOCSIFFLAGS = 0x8914;
+export const IFF_UP = 1;
+export const IFNAMSIZ = 16;
+export const SIZEOF_IFREQ = 40;
 export const SO_PASSCRED = 16;
 export const SO_PEERCRED = 17;
 export const MSG_PEEK = 0x2;

@@ -1,8 +1,8 @@
 // Helpers for the integration tests: run the built CLI, make temp dirs that are
 // removed at the end of the test, and check that nothing was left behind.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { arch, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +51,49 @@ export function tempDir(t: Teardown, prefix = 'ocirt-test-'): string {
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('this test needs root (run the suite as root)');
+}
+
+/** The unprivileged user the rootless tests run as, and its subordinate id ranges (in /etc/subuid and /etc/subgid). */
+export const TEST_USER = 'ocirt-test';
+const TEST_USER_SUBIDS = `${TEST_USER}:200000:65536`;
+
+/** Makes TEST_USER and its subordinate ids on this host if missing (idempotent; other tests use the same); returns its ids. */
+export function ensureTestUser(): { uid: number; gid: number } {
+  const id = (flag: string) => spawnSync('/usr/bin/id', [flag, TEST_USER], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    const add = spawnSync('/usr/sbin/useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', TEST_USER], { encoding: 'utf8' });
+    // A test running beside this one may have made it meanwhile.
+    if (add.status !== 0 && id('-u').status !== 0) throw new Error(`useradd ${TEST_USER} failed: ${add.stderr}`);
+  }
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (!text.split('\n').includes(TEST_USER_SUBIDS)) appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${TEST_USER_SUBIDS}\n`);
+  }
+  return { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
+}
+
+/**
+ * Makes what the rootless tests run reachable by TEST_USER: the runtime, Koffi's native
+ * module it loads from the checkout (for bin/ocirt) and the sample rootfs. Every directory
+ * above them that others may not search gets the search bit for others (not read), as a
+ * checkout under a private home needs; the change is kept, since tests running beside this
+ * one rely on it too. Throws when the user still cannot reach one of them.
+ */
+export function makeCheckoutReachableByTestUser(ids: { uid: number; gid: number }): void {
+  const paths: [test: '-x' | '-r', path: string][] = [['-x', OCIRT], ['-r', join(ROOTFS, 'bin/busybox')]];
+  if (!process.env.OCIRT_BIN) paths.push(['-r', join(REPO, 'node_modules/koffi/build/koffi', `linux_${arch()}`, 'koffi.node')]);
+  for (const [test, path] of paths) {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if (!(mode & 0o001)) {
+        chmodSync(dir, (mode & 0o7777) | 0o001);
+        process.stdout.write(`# ${dir}: search permission for others added (mode ${(mode & 0o7777).toString(8)}), so that ${TEST_USER} reaches ${path}\n`);
+      }
+      if (dir === '/') break;
+    }
+    const r = spawnSync('/usr/bin/test', [test, path], { uid: ids.uid, gid: ids.gid });
+    if (r.status !== 0) throw new Error(`user ${TEST_USER} cannot reach ${path} (test ${test})`);
+  }
 }
 
 /** Builds the sample rootfs once (idempotent, fast when up to date). */

@@ -6,10 +6,10 @@
 // check the test against runc; any broken runtime makes it fail.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { OCIRT, ROOTFS, ensureRootfs, mountsUnder, processesWith, requireRoot } from './helpers.js';
+import { PodmanHarness, type PodmanCallOptions } from './podman-harness.js';
 
 // Each Podman run costs about a second; above tap's default 30 s for a file.
 t.setTimeout(120_000);
@@ -18,102 +18,27 @@ const version = spawnSync('podman', ['--version'], { encoding: 'utf8' });
 if (version.status !== 0) throw new Error('this test needs podman and conmon (apt-get install -y podman)');
 ensureRootfs();
 
-const RUNTIME_NAME = basename(OCIRT);
-// Podman keeps no runtime flags for its cleanup process (podman 4.3 has no
-// runtimes_flags setting), so the runtime runs with its default --root.
-const RUNTIME_ROOT = `/run/${RUNTIME_NAME}`;
-// Directories Podman creates on the host whatever its config says; removed at the
-// end when they did not exist before and are empty again.
-const HOST_DIRS = ['/run/containers/networks', '/run/containers'];
-const hostDirsBefore = new Set(HOST_DIRS.filter((d) => existsSync(d)));
-const cgroupRoots = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c));
-const PARENT_CGROUPS = ['libpod_parent/conmon', 'libpod_parent'];
-const parentCgroupsBefore = new Set(cgroupRoots.flatMap((r) => PARENT_CGROUPS.map((p) => join(r, p))).filter((d) => existsSync(d)));
 const varLibContainersBefore = existsSync('/var/lib/containers');
-
-// Not tempDir(): the teardown below must still find Podman's store to remove containers.
-const work = mkdtempSync(join(tmpdir(), 'ocirt-podman-'));
-
-// After the subtests: remove what Podman made outside the temp dir (only when we
-// made it and it is empty again), then the temp dir itself.
-t.teardown(() => {
-  try { podman(['rm', '-a', '-f', '-t', '0']); } catch { /* setup failed before Podman was configured */ }
-  for (const d of HOST_DIRS) if (!hostDirsBefore.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
-  for (const r of cgroupRoots) {
-    for (const p of PARENT_CGROUPS) {
-      const d = join(r, p);
-      if (!parentCgroupsBefore.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-});
+const harness = new PodmanHarness({ prefix: 'ocirt-podman-' });
+const { work, global: GLOBAL } = harness;
+const RUNTIME_ROOT = harness.runtimeRoot;
+t.teardown(() => harness.cleanup());
 
 const rootfs = join(work, 'rootfs');
 const cp = spawnSync('cp', ['-a', ROOTFS, rootfs], { encoding: 'utf8' });
 if (cp.status !== 0) throw new Error(`copying the rootfs failed: ${cp.stderr}`);
-for (const d of ['storage', 'runroot', 'tmp', 'net', 'cids']) mkdirSync(join(work, d));
-
-writeFileSync(join(work, 'storage.conf'), `[storage]
-driver = "vfs"
-graphroot = "${work}/storage"
-runroot = "${work}/runroot"
-`);
-// Two engine configs that differ only in whether Podman asks the runtime for a JSON
-// log (--log-format=json --log <oci-log>): Podman reads create errors from that file
-// when the runtime is listed in runtime_supports_json, else from the runtime's stderr.
-function containersConf(jsonLog: boolean): string {
-  const json = jsonLog ? `"crun", "runc", "${RUNTIME_NAME}"` : '"crun"';
-  return `[containers]
-log_driver = "k8s-file"
-
-[network]
-network_config_dir = "${work}/net"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "${work}/events.log"
-tmp_dir = "${work}/tmp"
-volume_path = "${work}/volumes"
-static_dir = "${work}/storage/libpod"
-runtime_supports_json = [${json}]
-`;
-}
-writeFileSync(join(work, 'containers.conf'), containersConf(true));
-writeFileSync(join(work, 'containers-nojson.conf'), containersConf(false));
-
-const GLOBAL = [
-  '--root', join(work, 'storage'), '--runroot', join(work, 'runroot'), '--tmpdir', join(work, 'tmp'),
-  '--network-config-dir', join(work, 'net'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
-  '--runtime', OCIRT,
-];
 const RUN = ['--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
-function podmanEnv(jsonLog = true): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    CONTAINERS_CONF: join(work, jsonLog ? 'containers.conf' : 'containers-nojson.conf'),
-    CONTAINERS_STORAGE_CONF: join(work, 'storage.conf'),
-  };
-}
-
-interface Result { status: number | null; stdout: string; stderr: string; ms: number }
-
-function podman(args: string[], opts: { input?: string; jsonLog?: boolean; runtime?: string } = {}): Result {
-  const start = Date.now();
-  const global = opts.runtime ? GLOBAL.map((a) => (a === OCIRT ? opts.runtime! : a)) : GLOBAL;
-  const r = spawnSync('podman', [...global, ...args], {
-    encoding: 'utf8', timeout: 60_000, env: podmanEnv(opts.jsonLog), input: opts.input ?? '',
-  });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ms: Date.now() - start };
-}
+const podman = (args: string[], opts: PodmanCallOptions = {}) => harness.podman(args, opts);
+const podmanEnv = (jsonLog = true) => harness.env(jsonLog);
+type Result = ReturnType<typeof podman>;
 
 // Every container id this test made, for the leftover checks at the end.
 const ids = new Set<string>();
 let cidCount = 0;
 
 /** `podman run <RUN> <flags> --rootfs <rootfs> <cmd>`, recording the container id through --cidfile. */
-function run(flags: string[], cmd: string[], opts: { input?: string; jsonLog?: boolean; runtime?: string } = {}): Result & { id: string } {
+function run(flags: string[], cmd: string[], opts: PodmanCallOptions = {}): Result & { id: string } {
   const cidFile = join(work, 'cids', String(++cidCount));
   const r = podman(['run', '--cidfile', cidFile, ...RUN, ...flags, '--rootfs', rootfs, ...cmd], opts);
   const id = existsSync(cidFile) ? readFileSync(cidFile, 'utf8').trim() : '';
@@ -143,6 +68,11 @@ t.test('run prints, reads stdin and exits with the container status', async (t) 
   r = run(['--rm'], ['/bin/true']);
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, '');
+
+  // --network none: a network namespace of its own, with only the loopback, and that up.
+  r = run(['--rm'], ['/bin/sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/flags']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'lo\n0x9\n', 'loopback up (IFF_UP|IFF_LOOPBACK)');
 
   r = run(['--rm', '-i'], ['/bin/cat'], { input: 'piped in\n' });
   t.equal(r.status, 0, r.stderr);
@@ -335,8 +265,7 @@ t.test('nothing is left behind', async (t) => {
   t.ok(ids.size >= 10, `checked ${ids.size} containers`);
   for (const id of ids) {
     t.notOk(existsSync(join(RUNTIME_ROOT, id)), `runtime state of ${id.slice(0, 12)} removed`);
-    const cgroups = cgroupRoots.map((r) => join(r, 'libpod_parent', `libpod-${id}`)).filter((d) => existsSync(d));
-    t.same(cgroups, [], `cgroups of ${id.slice(0, 12)} removed`);
+    t.same(harness.containerCgroups(id), [], `cgroups of ${id.slice(0, 12)} removed`);
   }
   t.same(processesWith(work), [], 'no conmon or other process of this test runs');
   t.same(mountsUnder(work), [], 'nothing mounted under the temp dir');

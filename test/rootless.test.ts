@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OCIRT, REPO, ROOTFS, ensureRootfs, findCgroupDirs, ocirt, requireRoot, tempDir, type Result } from './helpers.js';
+import { OCIRT, REPO, ROOTFS, TEST_USER, ensureRootfs, ensureTestUser, findCgroupDirs, makeCheckoutReachableByTestUser, ocirt, requireRoot, tempDir, type Result } from './helpers.js';
 import { detectCgroupLayout } from '../src/cgroups/layout.js';
 import { sleepSync } from '../src/sleep.js';
 import type { Spec } from '../src/generated/config.js';
@@ -20,40 +20,9 @@ import type { Spec } from '../src/generated/config.js';
 requireRoot();
 ensureRootfs();
 
-const USER = 'ocirt-test';
-const SUBIDS = `${USER}:200000:65536`;
-
-/** The test user and its subordinate ids, made once on this host (other tests use the same). */
-function ensureTestUser(): { uid: number; gid: number } {
-  const lookup = () => spawnSync('/usr/bin/id', ['-u', USER], { encoding: 'utf8' });
-  if (lookup().status !== 0) {
-    const add = spawnSync('/usr/sbin/useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
-    // A test running beside this one may have made it meanwhile.
-    if (add.status !== 0 && lookup().status !== 0) throw new Error(`useradd ${USER} failed: ${add.stderr}`);
-  }
-  for (const file of ['/etc/subuid', '/etc/subgid']) {
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    if (!text.split('\n').includes(SUBIDS)) appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${SUBIDS}\n`);
-  }
-  const uid = Number(spawnSync('/usr/bin/id', ['-u', USER], { encoding: 'utf8' }).stdout);
-  const gid = Number(spawnSync('/usr/bin/id', ['-g', USER], { encoding: 'utf8' }).stdout);
-  return { uid, gid };
-}
-
+const USER = TEST_USER;
 const { uid: UID, gid: GID } = ensureTestUser();
-
-/** The files the test user must reach; a checkout it cannot traverse fails here, and is left as it is. */
-function requireReachableByTestUser(): void {
-  const koffi = join(REPO, 'node_modules/koffi/build/koffi', `linux_${arch()}`, 'koffi.node');
-  const checks: [string, string][] = [['-x', OCIRT], ['-r', koffi], ['-r', join(ROOTFS, 'bin/busybox')]];
-  for (const [test, path] of checks) {
-    const r = spawnSync('/usr/bin/test', [test, path], { uid: UID, gid: GID });
-    if (r.status !== 0) {
-      throw new Error(`user ${USER} cannot reach ${path} (test ${test}): the checkout's path must be traversable by other users for the rootless tests`);
-    }
-  }
-}
-requireReachableByTestUser();
+makeCheckoutReachableByTestUser({ uid: UID, gid: GID });
 accessSync('/usr/bin/newuidmap', fsc.X_OK);
 accessSync('/usr/bin/newgidmap', fsc.X_OK);
 

@@ -1,9 +1,9 @@
 // The init's own namespaces: join those given by path (in the plan's join order), then
 // unshare the new ones, all on the main thread (namespaces are per thread). The PID
 // namespace was set by the runtime before spawning us; a new time namespace takes
-// effect at execve.
+// effect at execve. A new network namespace gets its loopback up.
 import { closeSync, writeFileSync } from 'node:fs';
-import { CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
+import { CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWTIME } from '../../ffi/constants.js';
 import { fromNodeError, RuntimeError, withContext } from '../errors.js';
 import { joinNamespace, openNamespace } from '../namespaces.js';
 import type { ContainerPlan } from '../plan/types.js';
@@ -40,6 +40,8 @@ export function setupNamespaces(
       cgroupNs?.after();
     });
   }
+  // A new network namespace has its loopback down; runc brings it up, and so do we.
+  if (flags & CLONE_NEWNET) step('bring up loopback', () => sys.loopbackUp());
   if (flags & CLONE_NEWTIME) {
     const lines = plan.timeOffsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}`);
     if (lines.length) {

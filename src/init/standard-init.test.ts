@@ -4,7 +4,7 @@ import t from 'tap';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLONE_NEWCGROUP, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
+import { CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../../ffi/constants.js';
 import { SyscallError } from '../errors.js';
 import { toWire } from '../protocol.js';
 import type { ContainerPlan } from '../plan/types.js';
@@ -192,6 +192,25 @@ t.test('the pids cgroup: joined around a new cgroup namespace, left again, and j
   t.equal(timeline[unshare - 1], 'joinCgroup');
   t.equal(timeline[unshare + 1], 'joinCgroup');
   t.equal(lastAt(timeline, 'joinCgroup'), at(timeline, 'start') + 1, 'the last join right after start');
+});
+
+t.test('a new network namespace gets its loopback up, right after the unshare; a joined one is left as it is', async (t) => {
+  const dir = rootfs(t);
+  const fresh = containerPlan(dir, { linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network' }] } });
+  const { sys, err, timeline } = await run(initConfig(fresh));
+  t.type(err, ExecveCalled);
+  t.ok((sys.of('unshare')[0]![0] as number) & CLONE_NEWNET, 'a new network namespace');
+  t.same(sys.of('loopbackUp'), [[]], 'loopback brought up once');
+  t.equal(timeline[at(timeline, 'unshare') + 1], 'loopbackUp', 'in the new namespace, before anything else');
+
+  const joined = await run(initConfig(containerPlan(dir)));
+  t.type(joined.err, ExecveCalled);
+  t.same(joined.sys.of('loopbackUp'), [], 'not for a network namespace given by path');
+
+  const failed = await run(initConfig(fresh), new FakeSys().failOn('loopbackUp', 'EPERM'));
+  t.match((failed.err as Error).message, /loopbackUp lo: EPERM/);
+  t.equal(toWire(failed.err).step, 'bring up loopback');
+  t.same(failed.link.sent('ready'), [], 'create fails');
 });
 
 t.test('--no-new-keyring, no hostname: those steps are left out', async (t) => {

@@ -4,8 +4,10 @@ import * as mountApi from '../../ffi/mount-api.js';
 import { fchownSync, lchownSync } from 'node:fs';
 import { setControllingTerminal } from '../../ffi/pty.js';
 import {
-  AT_EMPTY_PATH, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, MOUNT_ATTR_IDMAP, MOVE_MOUNT_F_EMPTY_PATH, SYS,
+  AF_INET, AT_EMPTY_PATH, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, IFF_UP, IFNAMSIZ, MOUNT_ATTR_IDMAP, MOVE_MOUNT_F_EMPTY_PATH,
+  SIOCGIFFLAGS, SIOCSIFFLAGS, SIZEOF_IFREQ, SOCK_DGRAM, SYS,
 } from '../../ffi/constants.js';
+import { socket } from '../../ffi/socket.js';
 import type { Sys } from './sys.js';
 import { fromNodeError } from '../errors.js';
 import { cloexecFrom, listOwnFds } from './fd-sweep.js';
@@ -25,6 +27,20 @@ function resetSignals(signals: readonly number[]): void {
   for (const sig of signals) {
     libc.rawSyscall(SYS.rt_sigaction, 'rt_sigaction', `${sig} SIG_DFL`,
       ['int', sig], ['void *', action], ['void *', null], ['ulong', KERNEL_SIGSET_SIZE]);
+  }
+}
+
+/** SIOCGIFFLAGS then SIOCSIFFLAGS with IFF_UP added, on `lo`, through an AF_INET datagram socket. */
+function loopbackUp(): void {
+  const fd = socket(AF_INET, SOCK_DGRAM);
+  try {
+    const ifreq = Buffer.alloc(SIZEOF_IFREQ);
+    ifreq.write('lo', 0, IFNAMSIZ - 1, 'latin1');
+    libc.ioctl(fd, SIOCGIFFLAGS, ifreq, 'SIOCGIFFLAGS lo');
+    ifreq.writeUInt16LE(ifreq.readUInt16LE(IFNAMSIZ) | IFF_UP, IFNAMSIZ);
+    libc.ioctl(fd, SIOCSIFFLAGS, ifreq, 'SIOCSIFFLAGS lo');
+  } finally {
+    libc.close(fd);
   }
 }
 
@@ -89,6 +105,7 @@ export const linuxSys: Sys = {
     }
   },
   setctty: (fd) => setControllingTerminal(fd),
+  loopbackUp,
   loadSeccomp: (filter) => filter.load(),
   resetSignals,
   execve: libc.execve,

@@ -37,6 +37,8 @@ export interface Sys {
   setdomainname(name: string): void;
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name for the calling thread. */
   joinSessionKeyring(name: string): void;
+  /** Sets the loopback interface of the calling thread's network namespace up (a new one starts with it down). */
+  loopbackUp(): void;
   /** Moves the calling process (all its threads) into the cgroup whose open `cgroup.procs` is `fd`; `what` names it in errors. */
   joinCgroup(fd: number, what: string): void;
 
