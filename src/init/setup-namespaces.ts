@@ -1,10 +1,11 @@
 // The init's own namespaces: join those given by path (in the plan's join order), then
 // unshare the new ones, all on the main thread (namespaces are per thread). The PID
-// namespace was set by the runtime before spawning us; a new time namespace takes
-// effect at execve.
+// namespace was set by the runtime before spawning us, a user or time namespace given by
+// path was joined by our launcher (src/runtime/launch/launcher.ts); a new time namespace
+// takes effect at execve.
 import { closeSync, writeFileSync } from 'node:fs';
 import { CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
-import { fromNodeError, RuntimeError, withContext } from '../errors.js';
+import { fromNodeError, withContext } from '../errors.js';
 import { joinNamespace, openNamespace } from '../namespaces.js';
 import type { ContainerPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
@@ -21,7 +22,6 @@ export function setupNamespaces(
 ): void {
   for (const ns of plan.namespaces.join) {
     const { type } = ns;
-    if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
     step(`join ${type} namespace ${ns.path}`, () => {
       const fd = openNamespace(ns.path!);
       try {

@@ -2,8 +2,9 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '../../config/errors.js';
 import { SyscallError } from '../../errors.js';
-import { formatIdMap, hostIdOf, writeIdMaps } from './id-maps.js';
+import { formatIdMap, hostIdOf, joinedUserNamespace, parseIdMap, readUserNamespaceMaps, sameIdMap, writeIdMaps } from './id-maps.js';
 
 const uidMap = [{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 1000, hostID: 5000, size: 1 }];
 const gidMap = [{ containerID: 0, hostID: 200000, size: 65536 }];
@@ -31,4 +32,26 @@ t.test('writeIdMaps writes uid_map, then setgroups, then gid_map of the pid', as
   const err = t.throws(() => writeIdMaps(43, { uidMap, gidMap }, proc)) as unknown as SyscallError;
   t.ok(err instanceof SyscallError);
   t.equal(err.message, `write the user namespace's uid_map: write ${proc}/43/uid_map: ENOENT (no such file or directory)`);
+});
+
+t.test('parseIdMap reads the kernel\'s aligned columns; sameIdMap ignores the order of ranges', async (t) => {
+  t.same(parseIdMap('         0     100000       1000\n      1000       5000          1\n'), uidMap);
+  t.same(parseIdMap(''), []);
+  t.ok(sameIdMap(uidMap, [...uidMap].reverse()));
+  t.notOk(sameIdMap(uidMap, uidMap.slice(0, 1)));
+  t.notOk(sameIdMap(uidMap, [{ ...uidMap[0]!, size: 999 }, uidMap[1]!]));
+});
+
+t.test('joinedUserNamespace: the namespace\'s maps; the config\'s, when given, must be those', async (t) => {
+  const read = () => ({ uidMap, gidMap });
+  t.same(joinedUserNamespace({ path: '/p', uidMap: [], gidMap: [] }, read), { path: '/p', uidMap, gidMap }, 'none given: the namespace\'s');
+  t.same(joinedUserNamespace({ path: '/p', uidMap: [...uidMap].reverse(), gidMap }, read), { path: '/p', uidMap, gidMap }, 'the same ranges');
+  const err = t.throws(() => joinedUserNamespace({ path: '/p', uidMap: [], gidMap: [{ containerID: 0, hostID: 100000, size: 65536 }] }, read)) as ConfigError;
+  t.ok(err instanceof ConfigError);
+  t.same(err.issues.map((i) => i.pointer), ['/linux/gidMappings']);
+  t.match(err.message, /^invalid config\.json: \/linux\/gidMappings: is not the map of the user namespace \/p \(\["0 200000 65536"\]\)/);
+});
+
+t.test('readUserNamespaceMaps names the namespace and nsenter\'s complaint', async (t) => {
+  t.throws(() => readUserNamespaceMaps('/nonexistent/ns/user'), { message: /^read the maps of the user namespace \/nonexistent\/ns\/user: nsenter --user: .*No such file or directory/ });
 });

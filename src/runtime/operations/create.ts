@@ -26,8 +26,9 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
-import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
-import { hostIdOf, writeIdMaps } from '../launch/id-maps.js';
+import { startUserNamespaceHolder, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { initLauncher } from '../launch/launcher.js';
+import { hostIdOf, joinedUserNamespace, writeIdMaps } from '../launch/id-maps.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
@@ -78,9 +79,12 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  let plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  const user = plan.namespaces.user;
+  // A joined user namespace has its maps (the fifo's owner, the checks): read them now.
+  if (user?.path !== undefined) plan = { ...plan, namespaces: { ...plan.namespaces, user: joinedUserNamespace({ ...user, path: user.path }) } };
   // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
-  if (plan.namespaces.user && process.geteuid?.() !== 0) {
+  if (user && user.path === undefined && process.geteuid?.() !== 0) {
     throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
   }
   const terminal = !!spec.process?.terminal;
@@ -172,14 +176,15 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const pidNs = plan.namespaces.pid;
     // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
     const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
-    let launcher: string[] | undefined;
-    if (userNs) {
-      becomeChildSubreaper();
+    if (userNs) becomeChildSubreaper();
+    let userNsPath = userNs?.path;
+    if (userNs && userNsPath === undefined) {
       holder = await startUserNamespaceHolder();
       const { pid: holderPid, nsPath } = holder;
       ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs));
-      launcher = userNamespaceLauncher(nsPath, forkedInit);
+      userNsPath = nsPath;
     }
+    const launcher = initLauncher({ user: userNsPath, join: plan.namespaces.launcherJoin, newPidNamespace: forkedInit });
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
     child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
