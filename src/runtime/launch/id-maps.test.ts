@@ -49,7 +49,7 @@ t.test('joinedUserNamespace: the namespace\'s maps; the config\'s, when given, m
   const err = t.throws(() => joinedUserNamespace({ path: '/p', uidMap: [], gidMap: [{ containerID: 0, hostID: 100000, size: 65536 }] }, read)) as ConfigError;
   t.ok(err instanceof ConfigError);
   t.same(err.issues.map((i) => i.pointer), ['/linux/gidMappings']);
-  t.match(err.message, /^invalid config\.json: \/linux\/gidMappings: is not the map of the user namespace \/p \(\["0 200000 65536"\]\)/);
+  t.match(err.message, /^invalid config\.json: \/linux\/gidMappings: is not the map of the user namespace \/p \(0 200000 65536\)/);
 });
 
 t.test('readUserNamespaceMaps names the namespace and nsenter\'s complaint', async (t) => {

@@ -81,7 +81,7 @@ export function joinedUserNamespace(user: UserNamespacePlan & { path: string }, 
     if (given.length > 0 && !sameIdMap(given, has)) {
       issues.push({
         pointer: jsonPointer('linux', field),
-        message: `is not the map of the user namespace ${user.path} (${JSON.stringify(formatIdMap(has).trim().split('\n'))}): leave it out or give that one`,
+        message: `is not the map of the user namespace ${user.path} (${formatIdMap(has).trim().split('\n').join(', ')}): leave it out or give that one`,
       });
     }
   }
