@@ -119,8 +119,12 @@ t.test('terminal without a console socket when detached', async (t) => {
   createFails(t, (s) => { s.process!.terminal = true; }, /cannot allocate tty if runc will detach without setting console socket/);
 });
 
-t.test('a user namespace without maps, or joined by path, is refused with a pointer', async (t) => {
+t.test('a new user namespace without maps, or one joined by path with maps not its own, is refused with a pointer', async (t) => {
   createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user' }); }, /\/linux\/uidMappings: is required with a new user namespace \(\/linux\/namespaces\/\d+\)/);
-  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }); },
-    /\/linux\/namespaces\/\d+\/path: joining a user namespace by path is not supported yet/);
+  createFails(t, (s) => {
+    s.linux!.namespaces!.push({ type: 'user', path: '/proc/self/ns/user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  }, /\/linux\/uidMappings: is not the map of the user namespace \/proc\/self\/ns\/user \(0 0 4294967295\): leave it out or give that one/);
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/nonexistent/user' }); },
+    /read the maps of the user namespace \/nonexistent\/user: nsenter --user: .*No such file or directory/);
 });

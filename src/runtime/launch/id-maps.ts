@@ -3,7 +3,7 @@
 // any ranges, once each; setgroups must be set before gid_map. A namespace joined by
 // path has its maps already: they are read, and checked against the config's.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ConfigError, jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
 import { utilLinuxProgram } from './userns-holder.js';
@@ -59,6 +59,17 @@ const READ_MAPS_TIMEOUT_MS = 10_000;
  * keeping our credentials (the namespace need not map uid 0), and prints both files.
  */
 export function readUserNamespaceMaps(path: string): { uidMap: IdMapRange[]; gidMap: IdMapRange[] } {
+  // Our own: nsenter could not enter it (setns refuses the namespace one is in with EINVAL).
+  if (isOwnUserNamespace(path)) {
+    const read = (name: string) => {
+      try {
+        return parseIdMap(readFileSync(`/proc/self/${name}`, 'utf8'));
+      } catch (err) {
+        throw fromNodeError(err, 'read', `/proc/self/${name}`);
+      }
+    };
+    return { uidMap: read('uid_map'), gidMap: read('gid_map') };
+  }
   const r = spawnSync(utilLinuxProgram('nsenter'), [`--user=${path}`, '--preserve-credentials', '--', '/bin/sh', '-c',
     'cat /proc/self/uid_map && echo - && cat /proc/self/gid_map'], { encoding: 'utf8', env: {}, timeout: READ_MAPS_TIMEOUT_MS });
   const [uid, gid] = (r.stdout ?? '').split('-\n');
@@ -67,6 +78,16 @@ export function readUserNamespaceMaps(path: string): { uidMap: IdMapRange[]; gid
     throw new RuntimeError(`read the maps of the user namespace ${path}: nsenter --user: ${why}`);
   }
   return { uidMap: parseIdMap(uid!), gidMap: parseIdMap(gid) };
+}
+
+function isOwnUserNamespace(path: string): boolean {
+  try {
+    const theirs = statSync(path);
+    const ours = statSync('/proc/self/ns/user');
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false; // nsenter says why
+  }
 }
 
 /**
