@@ -174,6 +174,23 @@ t.test('the joining container\'s lifecycle: create, state, start, exec, kill, de
   t.ok(alive(first.pid), 'the first container runs on');
 });
 
+t.test('joining the user namespace and the PID namespace too: the init starts in the first\'s PID namespace, unforked', async (t) => {
+  const rt = runtime(t);
+  const first = firstContainer(t, rt);
+  const bundle = makeBundle(t, (s) => {
+    joining(s, first.pid, ['user', 'network', 'ipc']);
+    s.linux!.namespaces = s.linux!.namespaces!.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: `/proc/${first.pid}/ns/pid` } : ns));
+    s.process!.args = ['sh', '-c', 'id -u; echo $$; readlink /proc/self/ns/pid; ls /proc | grep -c "^[0-9]"'];
+  });
+  const r = rt.R('run', '--bundle', bundle, newId('pid'));
+  t.equal(r.status, 0, r.stderr);
+  const [uid, pid, link, count] = r.stdout.trim().split('\n');
+  t.equal(uid, '0');
+  t.not(pid, '1', 'not PID 1: the first\'s sleep is');
+  t.equal(link, links(first.pid, 'pid')[0], 'in the first\'s PID namespace');
+  t.ok(Number(count) >= 2, 'its /proc shows the first\'s processes too');
+});
+
 t.test('maps beside a user namespace path: accepted when they are the namespace\'s, refused at their pointer before anything is made', async (t) => {
   const rt = runtime(t);
   const first = firstContainer(t, rt);
