@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/errors.js';
 import { SyscallError } from '../../errors.js';
-import { formatIdMap, hostIdOf, joinedUserNamespace, parseIdMap, readUserNamespaceMaps, sameIdMap, writeIdMaps } from './id-maps.js';
+import type { ContainerPlan, UserNamespacePlan } from '../../plan/types.js';
+import {
+  formatIdMap, hostIdOf, joinedUserNamespace, parseIdMap, readUserNamespaceMaps, sameIdMap, withJoinedUserNamespaceMaps, writeIdMaps,
+} from './id-maps.js';
 
 const uidMap = [{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 1000, hostID: 5000, size: 1 }];
 const gidMap = [{ containerID: 0, hostID: 200000, size: 65536 }];
@@ -54,4 +57,14 @@ t.test('joinedUserNamespace: the namespace\'s maps; the config\'s, when given, m
 
 t.test('readUserNamespaceMaps names the namespace and nsenter\'s complaint', async (t) => {
   t.throws(() => readUserNamespaceMaps('/nonexistent/ns/user'), { message: /^read the maps of the user namespace \/nonexistent\/ns\/user: nsenter --user: .*No such file or directory/ });
+});
+
+t.test('withJoinedUserNamespaceMaps: only a joined user namespace gets the maps read from it', async (t) => {
+  const read = (path: string) => (path === '/p' ? { uidMap, gidMap } : t.fail('read only the joined namespace') as never);
+  const plan = (user?: UserNamespacePlan) => ({ namespaces: { types: [], join: [], launcherJoin: [], create: [], unshareFlags: 0, ...(user ? { user } : {}) } }) as unknown as ContainerPlan;
+  const none = plan();
+  t.equal(withJoinedUserNamespaceMaps(none, read), none, 'no user namespace: the plan as it is');
+  const fresh = plan({ uidMap, gidMap });
+  t.equal(withJoinedUserNamespaceMaps(fresh, read), fresh, 'a new one: the plan as it is');
+  t.same(withJoinedUserNamespaceMaps(plan({ path: '/p', uidMap: [], gidMap: [] }), read).namespaces.user, { path: '/p', uidMap, gidMap });
 });

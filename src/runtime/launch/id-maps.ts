@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ConfigError, jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
 import { utilLinuxProgram } from './userns-holder.js';
-import type { IdMapRange, UserNamespacePlan } from '../../plan/types.js';
+import type { ContainerPlan, IdMapRange, UserNamespacePlan } from '../../plan/types.js';
 
 /** The text of a uid_map or gid_map: one `containerID hostID size` line per range. */
 export function formatIdMap(ranges: readonly IdMapRange[]): string {
@@ -108,4 +108,11 @@ export function joinedUserNamespace(user: UserNamespacePlan & { path: string }, 
   }
   if (issues.length) throw ConfigError.invalid('config.json', issues);
   return { path: user.path, ...actual };
+}
+
+/** The plan with a joined user namespace's own maps (read and checked now, before any side effect); others as they are. */
+export function withJoinedUserNamespaceMaps(plan: ContainerPlan, read = readUserNamespaceMaps): ContainerPlan {
+  const user = plan.namespaces.user;
+  if (user?.path === undefined) return plan;
+  return { ...plan, namespaces: { ...plan.namespaces, user: joinedUserNamespace({ ...user, path: user.path }, read) } };
 }

@@ -28,7 +28,7 @@ import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { startUserNamespaceHolder, type UserNamespaceHolder } from '../launch/userns-holder.js';
 import { initLauncher } from '../launch/launcher.js';
-import { hostIdOf, joinedUserNamespace, writeIdMaps } from '../launch/id-maps.js';
+import { hostIdOf, withJoinedUserNamespaceMaps, writeIdMaps } from '../launch/id-maps.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
@@ -79,12 +79,9 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  let plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
-  const user = plan.namespaces.user;
-  // A joined user namespace has its maps (the fifo's owner, the checks): read them now.
-  if (user?.path !== undefined) plan = { ...plan, namespaces: { ...plan.namespaces, user: joinedUserNamespace({ ...user, path: user.path }) } };
+  const plan = withJoinedUserNamespaceMaps(planContainer(spec, { id, bundle, lastCap: kernelLastCap() }));
   // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
-  if (user && user.path === undefined && process.geteuid?.() !== 0) {
+  if (plan.namespaces.user && plan.namespaces.user.path === undefined && process.geteuid?.() !== 0) {
     throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
   }
   const terminal = !!spec.process?.terminal;
@@ -174,7 +171,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
     const pidNs = plan.namespaces.pid;
-    // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
+    // In a user namespace, new or joined: a new PID namespace is made inside it by the launcher, not around the spawn by us.
     const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
     if (userNs) becomeChildSubreaper();
     let userNsPath = userNs?.path;
