@@ -3,11 +3,11 @@
 // The PID namespace is the one the runtime sets for its *children*: after
 // unshare(CLONE_NEWPID) or setns on the main thread, the next spawned process starts
 // in it, and the runtime then returns to its own (withChildPidNamespace).
-import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
 import {
   CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 } from '../ffi/constants.js';
-import { RuntimeError, fromNodeError } from './errors.js';
+import { RuntimeError, fromNodeError, withContext } from './errors.js';
 import type { Sys } from './syscall/sys.js';
 import { withoutNewEngineThreads } from './engine-threads.js';
 
@@ -135,5 +135,28 @@ function inChildPidNamespace<T>(sys: Sys, target: ChildPidNamespace, fn: () => T
     }
   } finally {
     closeSync(own);
+  }
+}
+
+/** One clock's offset in a new time namespace (`linux.timeOffsets`). */
+export interface TimeOffset {
+  clock: string;
+  secs: number;
+  nanosecs: number;
+}
+
+/**
+ * Writes the offsets of the time namespace `pid`'s children get, which must be new and
+ * entered by no process yet (`procRoot` is /proc but in tests). The init writes its own;
+ * in a user namespace, where it is non-dumpable and may not open its own /proc files,
+ * the runtime writes them.
+ */
+export function writeTimeOffsets(pid: number | 'self', offsets: readonly TimeOffset[], procRoot = '/proc'): void {
+  if (offsets.length === 0) return;
+  const path = `${procRoot}/${pid}/timens_offsets`;
+  try {
+    writeFileSync(path, offsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}\n`).join(''));
+  } catch (err) {
+    throw withContext('set time namespace offsets', fromNodeError(err, 'write', path));
   }
 }

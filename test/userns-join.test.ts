@@ -53,8 +53,7 @@ function timeContainer(t: Test, rt: Runtime): { id: string; pid: number } {
 
 /**
  * The first container: a new user namespace with MAP, sleeping, in the time namespace
- * of a container without one (the offsets of a new time namespace are written from
- * inside it, and in a user namespace the init cannot open its own timens_offsets).
+ * of a container without one (which the launcher joins before the user namespace).
  */
 function firstContainer(t: Test, rt: Runtime): { id: string; pid: number } {
   const time = timeContainer(t, rt);

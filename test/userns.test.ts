@@ -80,6 +80,19 @@ t.test('run: root inside is 100000 outside, with the config\'s maps, and writes 
   t.same(findCgroupDirs(id), [], 'no cgroup left');
 });
 
+t.test('a new time namespace with offsets: the runtime writes them, the non-dumpable init may not open its own', async (t) => {
+  const { R, bundle, id } = container(t, ['sh', '-c', 'readlink /proc/self/ns/time; cat /proc/self/timens_offsets'], (s) => {
+    s.linux!.namespaces!.push({ type: 'time' });
+    s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 7 }, boottime: { secs: 172800 } };
+  });
+  const r = R('run', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  const [link, ...offsets] = r.stdout.trim().split('\n');
+  t.not(link, readlinkSync('/proc/self/ns/time'), 'a time namespace of its own');
+  t.match(offsets.join('\n'), /^monotonic\s+86400\s+7$/m);
+  t.match(offsets.join('\n'), /^boottime\s+172800\s+0$/m);
+});
+
 t.test('run exits with the container status, 128+signal when it was killed', async (t) => {
   const exit7 = container(t, ['sh', '-c', 'exit 7']);
   t.equal(exit7.R('run', '--bundle', exit7.bundle, exit7.id).status, 7);

@@ -3,10 +3,9 @@
 // namespace was set by the runtime before spawning us, a user or time namespace given by
 // path was joined by our launcher (src/runtime/launch/launcher.ts); a new time namespace
 // takes effect at execve.
-import { closeSync, writeFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { CLONE_NEWCGROUP, CLONE_NEWTIME } from '../../ffi/constants.js';
-import { fromNodeError, withContext } from '../errors.js';
-import { joinNamespace, openNamespace } from '../namespaces.js';
+import { joinNamespace, openNamespace, writeTimeOffsets } from '../namespaces.js';
 import type { ContainerPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
@@ -40,16 +39,8 @@ export function setupNamespaces(
       cgroupNs?.after();
     });
   }
-  if (flags & CLONE_NEWTIME) {
-    const lines = plan.timeOffsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}`);
-    if (lines.length) {
-      step('write time offsets', () => {
-        try {
-          writeFileSync(`${procRoot}/self/timens_offsets`, `${lines.join('\n')}\n`);
-        } catch (err) {
-          throw withContext('set time namespace offsets', fromNodeError(err, 'write', `${procRoot}/self/timens_offsets`));
-        }
-      });
-    }
+  // In a user namespace the runtime writes them (src/runtime/operations/create.ts).
+  if (flags & CLONE_NEWTIME && !plan.namespaces.user && plan.timeOffsets.length) {
+    step('write time offsets', () => writeTimeOffsets('self', plan.timeOffsets, procRoot));
   }
 }

@@ -15,7 +15,7 @@ import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../ro
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
-import { withChildPidNamespace } from '../../namespaces.js';
+import { withChildPidNamespace, writeTimeOffsets } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { runHooks } from '../../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../../terminal/console-socket.js';
@@ -229,7 +229,13 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug,
     };
     channel.send({ type: 'config', config });
-    await serveInit(channel, ctx.log, { what: 'container init', exited, hooks: () => runCreateHooks(ctx, config.plan) });
+    const initPid = pid;
+    const hooks = () => {
+      // The init has unshared its time namespace and started no process: in a user namespace it may not open its own timens_offsets.
+      if (userNs && plan.namespaces.create.includes('time')) ctx.log.step('set time offsets', () => writeTimeOffsets(initPid, plan.timeOffsets));
+      runCreateHooks(ctx, config.plan);
+    };
+    await serveInit(channel, ctx.log, { what: 'container init', exited, hooks });
 
     ctx.log.step('save state', () => ctx.store.write(record));
     ctx.store.removeCreateJournal(id);
