@@ -126,5 +126,12 @@ t.test('a new user namespace without maps, or one joined by path with maps not i
     s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   }, /\/linux\/uidMappings: is not the map of the user namespace \/proc\/self\/ns\/user \(0 0 4294967295\): leave it out or give that one/);
   createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/nonexistent/user' }); },
-    /read the maps of the user namespace \/nonexistent\/user: nsenter --user: .*No such file or directory/);
+    /\/linux\/namespaces\/5\/path: open \/nonexistent\/user: ENOENT/);
+});
+
+t.test('a namespace path that is no namespace of its type is refused at its pointer before anything is made', async (t) => {
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'time', path: '/proc/self/ns/net' }); },
+    /\/linux\/namespaces\/5\/path: \/proc\/self\/ns\/net is a net namespace, not a time namespace/);
+  createFails(t, (s) => { s.linux!.namespaces![1] = { type: 'network', path: '/proc/999999999/ns/net' }; },
+    /\/linux\/namespaces\/1\/path: open \/proc\/999999999\/ns\/net: ENOENT/);
 });

@@ -15,7 +15,7 @@ import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../ro
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
-import { withChildPidNamespace, writeTimeOffsets } from '../../namespaces.js';
+import { checkNamespacePaths, withChildPidNamespace, writeTimeOffsets } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { runHooks } from '../../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../../terminal/console-socket.js';
@@ -79,7 +79,9 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  const plan = withJoinedUserNamespaceMaps(planContainer(spec, { id, bundle, lastCap: kernelLastCap() }));
+  const planned = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  checkNamespacePaths(spec);
+  const plan = withJoinedUserNamespaceMaps(planned);
   // Without root the maps would need newuidmap/newgidmap and the subordinate ids of /etc/subuid.
   if (plan.namespaces.user && plan.namespaces.user.path === undefined && process.geteuid?.() !== 0) {
     throw new RuntimeError('a new user namespace needs a runtime run as root: rootless containers are not supported yet');
