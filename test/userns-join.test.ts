@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chownSync, existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs } from './helpers.js';
+import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import { initLauncher } from '../src/runtime/launch/launcher.js';
 import type { Spec } from '../src/generated/config.js';
@@ -188,6 +188,25 @@ t.test('joining the user namespace and the PID namespace too: the init starts in
   t.not(pid, '1', 'not PID 1: the first\'s sleep is');
   t.equal(link, links(first.pid, 'pid')[0], 'in the first\'s PID namespace');
   t.ok(Number(count) >= 2, 'its /proc shows the first\'s processes too');
+});
+
+t.test('a failed create in a joined user namespace leaves nothing: no launcher, no init, no cgroup, no state', async (t) => {
+  const rt = runtime(t);
+  const first = firstContainer(t, rt);
+  const inFirst = () => processesInUserNamespaceOf(first.pid).sort();
+  const before = inFirst();
+  const bundle = makeBundle(t, (s) => {
+    joining(s, first.pid, ['user', 'network', 'ipc', 'time']);
+    s.process!.args = ['/no/such/program'];
+  });
+  const id = newId('fail');
+  t.teardown(() => { rt.R('delete', '--force', id); });
+  const r = rt.R('create', '--bundle', bundle, id);
+  t.not(r.status, 0);
+  t.match(r.stderr, /unable to start container process: .*\/no\/such\/program/);
+  t.notOk(existsSync(join(rt.root, id)), 'no state directory');
+  t.same(findCgroupDirs(id), [], 'no cgroup');
+  t.same(inFirst(), before, 'no process of it is left in the joined user namespace');
 });
 
 t.test('maps beside a user namespace path: accepted when they are the namespace\'s, refused at their pointer before anything is made', async (t) => {

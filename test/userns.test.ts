@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chownSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, ROOTFS, withoutTap } from './helpers.js';
+import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf, ROOTFS, withoutTap } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import type { Spec } from '../src/generated/config.js';
 
@@ -31,18 +31,6 @@ function container(t: Test, args: string[], patch: (s: Spec) => void = () => {})
   t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
   const R = (...a: string[]) => ocirt(['--root', root, ...a]);
   return { root, bundle, id, R };
-}
-
-/** The host pids of every process in the user namespace `pid` is in. */
-function processesInUserNamespaceOf(pid: number): number[] {
-  const ns = readlinkSync(`/proc/${pid}/ns/user`);
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try {
-      return readlinkSync(`/proc/${p}/ns/user`) === ns;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Running, not a zombie waiting for its reaper. */
