@@ -192,3 +192,44 @@ t.test('a config without a mount namespace runs, and ocirt leaves no mount behin
     if (mountsUnder(both.runc.bundle.rootfs).length > 0) await sh('umount', '-R', '-l', both.runc.bundle.rootfs);
   }
 });
+
+// A user namespace given by path, with the network and IPC namespaces it owns, as a second
+// container joins a first's. runc 1.1 needs the namespace's maps in the config beside the
+// path (runc 1.2 takes them when they match); both runtimes get them.
+t.test('a user namespace given by path is joined with the network and IPC namespaces it owns', async (t) => {
+  requireTool('unshare');
+  // The user namespace is made first by the one unshare(2), so it owns the others.
+  const holder = trackProcess(spawn('unshare', ['--user', '--net', '--ipc', 'sleep', '600'], { stdio: 'ignore' }));
+  const own = fs.readlinkSync('/proc/self/ns/user');
+  await waitFor('the holder\'s user namespace', () => {
+    try {
+      return fs.readlinkSync(`/proc/${holder.pid}/ns/user`) !== own;
+    } catch {
+      return false;
+    }
+  });
+  fs.writeFileSync(`/proc/${holder.pid}/uid_map`, '0 100000 65536\n');
+  fs.writeFileSync(`/proc/${holder.pid}/setgroups`, 'allow');
+  fs.writeFileSync(`/proc/${holder.pid}/gid_map`, '0 100000 65536\n');
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const patch: SpecPatch = (spec) => {
+    spec.linux!.namespaces = [
+      { type: 'pid' }, { type: 'mount' }, { type: 'uts' },
+      { type: 'user', path: `/proc/${holder.pid}/ns/user` },
+      { type: 'network', path: `/proc/${holder.pid}/ns/net` },
+      { type: 'ipc', path: `/proc/${holder.pid}/ns/ipc` },
+    ];
+    spec.linux!.uidMappings = map;
+    spec.linux!.gidMappings = map;
+  };
+  const both = await observeBoth(patch, `id -u; cat /proc/self/uid_map /proc/self/gid_map; ${PRINT_NS}`, {
+    rootfs: 'shared',
+    normalize: classifyNs(holder.pid),
+  });
+  t.equal(both.ocirt.status, 0, both.ocirt.stderr);
+  t.equal(
+    both.ocirt.stdout.replace(/[ \t]+/g, ' '),
+    '0\n 0 100000 65536\n 0 100000 65536\npid new\nnet holder\nipc holder\nuts new\nmnt new\ncgroup host\ntime host\nuser holder\n',
+  );
+  assertSameAsReference(t, both);
+});

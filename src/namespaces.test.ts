@@ -2,8 +2,9 @@ import t from 'tap';
 import { closeSync, readlinkSync } from 'node:fs';
 import { CLONE_FS, CLONE_NEWNS, CLONE_NEWPID } from '../ffi/constants.js';
 import { FakeSys } from '../test/fakes/fake.js';
+import { ConfigError } from './config/errors.js';
 import {
-  JOIN_ORDER, NAMESPACES, NAMESPACE_TYPES, hasNewNamespace, isNamespaceType, joinNamespace,
+  JOIN_ORDER, NAMESPACES, NAMESPACE_TYPES, checkNamespacePaths, hasNewNamespace, isNamespaceType, joinNamespace,
   namespaceCloneFlag, namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace,
 } from './namespaces.js';
 
@@ -105,4 +106,18 @@ t.test('withChildPidNamespace: an fd of our own namespace changes nothing', asyn
   t.teardown(() => closeSync(fd));
   t.equal(withChildPidNamespace(sys, { fd }, () => 1), 1);
   t.same(sys.calls, []);
+});
+
+t.test('checkNamespacePaths: each path is a namespace file of its type, else a ConfigError at its pointer', async (t) => {
+  t.doesNotThrow(() => checkNamespacePaths({ linux: { namespaces: [{ type: 'network', path: '/proc/self/ns/net' }, { type: 'mount' }, { type: 'time', path: '/proc/self/ns/time' }] } }));
+  t.doesNotThrow(() => checkNamespacePaths({}));
+  const err = t.throws(() => checkNamespacePaths({ linux: { namespaces: [
+    { type: 'uts' }, { type: 'time', path: '/proc/self/ns/net' }, { type: 'ipc', path: '/proc/self/status' }, { type: 'user', path: '/nonexistent/ns' },
+  ] } })) as ConfigError;
+  t.ok(err instanceof ConfigError);
+  t.same(err.issues, [
+    { pointer: '/linux/namespaces/1/path', message: '/proc/self/ns/net is a net namespace, not a time namespace' },
+    { pointer: '/linux/namespaces/2/path', message: '/proc/self/status is not a namespace file' },
+    { pointer: '/linux/namespaces/3/path', message: 'open /nonexistent/ns: ENOENT (no such file or directory)' },
+  ]);
 });

@@ -3,11 +3,12 @@
 // The PID namespace is the one the runtime sets for its *children*: after
 // unshare(CLONE_NEWPID) or setns on the main thread, the next spawned process starts
 // in it, and the runtime then returns to its own (withChildPidNamespace).
-import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, fstatSync, openSync, readlinkSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
 import {
   CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 } from '../ffi/constants.js';
-import { RuntimeError, fromNodeError } from './errors.js';
+import { RuntimeError, fromNodeError, withContext } from './errors.js';
+import { ConfigError, jsonPointer, type ValidationIssue } from './config/errors.js';
 import type { Sys } from './syscall/sys.js';
 import { withoutNewEngineThreads } from './engine-threads.js';
 
@@ -135,5 +136,63 @@ function inChildPidNamespace<T>(sys: Sys, target: ChildPidNamespace, fn: () => T
     }
   } finally {
     closeSync(own);
+  }
+}
+
+/** One clock's offset in a new time namespace (`linux.timeOffsets`). */
+export interface TimeOffset {
+  clock: string;
+  secs: number;
+  nanosecs: number;
+}
+
+/**
+ * Writes the offsets of the time namespace `pid`'s children get, which must be new and
+ * entered by no process yet (`procRoot` is /proc but in tests). The init writes its own;
+ * in a user namespace, where it is non-dumpable and may not open its own /proc files,
+ * the runtime writes them.
+ */
+export function writeTimeOffsets(pid: number | 'self', offsets: readonly TimeOffset[], procRoot = '/proc'): void {
+  if (offsets.length === 0) return;
+  const path = `${procRoot}/${pid}/timens_offsets`;
+  try {
+    writeFileSync(path, offsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}\n`).join(''));
+  } catch (err) {
+    throw withContext('set time namespace offsets', fromNodeError(err, 'write', path));
+  }
+}
+
+/**
+ * Every namespace `linux.namespaces` gives by path must be a namespace file of its type:
+ * checked before any side effect, so a wrong path is refused at its pointer rather than
+ * by the init or its launcher halfway through create.
+ */
+export function checkNamespacePaths(spec: NamespacesSpec): void {
+  const issues: ValidationIssue[] = [];
+  spec.linux?.namespaces?.forEach((ns, i) => {
+    if (!ns.path || !isNamespaceType(ns.type)) return;
+    const problem = namespaceFileProblem(ns.path, ns.type);
+    if (problem) issues.push({ pointer: jsonPointer('linux', 'namespaces', i, 'path'), message: problem });
+  });
+  if (issues.length) throw ConfigError.invalid('config.json', issues);
+}
+
+function namespaceFileProblem(path: string, type: NamespaceType): string | undefined {
+  let fd: number;
+  try {
+    fd = openNamespace(path);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  try {
+    // An open namespace file reads as `<name>:[<inode>]` (`net:[4026531992]`).
+    const kind = /^(\w+):\[\d+\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+    if (kind === undefined) return `${path} is not a namespace file`;
+    if (kind !== NAMESPACES[type].procName) return `${path} is a ${kind} namespace, not a ${type} namespace`;
+    return undefined;
+  } catch (err) {
+    return fromNodeError(err, 'readlink', `/proc/self/fd/${fd}`).message;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -121,8 +121,19 @@ t.test('terminal without a console socket when detached', async (t) => {
   createFails(t, (s) => { s.process!.terminal = true; }, /cannot allocate tty if runc will detach without setting console socket/);
 });
 
-t.test('a user namespace without maps, or joined by path, is refused with a pointer', async (t) => {
+t.test('a new user namespace without maps, or one joined by path with maps not its own, is refused with a pointer', async (t) => {
   createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user' }); }, /\/linux\/uidMappings: is required with a new user namespace \(\/linux\/namespaces\/\d+\)/);
-  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }); },
-    /\/linux\/namespaces\/\d+\/path: joining a user namespace by path is not supported yet/);
+  createFails(t, (s) => {
+    s.linux!.namespaces!.push({ type: 'user', path: '/proc/self/ns/user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  }, /\/linux\/uidMappings: is not the map of the user namespace \/proc\/self\/ns\/user \(0 0 4294967295\): leave it out or give that one/);
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'user', path: '/nonexistent/user' }); },
+    /\/linux\/namespaces\/5\/path: open \/nonexistent\/user: ENOENT/);
+});
+
+t.test('a namespace path that is no namespace of its type is refused at its pointer before anything is made', async (t) => {
+  createFails(t, (s) => { s.linux!.namespaces!.push({ type: 'time', path: '/proc/self/ns/net' }); },
+    /\/linux\/namespaces\/5\/path: \/proc\/self\/ns\/net is a net namespace, not a time namespace/);
+  createFails(t, (s) => { s.linux!.namespaces![1] = { type: 'network', path: '/proc/999999999/ns/net' }; },
+    /\/linux\/namespaces\/1\/path: open \/proc\/999999999\/ns\/net: ENOENT/);
 });

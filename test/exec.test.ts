@@ -271,14 +271,19 @@ t.test('the exec init makes itself non-dumpable before anything else', async (t)
   }
 });
 
-t.test('the cgroup namespace is joined; a time namespace is refused for now', async (t) => {
+t.test('the cgroup namespace is joined, and the time namespace', async (t) => {
   const c = running(t, (s) => { s.linux!.namespaces!.push({ type: 'cgroup' }); });
   const r = c.R('exec', c.id, 'sh', '-c', 'grep -c ":/$" /proc/self/cgroup; readlink /proc/self/ns/cgroup');
   t.equal(r.status, 0, r.stderr);
   const lines = readFileSync(`/proc/${c.initPid}/cgroup`, 'utf8').trim().split('\n').length;
   t.equal(r.stdout, `${lines}\n${readlinkSync(`/proc/${c.initPid}/ns/cgroup`)}\n`, 'every hierarchy is "/" inside, as for the init');
-  const tn = running(t, (s) => { s.linux!.namespaces!.push({ type: 'time' }); });
-  const refused = tn.R('exec', tn.id, 'true');
-  t.equal(refused.status, 255);
-  t.match(refused.stderr, /exec failed: joining the container's time namespace is not supported yet/);
+  const tn = running(t, (s) => {
+    s.linux!.namespaces!.push({ type: 'time' });
+    s.linux!.timeOffsets = { boottime: { secs: 3600 } };
+  });
+  const joined = tn.R('exec', tn.id, 'sh', '-c', 'readlink /proc/self/ns/time; cat /proc/self/timens_offsets; grep ^Gid: /proc/self/status');
+  t.equal(joined.status, 0, joined.stderr);
+  t.equal(joined.stdout.split('\n')[0], readlinkSync(`/proc/${tn.initPid}/ns/time`), 'in the init\'s time namespace');
+  t.match(joined.stdout, /^boottime\s+3600\s+0$/m, 'with its offsets');
+  t.match(joined.stdout, /^Gid:\s+0\s+0\s+0\s+0$/m, 'every gid the process\'s (not the launcher\'s)');
 });

@@ -1,7 +1,7 @@
 // Helpers for the integration tests: run the built CLI, make temp dirs that are
 // removed at the end of the test, and check that nothing was left behind.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +134,18 @@ export function processesWith(marker: string): number[] {
     } catch { /* gone */ }
   }
   return pids;
+}
+
+/** The host pids of every process in the user namespace `pid` is in. */
+export function processesInUserNamespaceOf(pid: number): number[] {
+  const ns = readlinkSync(`/proc/${pid}/ns/user`);
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/ns/user`) === ns;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function mountsUnder(prefix: string): string[] {

@@ -87,8 +87,11 @@ t.test('a starting init or exec init is not dumpable', async (t) => {
   const bounding = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
   const all = ALL_CAPABILITIES.filter((name, n) => name !== 'CAP_SYS_PTRACE' && (bounding >> BigInt(n)) & 1n);
   const out = tempDir(t, 'ocirt-scan-');
+  // In a time namespace of its own: each exec init and each sibling's init that joins it
+  // starts through setpriv and nsenter, whose execve alone would leave it dumpable.
   const id = runAttacker(t, rt, out, SCANNER, (s) => {
     s.process!.capabilities = { bounding: all, effective: all, permitted: all };
+    s.linux!.namespaces!.push({ type: 'time' });
   });
   const initPid = (JSON.parse(rt.R('state', id).stdout) as { pid: number }).pid;
   t.ok(await waitFor(join(out, 'ok')), "the scanner reads /proc/PID/exe of the container's processes");
@@ -103,10 +106,16 @@ t.test('a starting init or exec init is not dumpable', async (t) => {
     delete s.process!.capabilities!.ambient;
     s.linux!.namespaces = s.linux!.namespaces!.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: `/proc/${initPid}/ns/pid` } : ns));
   });
+  const siblingInTime = makeBundle(t, (s) => {
+    s.process!.args = ['true'];
+    delete s.process!.capabilities!.ambient;
+    s.linux!.namespaces = s.linux!.namespaces!.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: `/proc/${initPid}/ns/pid` } : ns));
+    s.linux!.namespaces.push({ type: 'time', path: `/proc/${initPid}/ns/time` });
+  });
   for (let i = 0; i < 8; i++) {
     const sid = `sibling-${process.pid}-${i}`;
     t.teardown(() => { rt.R('delete', '--force', sid); });
-    const r = rt.R('run', '--bundle', sibling, sid);
+    const r = rt.R('run', '--bundle', i % 2 ? siblingInTime : sibling, sid);
     t.equal(r.status, 0, `sibling ${i}: ${r.stderr}`);
   }
   t.equal(rt.R('kill', id, 'KILL').status, 0);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chownSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, ROOTFS, withoutTap } from './helpers.js';
+import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf, ROOTFS, withoutTap } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import type { Spec } from '../src/generated/config.js';
 
@@ -31,18 +31,6 @@ function container(t: Test, args: string[], patch: (s: Spec) => void = () => {})
   t.teardown(() => { ocirt(['--root', root, 'delete', '--force', id]); });
   const R = (...a: string[]) => ocirt(['--root', root, ...a]);
   return { root, bundle, id, R };
-}
-
-/** The host pids of every process in the user namespace `pid` is in. */
-function processesInUserNamespaceOf(pid: number): number[] {
-  const ns = readlinkSync(`/proc/${pid}/ns/user`);
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try {
-      return readlinkSync(`/proc/${p}/ns/user`) === ns;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Running, not a zombie waiting for its reaper. */
@@ -78,6 +66,19 @@ t.test('run: root inside is 100000 outside, with the config\'s maps, and writes 
   t.equal(made.gid, 100000);
   t.equal(R('list', '-q').stdout, '', 'run deleted the container');
   t.same(findCgroupDirs(id), [], 'no cgroup left');
+});
+
+t.test('a new time namespace with offsets: the runtime writes them, the non-dumpable init may not open its own', async (t) => {
+  const { R, bundle, id } = container(t, ['sh', '-c', 'readlink /proc/self/ns/time; cat /proc/self/timens_offsets'], (s) => {
+    s.linux!.namespaces!.push({ type: 'time' });
+    s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 7 }, boottime: { secs: 172800 } };
+  });
+  const r = R('run', '--bundle', bundle, id);
+  t.equal(r.status, 0, r.stderr);
+  const [link, ...offsets] = r.stdout.trim().split('\n');
+  t.not(link, readlinkSync('/proc/self/ns/time'), 'a time namespace of its own');
+  t.match(offsets.join('\n'), /^monotonic\s+86400\s+7$/m);
+  t.match(offsets.join('\n'), /^boottime\s+172800\s+0$/m);
 });
 
 t.test('run exits with the container status, 128+signal when it was killed', async (t) => {

@@ -50,9 +50,6 @@ export function checkIdMappings(mappings: readonly LinuxIDMapping[] | undefined,
   return issues;
 }
 
-/** Joining an existing user namespace needs a single-threaded stage the runtime does not have yet. */
-export const USER_NAMESPACE_PATH_UNSUPPORTED = 'joining a user namespace by path is not supported yet';
-
 /** The kernel takes at most this many lines in a uid_map or gid_map (UID_GID_MAP_MAX_EXTENTS). */
 export const MAX_ID_MAP_RANGES = 340;
 

@@ -56,7 +56,7 @@ t.test('namespaces', async (t) => {
   ], 'a new user namespace needs both maps');
   t.same(
     check((s) => (s.linux!.namespaces = [{ type: 'uts' }, { type: 'mount' }, { type: 'time', path: '/proc/1/ns/time' }])),
-    ['/linux/namespaces/2/path: joining an existing time namespace is not supported yet'],
+    [], 'joining a time namespace is fine',
   );
   t.same(check((s) => (s.linux!.namespaces = [{ type: 'uts' }, { type: 'mount', path: '/proc/1/ns/mnt' }])), [], 'joining mount is fine');
   t.same(check((s) => (s.linux!.namespaces = [{ type: 'uts' }])), [
@@ -135,7 +135,6 @@ t.test('time offsets need a new time namespace', async (t) => {
   t.same(check((s) => (s.linux!.timeOffsets = offsets)), ['/linux/timeOffsets: needs a time namespace in linux.namespaces']);
   t.same(check((s) => { s.linux!.namespaces!.push({ type: 'time' }); s.linux!.timeOffsets = offsets; }), []);
   t.same(check((s) => { s.linux!.namespaces!.push({ type: 'time', path: '/proc/1/ns/time' }); s.linux!.timeOffsets = offsets; }), [
-    '/linux/namespaces/5/path: joining an existing time namespace is not supported yet',
     '/linux/timeOffsets: cannot be applied to an existing time namespace (linux.namespaces has a path for time)',
   ]);
 });
@@ -230,7 +229,7 @@ t.test('spec version', async (t) => {
   t.same(check((s) => (s.ociVersion = '2.0.0')), ['/ociVersion: runtime-spec 2.0.0 is not supported (ocirt implements 1.x, up to 1.3.0)']);
 });
 
-t.test('user namespaces: a new one with both maps; not by path; maps without overlaps', async (t) => {
+t.test('user namespaces: a new one with both maps, one by path with or without maps; maps without overlaps', async (t) => {
   const spec = exampleSpec({ rootless: true, cgroupNamespace: false, hostUid: 1000, hostGid: 1000 });
   t.same(lines(checkSemantics(spec)), [], 'the rootless example (a new user namespace with its maps) passes');
   const map = (...ranges: [number, number, number][]) => ranges.map(([containerID, hostID, size]) => ({ containerID, hostID, size }));
@@ -240,7 +239,10 @@ t.test('user namespaces: a new one with both maps; not by path; maps without ove
     s.linux!.gidMappings = map([0, 100000, 65536]);
   };
   t.same(check((s) => withUser(s, {})), [], 'both maps given');
-  t.same(check((s) => withUser(s, { path: '/proc/1/ns/user' })), ['/linux/namespaces/5/path: joining a user namespace by path is not supported yet']);
+  t.same(check((s) => withUser(s, { path: '/proc/1/ns/user' })), [], 'by path with maps (create checks them against the namespace\'s)');
+  t.same(check((s) => { withUser(s, { path: '/proc/1/ns/user' }); delete s.linux!.uidMappings; delete s.linux!.gidMappings; }), [], 'by path without maps');
+  t.same(check((s) => { withUser(s, { path: '/proc/1/ns/user' }); s.linux!.uidMappings = map([0, 2147483647, 2]); }),
+    ['/linux/uidMappings/0/size: hostID 2147483647 + size 2 goes past 2147483647: uids and gids must be in range 0-2147483647'], 'by path, given maps are still checked for range');
   t.same(check((s) => { withUser(s, {}); s.linux!.gidMappings = []; }), ['/linux/gidMappings: is required with a new user namespace (/linux/namespaces/5)']);
   t.same(check((s) => {
     withUser(s, {});
@@ -263,4 +265,10 @@ t.test('warnings', async (t) => {
     '/process/capabilities/ambient/1: unknown capability "CAP_WHATEVER" is ignored',
   ]);
   t.same(semanticWarnings(base()), []);
+  const joined = base();
+  joined.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
+  joined.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  t.same(lines(semanticWarnings(joined)), [
+    '/linux/uidMappings: has no use with a user namespace joined by path (/linux/namespaces/5): give one or the other',
+  ], 'maps beside a user namespace path (as runc, which warns when they match and refuses them when not)');
 });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { LinuxNamespaceType, Spec } from '../generated/config.js';
 import { jsonPointer, type ValidationIssue } from './errors.js';
-import { checkIdMappings, checkUserIds, checkUserNamespaceMaps, USER_NAMESPACE_PATH_UNSUPPORTED } from './ids.js';
+import { checkIdMappings, checkUserIds, checkUserNamespaceMaps } from './ids.js';
 import { sysctlDottedName } from './sysctl-name.js';
 import { isKnownCapability } from '../linux/capabilities.js';
 import { RLIMITS } from '../linux/rlimits.js';
@@ -62,6 +62,13 @@ export function semanticWarnings(spec: Spec): ValidationIssue[] {
           warnings.push({ pointer: jsonPointer('process', 'capabilities', set, i), message: `unknown capability ${JSON.stringify(name)} is ignored` });
         }
       });
+    }
+  }
+  // As runc: maps beside a user namespace path are accepted when they are the namespace's own.
+  const userIndex = spec.linux?.namespaces?.findIndex((ns) => ns.type === 'user' && ns.path) ?? -1;
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    if (userIndex >= 0 && spec.linux?.[field]?.length) {
+      warnings.push({ pointer: jsonPointer('linux', field), message: `has no use with a user namespace joined by path (/linux/namespaces/${userIndex}): give one or the other` });
     }
   }
   return warnings;
@@ -192,14 +199,8 @@ function checkNamespaces(ctx: Context): void {
       ctx.add(jsonPointer('linux', 'namespaces', i, 'type'), `duplicate namespace ${ns.type} (first at /linux/namespaces/${first.index})`);
       return;
     }
-    if (ns.type === 'user') {
-      if (ns.path) ctx.add(jsonPointer('linux', 'namespaces', i, 'path'), USER_NAMESPACE_PATH_UNSUPPORTED);
-      else ctx.issues.push(...checkUserNamespaceMaps(linux, i));
-    } else if (ns.type === 'time' && ns.path) {
-      // setns(CLONE_NEWTIME) fails with EUSERS in a multi-threaded process, and Node always has
-      // threads; a new time namespace works (it is entered at execve).
-      ctx.add(jsonPointer('linux', 'namespaces', i, 'path'), 'joining an existing time namespace is not supported yet');
-    }
+    // A user namespace joined by path needs no maps; given, create checks them against the namespace's.
+    if (ns.type === 'user' && !ns.path) ctx.issues.push(...checkUserNamespaceMaps(linux, i));
   });
   if (!ctx.has('user')) {
     for (const field of ['uidMappings', 'gidMappings'] as const) {

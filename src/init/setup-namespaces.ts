@@ -1,11 +1,11 @@
 // The init's own namespaces: join those given by path (in the plan's join order), then
 // unshare the new ones, all on the main thread (namespaces are per thread). The PID
-// namespace was set by the runtime before spawning us; a new time namespace takes
-// effect at execve. A new network namespace gets its loopback up.
-import { closeSync, writeFileSync } from 'node:fs';
+// namespace was set by the runtime before spawning us, a user or time namespace given by
+// path was joined by our launcher (src/runtime/launch/launcher.ts); a new time namespace
+// takes effect at execve. A new network namespace gets its loopback up.
+import { closeSync } from 'node:fs';
 import { CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWTIME } from '../../ffi/constants.js';
-import { fromNodeError, RuntimeError, withContext } from '../errors.js';
-import { joinNamespace, openNamespace } from '../namespaces.js';
+import { joinNamespace, openNamespace, writeTimeOffsets } from '../namespaces.js';
 import type { ContainerPlan } from '../plan/types.js';
 import type { Step } from '../step.js';
 import type { Sys } from '../syscall/sys.js';
@@ -21,7 +21,6 @@ export function setupNamespaces(
 ): void {
   for (const ns of plan.namespaces.join) {
     const { type } = ns;
-    if (type === 'time') throw new RuntimeError('joining a time namespace by path is not supported yet');
     step(`join ${type} namespace ${ns.path}`, () => {
       const fd = openNamespace(ns.path!);
       try {
@@ -42,16 +41,8 @@ export function setupNamespaces(
   }
   // A new network namespace has its loopback down; runc brings it up, and so do we.
   if (flags & CLONE_NEWNET) step('bring up loopback', () => sys.loopbackUp());
-  if (flags & CLONE_NEWTIME) {
-    const lines = plan.timeOffsets.map((o) => `${o.clock} ${o.secs} ${o.nanosecs}`);
-    if (lines.length) {
-      step('write time offsets', () => {
-        try {
-          writeFileSync(`${procRoot}/self/timens_offsets`, `${lines.join('\n')}\n`);
-        } catch (err) {
-          throw withContext('set time namespace offsets', fromNodeError(err, 'write', `${procRoot}/self/timens_offsets`));
-        }
-      });
-    }
+  // In a user namespace the runtime writes them (src/runtime/operations/create.ts).
+  if (flags & CLONE_NEWTIME && !plan.namespaces.user && plan.timeOffsets.length) {
+    step('write time offsets', () => writeTimeOffsets('self', plan.timeOffsets, procRoot));
   }
 }

@@ -67,6 +67,7 @@ t.test('the example spec (runc spec) plans to exactly this', async (t) => {
       types: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],
       pid: { new: true },
       join: [],
+      launcherJoin: [],
       create: ['network', 'ipc', 'uts', 'mount', 'cgroup'],
       unshareFlags: CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP,
     },
@@ -190,6 +191,7 @@ t.test('namespaces: pid for the runtime, joins in join order (mount last), the r
     join: [
       { type: 'network', path: '/run/netns/x' }, { type: 'cgroup', path: '/proc/9/ns/cgroup' }, { type: 'mount', path: '/proc/9/ns/mnt' },
     ],
+    launcherJoin: [],
     create: ['ipc', 'time'],
     unshareFlags: CLONE_NEWIPC | CLONE_NEWTIME,
   });
@@ -198,11 +200,39 @@ t.test('namespaces: pid for the runtime, joins in join order (mount last), the r
     '/linux/uidMappings: is required with a new user namespace (/linux/namespaces/1)',
     '/linux/gidMappings: is required with a new user namespace (/linux/namespaces/1)',
     '/linux/namespaces/2/type: duplicate namespace uts',
-    '/linux/namespaces/3/path: joining an existing time namespace is not supported yet',
   ]);
 });
 
-t.test('user namespace: planned with its maps when both are given, refused without them or by path', async (t) => {
+t.test('namespaces a threaded init cannot join are the launcher\'s: time by path; with a user namespace every one by path but mount', async (t) => {
+  const time = plan({ linux: { namespaces: [
+    { type: 'mount' }, { type: 'network', path: '/run/netns/x' }, { type: 'time', path: '/proc/9/ns/time' },
+  ] } }).namespaces;
+  t.same(time.launcherJoin, [{ type: 'time', path: '/proc/9/ns/time' }], 'setns into a time namespace fails with EUSERS in a threaded process');
+  t.same(time.join, [{ type: 'network', path: '/run/netns/x' }], 'without a user namespace the init joins the rest itself');
+  t.same(time.create, ['mount']);
+  t.equal(time.user, undefined);
+
+  const joined = plan({ linux: { namespaces: [
+    { type: 'pid' }, { type: 'mount', path: '/proc/9/ns/mnt' }, { type: 'cgroup', path: '/proc/9/ns/cgroup' }, { type: 'uts' },
+    { type: 'ipc', path: '/proc/9/ns/ipc' }, { type: 'network', path: '/proc/9/ns/net' }, { type: 'user', path: '/proc/9/ns/user' },
+    { type: 'time', path: '/proc/9/ns/time' },
+  ] } }).namespaces;
+  t.same(joined.user, { path: '/proc/9/ns/user', uidMap: [], gidMap: [] }, 'no maps needed: the namespace has its own');
+  t.same(joined.launcherJoin, [
+    { type: 'ipc', path: '/proc/9/ns/ipc' }, { type: 'network', path: '/proc/9/ns/net' }, { type: 'cgroup', path: '/proc/9/ns/cgroup' },
+    { type: 'time', path: '/proc/9/ns/time' },
+  ], 'in join order; nsenter joins them before the user namespace, or after it those it owns');
+  t.same(joined.join, [{ type: 'mount', path: '/proc/9/ns/mnt' }], 'the mount namespace stays the init\'s, joined last');
+  t.same(joined.create, ['uts']);
+  t.same(joined.pid, { new: true }, 'a new pid namespace (made inside the user namespace by the launcher)');
+
+  const holder = plan({ linux: { namespaces: [{ type: 'user' }, { type: 'network', path: '/run/netns/x' }],
+    uidMappings: [{ containerID: 0, hostID: 100000, size: 10 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 10 }] } }).namespaces;
+  t.same(holder.launcherJoin, [{ type: 'network', path: '/run/netns/x' }], 'a new user namespace too: the host\'s network namespace is joined before it');
+  t.same(holder.join, []);
+});
+
+t.test('user namespace: a new one planned with its maps when both are given, refused without them; one by path with the maps given', async (t) => {
   const uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   const gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }, { containerID: 1000, hostID: 300000, size: 1 }];
   const ns = plan({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'user' }], uidMappings, gidMappings } }).namespaces;
@@ -212,8 +242,11 @@ t.test('user namespace: planned with its maps when both are given, refused witho
   t.same(ns.pid, { new: true });
   t.equal(plan({ linux: { namespaces: [{ type: 'pid' }] } }).namespaces.user, undefined, 'none without a user namespace');
   t.same(plan({ linux: { namespaces: [{ type: 'user' }], uidMappings, gidMappings } }).dev.bindOnly, true, 'devices are bound');
-  t.same(issues(t, { linux: { namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings, gidMappings } }),
-    ['/linux/namespaces/0/path: joining a user namespace by path is not supported yet']);
+  t.same(plan({ linux: { namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings, gidMappings } }).namespaces.user,
+    { path: '/proc/1/ns/user', uidMap: uidMappings, gidMap: gidMappings }, 'by path, the maps given are kept for create to check');
+  t.same(issues(t, { linux: { namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings: [{ containerID: 0, hostID: 1, size: 0 }] } }),
+    ['/linux/uidMappings/0/size: must be at least 1'], 'by path, the maps given are checked');
+  t.same(plan({ linux: { namespaces: [{ type: 'user', path: '/proc/1/ns/user' }] } }).dev.bindOnly, true, 'devices are bound in a joined one too');
   t.same(issues(t, { linux: { namespaces: [{ type: 'mount' }], uidMappings } }), ['/linux/uidMappings: needs a user namespace in linux.namespaces']);
   t.same(issues(t, { linux: { namespaces: [{ type: 'user' }], uidMappings: [], gidMappings } }),
     ['/linux/uidMappings: is required with a new user namespace (/linux/namespaces/0)']);

@@ -60,8 +60,15 @@ export interface IdMapRange {
   size: number;
 }
 
-/** A new user namespace, made by the runtime (a threaded process cannot unshare one) and owning the others. */
+/**
+ * The container's user namespace: a new one, made by the runtime (a threaded process
+ * cannot unshare one) and owning the others, or one joined by path (by nsenter, as a
+ * threaded process cannot setns into one either).
+ */
 export interface UserNamespacePlan {
+  /** Joined by path; absent: a new one. */
+  path?: string;
+  /** A new one's maps. A joined one's: the config's (to check against the namespace; may be empty) until create reads the namespace's own. */
   uidMap: IdMapRange[];
   gidMap: IdMapRange[];
 }
@@ -75,6 +82,13 @@ export interface NamespacesPlan {
   pid?: ChildPidNamespace;
   /** Namespaces the init joins, in join order (mount last: after it, host paths are gone). */
   join: NamespaceJoin[];
+  /**
+   * Namespaces joined by the single-threaded launcher (nsenter) that starts the init: a
+   * time namespace (setns fails with EUSERS in a threaded process) and, when the init
+   * starts in a user namespace, every other one by path but mount, joined before the user
+   * namespace or, owned by it, after (nsenter tries both).
+   */
+  launcherJoin: NamespaceJoin[];
   /** New namespaces the init unshares (the pid namespace is the runtime's). */
   create: NamespaceType[];
   /** Their CLONE_NEW* flags, for one unshare(2). */

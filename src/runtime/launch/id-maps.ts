@@ -4,11 +4,14 @@
 // uid and gid, once each, and gid_map only after setgroups is "deny"; any other map goes
 // through shadow's setuid newuidmap/newgidmap, which allow the ranges /etc/subuid and
 // /etc/subgid grant the caller. As runc, a rootless runtime always denies setgroups.
-import { execFileSync } from 'node:child_process';
-import { accessSync, readFileSync, writeFileSync, constants as fsc } from 'node:fs';
+// A namespace joined by path has its maps already: they are read, and checked against
+// the config's.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, readFileSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
+import { ConfigError, jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
-import { jsonPointer, type ValidationIssue } from '../../config/errors.js';
-import type { IdMapRange, UserNamespacePlan } from '../../plan/types.js';
+import { utilLinuxProgram } from './userns-holder.js';
+import type { ContainerPlan, IdMapRange, UserNamespacePlan } from '../../plan/types.js';
 import { readSubordinateIds, type IdRange } from './subordinate-ids.js';
 
 /** Where shadow's map helpers are looked for (never the caller's PATH). */
@@ -138,4 +141,85 @@ function runIdMapTool(name: 'newuidmap' | 'newgidmap', args: string[]): void {
     const why = e.stderr?.toString().trim() || (e.signal ? `killed by ${e.signal}` : e.status != null ? `exit status ${e.status}` : e.message);
     throw new RuntimeError(`write the user namespace's ${name === 'newuidmap' ? 'uid_map' : 'gid_map'}: ${path} ${args.join(' ')}: ${why}`);
   }
+}
+
+/** The ranges of a uid_map or gid_map's text. */
+export function parseIdMap(text: string): IdMapRange[] {
+  return text.split('\n').filter((line) => line.trim() !== '').map((line) => {
+    const [containerID, hostID, size] = line.trim().split(/\s+/).map(Number);
+    return { containerID: containerID!, hostID: hostID!, size: size! };
+  });
+}
+
+/** Whether two maps map the same ids, whatever the order of their ranges. */
+export function sameIdMap(a: readonly IdMapRange[], b: readonly IdMapRange[]): boolean {
+  const key = (m: readonly IdMapRange[]) => m.map((r) => `${r.containerID} ${r.hostID} ${r.size}`).sort().join('\n');
+  return key(a) === key(b);
+}
+
+/** How long nsenter may take to print a namespace's maps. */
+const READ_MAPS_TIMEOUT_MS = 10_000;
+
+/**
+ * The maps of the user namespace at `path` (a /proc/<pid>/ns/user or a bind mount of
+ * one), as its processes see them. A threaded process cannot enter it: nsenter does,
+ * keeping our credentials (the namespace need not map uid 0), and prints both files.
+ */
+export function readUserNamespaceMaps(path: string): { uidMap: IdMapRange[]; gidMap: IdMapRange[] } {
+  // Our own: nsenter could not enter it (setns refuses the namespace one is in with EINVAL).
+  if (isOwnUserNamespace(path)) {
+    const read = (name: string) => {
+      try {
+        return parseIdMap(readFileSync(`/proc/self/${name}`, 'utf8'));
+      } catch (err) {
+        throw fromNodeError(err, 'read', `/proc/self/${name}`);
+      }
+    };
+    return { uidMap: read('uid_map'), gidMap: read('gid_map') };
+  }
+  const r = spawnSync(utilLinuxProgram('nsenter'), [`--user=${path}`, '--preserve-credentials', '--', '/bin/sh', '-c',
+    'cat /proc/self/uid_map && echo - && cat /proc/self/gid_map'], { encoding: 'utf8', env: {}, timeout: READ_MAPS_TIMEOUT_MS });
+  const [uid, gid] = (r.stdout ?? '').split('-\n');
+  if (r.status !== 0 || gid === undefined) {
+    const why = r.error?.message ?? (r.stderr?.trim() || `status ${r.status ?? r.signal}`);
+    throw new RuntimeError(`read the maps of the user namespace ${path}: nsenter --user: ${why}`);
+  }
+  return { uidMap: parseIdMap(uid!), gidMap: parseIdMap(gid) };
+}
+
+function isOwnUserNamespace(path: string): boolean {
+  try {
+    const theirs = statSync(path);
+    const ours = statSync('/proc/self/ns/user');
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false; // nsenter says why
+  }
+}
+
+/**
+ * A user namespace joined by path, with the maps it has: the config's maps, when it
+ * gives any, must be those (as runc), else a ConfigError at their pointer. Called before
+ * any side effect.
+ */
+export function joinedUserNamespace(user: UserNamespacePlan & { path: string }, read = readUserNamespaceMaps): UserNamespacePlan {
+  const actual = read(user.path);
+  const issues: ValidationIssue[] = [];
+  for (const [field, given, has] of [['uidMappings', user.uidMap, actual.uidMap], ['gidMappings', user.gidMap, actual.gidMap]] as const) {
+    if (given.length > 0 && !sameIdMap(given, has)) {
+      issues.push({
+        pointer: jsonPointer('linux', field),
+        message: `is not the map of the user namespace ${user.path} (${formatIdMap(has).trim().split('\n').join(', ')}): leave it out or give that one`,
+      });
+    }
+  }
+  if (issues.length) throw ConfigError.invalid('config.json', issues);
+  return { path: user.path, ...actual };
+}
+
+/** The plan with a joined user namespace's own maps (read and checked now, before any side effect); others as they are. */
+export function withJoinedUserNamespaceMaps(plan: ContainerPlan, read = readUserNamespaceMaps): ContainerPlan {
+  const user = plan.namespaces.user;
+  if (user?.path === undefined) return plan;
+  return { ...plan, namespaces: { ...plan.namespaces, user: joinedUserNamespace({ ...user, path: user.path }, read) } };
 }

@@ -10,7 +10,8 @@
 //   capabilities grow (commit_creds), which for root means from the bounding set. The
 //   spawn forks the main thread and capabilities are per thread, so the main thread
 //   withholds one capability it never uses from its permitted set: each Node it
-//   spawns regains it and starts non-dumpable.
+//   spawns regains it and starts non-dumpable. Started through a launcher (nsenter),
+//   the init is an execve further: src/runtime/launch/launcher.ts keeps it non-dumpable.
 // - Run from a read-only view of the Node binary: if the container's program is
 //   `#!/proc/self/exe` (or a symlink to it), the final execve runs the init's own
 //   executable inside the container, dumpable, where a container process can hold

@@ -4,11 +4,11 @@
 // single-threaded and do it instead. The holder is `unshare --user` running `cat`:
 // its first line says the namespace exists, the runtime then writes its maps
 // (src/runtime/launch/id-maps.ts), and the init is started through
-// `nsenter --user=/proc/<holder>/ns/user`, as uid 0 of the namespace with its full
-// capabilities. A new PID namespace must be owned by the user namespace, or the
-// container cannot mount its /proc, and only the process that unshares it can start
-// its PID 1: so `unshare --pid --fork` runs inside the user namespace and forks the
-// init (src/runtime/launch/adopted-init.ts takes it over). The holder is stopped
+// `nsenter --user=/proc/<holder>/ns/user` (src/runtime/launch/launcher.ts), as uid 0
+// of the namespace with its full capabilities. A new PID namespace must be owned by
+// the user namespace, or the container cannot mount its /proc, and only the process
+// that unshares it can start its PID 1: so `unshare --pid --fork` runs inside the user
+// namespace and forks the init (src/runtime/launch/adopted-init.ts takes it over). The holder is stopped
 // once the init is in the namespace, which then keeps it alive; it also ends by
 // itself when the runtime does (its stdin closes).
 import { spawn } from 'node:child_process';
@@ -33,7 +33,7 @@ export interface UserNamespaceHolder {
 }
 
 /** The absolute path of a util-linux program. */
-export function utilLinuxProgram(name: 'unshare' | 'nsenter', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
+export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'setpriv', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
   for (const dir of dirs) {
     const path = `${dir}/${name}`;
     try {
@@ -41,7 +41,7 @@ export function utilLinuxProgram(name: 'unshare' | 'nsenter', dirs: readonly str
       return path;
     } catch { /* not there */ }
   }
-  throw new RuntimeError(`user namespaces need util-linux's ${name}: not found in ${dirs.join(' or ')}`);
+  throw new RuntimeError(`user and time namespaces need util-linux's ${name}: not found in ${dirs.join(' or ')}`);
 }
 
 /** Starts a process in a new user namespace (no maps yet) and returns once the namespace exists. */
@@ -81,29 +81,4 @@ export async function startUserNamespaceHolder(): Promise<UserNamespaceHolder> {
   }
   const pid = child.pid!;
   return { pid, nsPath: `/proc/${pid}/ns/user`, stop };
-}
-
-/**
- * The argv prefix that starts a program in the user namespace at `nsPath`, and with
- * `newPidNamespace` as PID 1 of a new PID namespace owned by it. The forking
- * `unshare` SIGKILLs the init if it dies first (the init cancels that once it has
- * booted, before the runtime ends the intermediate: src/init/main.ts).
- */
-export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean, rootless = process.geteuid?.() !== 0): string[] {
-  // nsenter becomes uid 0 with setgroups(2) by default, which a namespace whose setgroups
-  // is "deny" (every rootless one) refuses: keep the caller's ids, whatever they are inside
-  // (the init has every capability in the namespace and sets the container's ids itself).
-  const enter = [utilLinuxProgram('nsenter'), `--user=${nsPath}`, ...(rootless ? ['--preserve-credentials'] : []), '--'];
-  if (!newPidNamespace) return enter;
-  return [...enter, utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
-}
-
-/**
- * The argv prefix that starts a program in an existing container's user and PID
- * namespaces for a runtime that is not root, which may not setns into a PID namespace
- * itself (its own user namespace must grant CAP_SYS_ADMIN too). nsenter forks once it
- * has entered the PID namespace: the program is its child, and nsenter exits as it does.
- */
-export function rootlessJoinLauncher(userNsPath: string, pidNsPath: string): string[] {
-  return [utilLinuxProgram('nsenter'), `--user=${userNsPath}`, `--pid=${pidNsPath}`, '--preserve-credentials', '--'];
 }

@@ -17,7 +17,7 @@ import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../ro
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
-import { withChildPidNamespace } from '../../namespaces.js';
+import { checkNamespacePaths, withChildPidNamespace, writeTimeOffsets } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { runHooks } from '../../hooks/run-hooks.js';
 import { connectConsoleSocket } from '../../terminal/console-socket.js';
@@ -28,8 +28,9 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
-import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
-import { checkRootlessMaps, hostIdOf, rootlessCaller, writeIdMaps } from '../launch/id-maps.js';
+import { startUserNamespaceHolder, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { initLauncher } from '../launch/launcher.js';
+import { checkRootlessMaps, hostIdOf, rootlessCaller, withJoinedUserNamespaceMaps, writeIdMaps } from '../launch/id-maps.js';
 import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
@@ -81,9 +82,11 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  const planned = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  checkNamespacePaths(spec);
+  const plan = withJoinedUserNamespaceMaps(planned);
   // Without root only the caller's own ids and its /etc/subuid, /etc/subgid ranges may be mapped.
-  if (plan.namespaces.user && process.geteuid?.() !== 0) {
+  if (plan.namespaces.user && plan.namespaces.user.path === undefined && process.geteuid?.() !== 0) {
     const issues = checkRootlessMaps(plan.namespaces.user, rootlessCaller());
     if (issues.length) throw ConfigError.invalid('config.json', issues);
   }
@@ -191,17 +194,18 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
     const pidNs = plan.namespaces.pid;
-    // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
+    // In a user namespace, new or joined: a new PID namespace is made inside it by the launcher, not around the spawn by us.
     const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
-    let launcher: string[] | undefined;
-    if (userNs) {
-      becomeChildSubreaper();
+    if (userNs) becomeChildSubreaper();
+    let userNsPath = userNs?.path;
+    if (userNs && userNsPath === undefined) {
       holder = await startUserNamespaceHolder();
       const { pid: holderPid, nsPath } = holder;
       const rootless = euid === 0 ? undefined : { uid: euid, gid: process.getegid!() };
       ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs, { rootless }));
-      launcher = userNamespaceLauncher(nsPath, forkedInit);
+      userNsPath = nsPath;
     }
+    const launcher = initLauncher({ user: userNsPath, join: plan.namespaces.launcherJoin, newPidNamespace: forkedInit, rootless: euid !== 0 });
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
     child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
@@ -249,7 +253,13 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug,
     };
     channel.send({ type: 'config', config });
-    await serveInit(channel, ctx.log, { what: 'container init', exited, hooks: () => runCreateHooks(ctx, config.plan) });
+    const initPid = pid;
+    const hooks = () => {
+      // The init has unshared its time namespace and started no process: in a user namespace it may not open its own timens_offsets.
+      if (userNs && plan.namespaces.create.includes('time')) ctx.log.step('set time offsets', () => writeTimeOffsets(initPid, plan.timeOffsets));
+      runCreateHooks(ctx, config.plan);
+    };
+    await serveInit(channel, ctx.log, { what: 'container init', exited, hooks });
 
     ctx.log.step('save state', () => ctx.store.write(record));
     ctx.store.removeCreateJournal(id);

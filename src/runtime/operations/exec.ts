@@ -18,7 +18,7 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
-import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
+import { initLauncher } from '../launch/launcher.js';
 import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
@@ -126,13 +126,18 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       fds.splice(fds.indexOf(userNs), 1);
       userNs = undefined;
     }
-    // A kernel without time namespaces has no such file, for anyone.
+    // A time namespace is joined by nsenter too (setns fails with EUSERS in a threaded
+    // process). A kernel without time namespaces has no such file, for anyone.
+    let timeNs: number | undefined;
     if (existsSync(namespaceProcPath('time'))) {
       const fd = openInitNamespace(record.pid, 'time');
-      const same = sameNamespace(fd, 'time');
-      closeSync(fd);
-      // setns(CLONE_NEWTIME) fails with EUSERS in a threaded process.
-      if (!same) throw new RuntimeError("joining the container's time namespace is not supported yet");
+      fds.push(fd);
+      if (sameNamespace(fd, 'time')) {
+        closeSync(fd);
+        fds.splice(fds.indexOf(fd), 1);
+      } else {
+        timeNs = fd;
+      }
     }
     if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
 
@@ -168,7 +173,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       if (shielded) ctx.log.step('freeze container around exec init boot', () => cgroup.freeze());
       try {
         booted = await bootExecInit(ctx, {
-          pidNs, userNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
+          pidNs, userNs, timeNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
           resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
         });
       } catch (err) {
@@ -186,7 +191,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     fds.push(channel.fd);
     // Everything the exec init inherited is its own now; only our ends stay open.
     const inherited = [...joins.map((j) => j.fd), pidNs, ...(consoleFd !== undefined ? [consoleFd] : []), ...(selfJoin ? [selfJoin.join] : [])];
-    for (const fd of [...inherited, ...(userNs !== undefined ? [userNs] : [])]) {
+    for (const fd of [...inherited, ...[userNs, timeNs].filter((ns) => ns !== undefined)]) {
       closeSync(fd);
       fds.splice(fds.indexOf(fd), 1);
     }
@@ -263,7 +268,7 @@ class KilledAtBoot extends Error {
  * a death by signal before any message is a KilledAtBoot.
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
-  pidNs: number; userNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
+  pidNs: number; userNs: number | undefined; timeNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
@@ -274,14 +279,22 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   try {
     const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
-      // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
-      const userNs = o.userNs;
-      const base = launcherFdBase(layout.stdio);
-      const launch = userNs === undefined ? {} : forked ? {
-        launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
-      } : {
-        launcher: userNamespaceLauncher(`/proc/self/fd/${base}`, false), launcherFds: [userNs],
-      };
+      // In a user or time namespace: nsenter joins them and execs the exec init; it opens
+      // them by our fds. A runtime that is not root may not enter the container's PID
+      // namespace itself: nsenter joins it too, and forks the exec init there.
+      const joined = forked ? [o.userNs, o.pidNs, o.timeNs] : [o.userNs, o.timeNs];
+      const launcherFds = joined.filter((fd) => fd !== undefined);
+      const fdPath = (fd: number) => `/proc/self/fd/${launcherFdBase(layout.stdio) + launcherFds.indexOf(fd)}`;
+      const launcher = initLauncher({
+        user: o.userNs !== undefined ? fdPath(o.userNs) : undefined,
+        join: [
+          ...(forked ? [{ type: 'pid' as const, path: fdPath(o.pidNs) }] : []),
+          ...(o.timeNs !== undefined ? [{ type: 'time' as const, path: fdPath(o.timeNs) }] : []),
+        ],
+        newPidNamespace: false,
+        rootless: process.geteuid?.() !== 0,
+      });
+      const launch = launcher ? { launcher, launcherFds } : {};
       const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
       child = ctx.log.step('spawn exec init', () => forked ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
     } finally {

@@ -37,7 +37,7 @@ export function features(): object {
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: [...KNOWN_MOUNT_OPTIONS],
     linux: {
-      // A new user namespace (with its maps), also for a runtime not run as root (rootless); one joined by path is refused.
+      // Every type, new or joined by path; a new user namespace (with its maps) also for a runtime not run as root (rootless).
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...ALL_CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
