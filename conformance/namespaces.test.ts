@@ -233,3 +233,29 @@ t.test('a user namespace given by path is joined with the network and IPC namesp
   );
   assertSameAsReference(t, both);
 });
+
+t.test('a new user namespace: the container\'s root is the mapped host id, inside and on a bind mount, as in runc', async (t) => {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  // One host directory per runtime, owned by the mapped root, bound at /mnt.
+  const out = { ocirt: await tempDir('userns-out'), runc: await tempDir('userns-out') };
+  for (const dir of Object.values(out)) fs.chownSync(dir, 100000, 100000);
+  const patch: SpecPatch = (spec, { runtime }) => {
+    spec.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' }, { type: 'user' }];
+    spec.linux!.uidMappings = map;
+    spec.linux!.gidMappings = map;
+    spec.mounts!.push({ destination: '/mnt', type: 'bind', source: out[runtime as 'ocirt' | 'runc'], options: ['rbind', 'rw'] });
+  };
+  const cmd = `id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; stat -c '%u %g' / /mnt; touch /mnt/made; ${PRINT_NS}`;
+  const both = await observeBoth(patch, cmd, { rootfs: 'shared', normalize: classifyNs() });
+  t.equal(both.ocirt.status, 0, both.ocirt.stderr);
+  t.equal(
+    both.ocirt.stdout.replace(/[ \t]+/g, ' '),
+    '0\n0\n 0 100000 65536\n 0 100000 65536\nallow\n65534 65534\n0 0\npid new\nnet new\nipc new\nuts new\nmnt new\ncgroup host\ntime host\nuser new\n',
+    'root inside, the config\'s maps, setgroups allowed, the host\'s root unmapped, the bind mount\'s owner is the container\'s root',
+  );
+  assertSameAsReference(t, both);
+  for (const runtime of ['ocirt', 'runc'] as const) {
+    const st = fs.statSync(`${out[runtime]}/made`);
+    t.same([st.uid, st.gid], [100000, 100000], `${runtime}: a file the container makes is the mapped host ids' on the host`);
+  }
+});

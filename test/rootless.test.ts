@@ -124,6 +124,25 @@ t.test('spec --rootless writes what runc spec --rootless writes for the same use
   t.same(normal(ourSpec), normal(runcSpec));
 });
 
+t.test('the rootless bundle under runc, run by the same user, shows what ocirt shows', async (t) => {
+  const script = [
+    'id -u; id -g; id -G', 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups', 'echo $$', 'hostname',
+    'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status', 'ls /proc/self/fd | tr "\\n" " "; echo',
+    'test -c /dev/null && echo devnull', 'touch /tmp/x 2>&1 || echo ro-rootfs',
+  ].join('; ');
+  const { R, bundle, id, xdg } = container(t, ['sh', '-c', script]);
+  const ours = R('run', '--bundle', bundle, id);
+  t.equal(ours.status, 0, ours.stderr);
+  const runcId = `${id}-runc`;
+  const runc = (...args: string[]) => spawnSync('/usr/sbin/runc', ['--root', join(xdg, 'runc'), ...args],
+    { uid: UID, gid: GID, cwd: xdg, env: { HOME: xdg, XDG_RUNTIME_DIR: xdg }, encoding: 'utf8', timeout: 60_000 });
+  t.teardown(() => { runc('delete', '--force', runcId); });
+  const theirs = runc('run', '--bundle', bundle, runcId);
+  t.equal(theirs.status, 0, theirs.stderr);
+  t.match(ours.stdout, /^0\n0\n/, 'root inside');
+  t.equal(ours.stdout, theirs.stdout, 'ids, maps, setgroups, PID 1, hostname, capabilities, fds, /dev and the read-only rootfs as runc');
+});
+
 t.test('single-id map, written directly: root inside is the caller, with /proc, /dev, the host\'s /sys and no leaked fds', async (t) => {
   const { R, bundle, id, xdg, stateDir } = container(t, ['sh', '-c', [
     'id -u; id -g', 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups', 'echo $$',
