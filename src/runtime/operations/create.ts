@@ -28,7 +28,8 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
-import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { newPidNamespaceLauncher, startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { runningInUserNamespace } from '../shared/rootless.js';
 import { checkRootlessMaps, hostIdOf, rootlessCaller, writeIdMaps } from '../launch/id-maps.js';
 import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
@@ -192,8 +193,15 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const pidNs = plan.namespaces.pid;
     // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
-    const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
+    // So it is when we run in a user namespace (rootless Podman): we could not setns back to our own.
+    const newPidNs = !!pidNs && 'new' in pidNs;
+    const pidNsByLauncher = newPidNs && !userNs && runningInUserNamespace();
+    const forkedInit = newPidNs && (!!userNs || pidNsByLauncher);
     let launcher: string[] | undefined;
+    if (pidNsByLauncher) {
+      becomeChildSubreaper();
+      launcher = newPidNamespaceLauncher();
+    }
     if (userNs) {
       becomeChildSubreaper();
       holder = await startUserNamespaceHolder();

@@ -17,6 +17,7 @@ import type { ContainerRecord } from '../../state/record.js';
 import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
+import { runningInUserNamespace } from '../shared/rootless.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
 import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
 import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
@@ -267,8 +268,9 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   resources: LinuxResources | undefined; except: readonly string[];
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
-  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
-  const forked = o.userNs !== undefined && process.geteuid?.() !== 0;
+  // Not root, or in a user namespace (rootless Podman) that does not own our PID namespace: nsenter
+  // enters the PID namespace as well, and forks the exec init, which we then take over.
+  const forked = o.userNs !== undefined ? process.geteuid?.() !== 0 : runningInUserNamespace() && !sameNamespace(o.pidNs, 'pid');
   if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
   try {
@@ -277,9 +279,11 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
       const userNs = o.userNs;
       const base = launcherFdBase(layout.stdio);
-      const launch = userNs === undefined ? {} : forked ? {
-        launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
+      const launch = forked ? userNs === undefined ? {
+        launcher: rootlessJoinLauncher(undefined, `/proc/self/fd/${base}`), launcherFds: [o.pidNs],
       } : {
+        launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
+      } : userNs === undefined ? {} : {
         launcher: userNamespaceLauncher(`/proc/self/fd/${base}`, false), launcherFds: [userNs],
       };
       const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
