@@ -33,7 +33,7 @@ export interface UserNamespaceHolder {
 }
 
 /** The absolute path of a util-linux program. */
-export function utilLinuxProgram(name: 'unshare' | 'nsenter', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
+export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'choom', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
   for (const dir of dirs) {
     const path = `${dir}/${name}`;
     try {
@@ -100,22 +100,18 @@ export function userNamespaceLauncher(nsPath: string, newPidNamespace: boolean, 
 
 /**
  * The argv prefix that starts a program as PID 1 of a new PID namespace owned by the
- * runtime's own user namespace, for a runtime that could not come back to its PID
- * namespace after unsharing one (root of a user namespace other than the initial one:
- * its PID namespace belongs to the initial one). Forks: the init is taken over as above.
+ * user namespace it runs in. Forks: the init is taken over (adopted-init.ts).
  */
 export function newPidNamespaceLauncher(): string[] {
   return [utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
 }
 
 /**
- * The argv prefix that starts a program in an existing container's user (if given) and
- * PID namespaces for a runtime that may not setns into the PID namespace and back itself
- * (not root, or root of a user namespace that does not own its own PID namespace: both
- * need CAP_SYS_ADMIN over the target's and its own). nsenter forks once it has entered
- * the PID namespace: the program is its child, and nsenter exits as it does.
+ * The argv prefix that starts a program in an existing container's user and PID
+ * namespaces for a runtime that is not root, which may not setns into a PID namespace
+ * itself (its own user namespace must grant CAP_SYS_ADMIN too). nsenter forks once it
+ * has entered the PID namespace: the program is its child, and nsenter exits as it does.
  */
-export function rootlessJoinLauncher(userNsPath: string | undefined, pidNsPath: string): string[] {
-  const user = userNsPath === undefined ? [] : [`--user=${userNsPath}`];
-  return [utilLinuxProgram('nsenter'), ...user, `--pid=${pidNsPath}`, ...(user.length ? ['--preserve-credentials'] : []), '--'];
+export function rootlessJoinLauncher(userNsPath: string, pidNsPath: string): string[] {
+  return [utilLinuxProgram('nsenter'), `--user=${userNsPath}`, `--pid=${pidNsPath}`, '--preserve-credentials', '--'];
 }

@@ -28,8 +28,9 @@ import { layoutInitFds, type SlotName } from '../../protocol.js';
 import type { InitConfig } from '../../init/config.js';
 import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
-import { newPidNamespaceLauncher, startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
+import { startUserNamespaceHolder, userNamespaceLauncher, type UserNamespaceHolder } from '../launch/userns-holder.js';
 import { runningInUserNamespace } from '../shared/rootless.js';
+import { nestedUserNamespaceLaunch } from '../launch/nested-userns.js';
 import { checkRootlessMaps, hostIdOf, rootlessCaller, writeIdMaps } from '../launch/id-maps.js';
 import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
@@ -82,7 +83,7 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  const plan = planContainer(spec, { id, bundle, lastCap: kernelLastCap(), runtimeInUserNamespace: runningInUserNamespace() });
   // Without root only the caller's own ids and its /etc/subuid, /etc/subgid ranges may be mapped.
   if (plan.namespaces.user && process.geteuid?.() !== 0) {
     const issues = checkRootlessMaps(plan.namespaces.user, rootlessCaller());
@@ -192,16 +193,12 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
     const pidNs = plan.namespaces.pid;
+    // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
+    const nested = !userNs && runningInUserNamespace() ? nestedUserNamespaceLaunch(pidNs, plan.process.oomScoreAdj) : undefined;
     // A new user namespace: a new PID namespace is made inside it by the launcher, not around the spawn by us.
-    // So it is when we run in a user namespace (rootless Podman): we could not setns back to our own.
-    const newPidNs = !!pidNs && 'new' in pidNs;
-    const pidNsByLauncher = newPidNs && !userNs && runningInUserNamespace();
-    const forkedInit = newPidNs && (!!userNs || pidNsByLauncher);
-    let launcher: string[] | undefined;
-    if (pidNsByLauncher) {
-      becomeChildSubreaper();
-      launcher = newPidNamespaceLauncher();
-    }
+    const forkedInit = (!!userNs && !!pidNs && 'new' in pidNs) || !!nested?.forked;
+    let launcher: string[] | undefined = nested?.launcher;
+    if (nested?.forked) becomeChildSubreaper();
     if (userNs) {
       becomeChildSubreaper();
       holder = await startUserNamespaceHolder();
@@ -211,7 +208,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       launcher = userNamespaceLauncher(nsPath, forkedInit);
     }
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
-    child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
+    child = ctx.log.step('spawn init', () => pidNs && !forkedInit && !nested ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});
@@ -254,7 +251,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const config: InitConfig = {
       plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
-      preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug,
+      preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
     };
     channel.send({ type: 'config', config });
     await serveInit(channel, ctx.log, { what: 'container init', exited, hooks: () => runCreateHooks(ctx, config.plan) });

@@ -18,6 +18,7 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { runningInUserNamespace } from '../shared/rootless.js';
+import { nestedUserNamespaceLaunch } from '../launch/nested-userns.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
 import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
 import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
@@ -170,7 +171,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       try {
         booted = await bootExecInit(ctx, {
           pidNs, userNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
-          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj,
         });
       } catch (err) {
         if (!(err instanceof KilledAtBoot)) throw err;
@@ -193,8 +194,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
     pipes?.closeChildEnds();
     // In a user namespace the exec init is non-dumpable and may not open its own oom_score_adj.
-    const oomScoreAdjSet = userNs !== undefined && proc.oomScoreAdj !== undefined;
-    if (oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
+    const oomScoreAdjSet = booted.oomScoreAdjSet || (userNs !== undefined && proc.oomScoreAdj !== undefined);
+    if (oomScoreAdjSet && !booted.oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
     const config: ExecInitConfig = {
       id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
@@ -248,6 +249,8 @@ interface BootedExecInit {
   exited: Promise<number>;
   /** Forked by nsenter and taken over from it: `child` is the ended nsenter. */
   adopted?: boolean;
+  /** Its launcher set its oom_score_adj. */
+  oomScoreAdjSet: boolean;
 }
 
 /** An exec init that a signal ended before it reported anything. */
@@ -265,29 +268,30 @@ class KilledAtBoot extends Error {
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
   pidNs: number; userNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
-  resources: LinuxResources | undefined; except: readonly string[];
+  resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined;
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
-  // Not root, or in a user namespace (rootless Podman) that does not own our PID namespace: nsenter
-  // enters the PID namespace as well, and forks the exec init, which we then take over.
-  const forked = o.userNs !== undefined ? process.geteuid?.() !== 0 : runningInUserNamespace() && !sameNamespace(o.pidNs, 'pid');
+  const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
+  const base = launcherFdBase(layout.stdio);
+  // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
+  const nested = o.userNs === undefined && runningInUserNamespace()
+    ? nestedUserNamespaceLaunch(sameNamespace(o.pidNs, 'pid') ? undefined : { path: `/proc/self/fd/${base}` }, o.oomScoreAdj)
+    : undefined;
+  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
+  const forked = (o.userNs !== undefined && process.geteuid?.() !== 0) || !!nested?.forked;
   if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
   try {
-    const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
       // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
       const userNs = o.userNs;
-      const base = launcherFdBase(layout.stdio);
-      const launch = forked ? userNs === undefined ? {
-        launcher: rootlessJoinLauncher(undefined, `/proc/self/fd/${base}`), launcherFds: [o.pidNs],
-      } : {
+      const launch = nested ? { launcher: nested.launcher, launcherFds: nested.forked ? [o.pidNs] : [] } : userNs === undefined ? {} : forked ? {
         launcher: rootlessJoinLauncher(`/proc/self/fd/${base}`, `/proc/self/fd/${base + 1}`), launcherFds: [userNs, o.pidNs],
-      } : userNs === undefined ? {} : {
+      } : {
         launcher: userNamespaceLauncher(`/proc/self/fd/${base}`, false), launcherFds: [userNs],
       };
       const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
-      child = ctx.log.step('spawn exec init', () => forked ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
+      child = ctx.log.step('spawn exec init', () => forked || nested ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
     } finally {
       closeSync(theirs);
     }
@@ -312,9 +316,9 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       // ended, and the exec init, orphaned, becomes our child (we are its subreaper).
       await killInit(init);
       exited = waitForAdopted(pid);
-      return { child: init, pid, channel, exited, adopted: true };
+      return { child: init, pid, channel, exited, adopted: true, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
     }
-    return { child: init, pid, channel, exited };
+    return { child: init, pid, channel, exited, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
   } catch (err) {
     closeSync(channel.fd);
     if (child) await killInit(child);
