@@ -12,7 +12,7 @@ import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
-import { createCgroup } from '../../cgroups/rootless.js';
+import { createCgroup, mountedCgroupPaths } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
@@ -251,7 +251,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const config: InitConfig = {
       plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
-      preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
+      preserveFds: preserve, listenFds, cgroupPaths: cg === planned ? cg.paths : mountedCgroupPaths(planned.paths, cg.paths), debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
     };
     channel.send({ type: 'config', config });
     await serveInit(channel, ctx.log, { what: 'container init', exited, hooks: () => runCreateHooks(ctx, config.plan) });
