@@ -18,7 +18,7 @@ import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
 import { runningInUserNamespace } from '../shared/rootless.js';
-import { nestedUserNamespaceLaunch } from '../launch/nested-userns.js';
+import { nestedUserNamespaceLaunch, type NestedLaunch } from '../launch/nested-userns.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
 import { rootlessJoinLauncher, userNamespaceLauncher } from '../launch/userns-holder.js';
 import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
@@ -271,18 +271,20 @@ async function bootExecInit(ctx: RuntimeContext, o: {
   resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined;
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
-  const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
-  const base = launcherFdBase(layout.stdio);
-  // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
-  const nested = o.userNs === undefined && runningInUserNamespace()
-    ? nestedUserNamespaceLaunch(sameNamespace(o.pidNs, 'pid') ? undefined : { path: `/proc/self/fd/${base}` }, o.oomScoreAdj)
-    : undefined;
-  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
-  const forked = (o.userNs !== undefined && process.geteuid?.() !== 0) || !!nested?.forked;
-  if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
+  let nested: NestedLaunch | undefined;
+  let forked = false;
   try {
     try {
+      const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
+      const base = launcherFdBase(layout.stdio);
+      // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
+      if (o.userNs === undefined && runningInUserNamespace()) {
+        nested = nestedUserNamespaceLaunch(sameNamespace(o.pidNs, 'pid') ? undefined : { path: `/proc/self/fd/${base}` }, o.oomScoreAdj);
+      }
+      // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
+      forked = (o.userNs !== undefined && process.geteuid?.() !== 0) || !!nested?.forked;
+      if (forked) becomeChildSubreaper();
       // In a user namespace: nsenter joins it (it forks nothing without a PID namespace to enter) and execs the exec init.
       const userNs = o.userNs;
       const launch = nested ? { launcher: nested.launcher, launcherFds: nested.forked ? [o.pidNs] : [] } : userNs === undefined ? {} : forked ? {
