@@ -71,7 +71,7 @@ export interface Created {
   record: ContainerRecord;
   /** The process spawned: the init, or in a new user namespace the intermediate that forked it (ended). */
   child: ChildProcess;
-  /** In a new user namespace: the init is ours only as an adopted child (src/runtime/launch/adopted-init.ts). */
+  /** In a new user namespace, or run in one (nested-userns.ts): the init is ours only as an adopted child (src/runtime/launch/adopted-init.ts). */
   adopted?: boolean;
 }
 
@@ -141,7 +141,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;
   let holder: UserNamespaceHolder | undefined;
-  /** An init taken over from the intermediate that forked it (new user namespace). */
+  /** An init taken over from the intermediate that forked it (new user namespace, or run in one). */
   let adopted: number | undefined;
   try {
     const userNs = plan.namespaces.user;
@@ -208,7 +208,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       launcher = userNamespaceLauncher(nsPath, forkedInit);
     }
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
-    child = ctx.log.step('spawn init', () => pidNs && !forkedInit && !nested ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
+    child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
     const exited = new Promise<void>((res) => init.once('exit', () => res()));
     init.once('error', () => {});
