@@ -319,7 +319,7 @@ const PROCESS_PLAN_FIELDS = {
 export function checkInitConfig(value: unknown): InitConfig {
   const obj = checkFields('config from the runtime', value, {
     plan: 'object', noPivot: 'boolean', noNewKeyring: 'boolean', preserveFds: 'number', listenFds: 'number',
-    cgroupPaths: 'object', debug: 'boolean',
+    cgroupPaths: 'object', debug: 'boolean', oomScoreAdjSet: 'boolean?',
   });
   const plan = checkFields('config from the runtime', obj.plan, {
     id: 'string', bundle: 'string', root: 'object', mounts: 'array', namespaces: 'object', dev: 'object',

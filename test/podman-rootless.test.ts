@@ -1,6 +1,7 @@
 // Rootless Podman driving the runtime under test: the unprivileged user `ocirt-test`
 // (subordinate ids 200000:65536, mapped by newuidmap/newgidmap from `uidmap`) runs
-// `podman --runtime <bin> run --rm`, `exec` and `stop` with `--network none`, on the
+// `podman --runtime <bin> run --rm`, `exec` and `stop` with `--network none` (and a
+// `--privileged` container with `--oom-score-adj`), on the
 // busybox rootfs imported as a local image by that user. Podman's storage (vfs), run
 // state, HOME and XDG_RUNTIME_DIR are temp dirs of that user, removed at the end with
 // Podman's pause process. The runtime keeps its state in $XDG_RUNTIME_DIR/<its name>,
@@ -102,11 +103,29 @@ t.test('rootless podman exec and stop', async (t) => {
   t.equal(rm.status, 0, rm.stderr);
 });
 
+t.test('rootless podman --privileged --oom-score-adj: the host\'s devices bound, oom_score_adj set for run and exec', async (t) => {
+  const r = run(['-d', '--name', 'rl2', '--privileged', '--oom-score-adj', '100'], ['/bin/sh', '-c',
+    'cat /proc/self/oom_score_adj; echo x >/dev/null && head -c 3 /dev/zero | wc -c; stat -c "%t:%T" /dev/full; echo ready; while :; do sleep 0.1; done']);
+  t.equal(r.status, 0, r.stderr);
+  t.teardown(() => { podman(['rm', '-f', '-t', '0', 'rl2']); });
+  let logs = '';
+  for (let i = 0; i < 100 && r.status === 0 && !logs.includes('ready'); i++) {
+    if (i) sleepSync(100);
+    logs = podman(['logs', 'rl2']).stdout;
+  }
+  t.equal(logs.split('\n').map((l) => l.trim()).join('\n'), '100\n3\n1:7\nready\n', 'oom_score_adj 100; /dev/null, /dev/zero and /dev/full (1:7) usable');
+  const x = podman(['exec', 'rl2', 'cat', '/proc/self/oom_score_adj']);
+  t.equal(x.status, 0, x.stderr);
+  t.equal(x.stdout, '100\n', 'the exec\'d process has it too');
+  const rm = podman(['rm', '-f', '-t', '0', 'rl2']);
+  t.equal(rm.status, 0, rm.stderr);
+});
+
 t.test('nothing is left behind', async (t) => {
   const rm = podman(['rm', '-a', '-f', '-t', '0']);
   t.equal(rm.status, 0, rm.stderr);
   t.equal(podman(['ps', '-a', '-q']).stdout, '', 'no container in Podman');
-  t.ok(ids.size >= 2, `checked ${ids.size} containers`);
+  t.ok(ids.size >= 3, `checked ${ids.size} containers`);
   for (const id of ids) t.notOk(existsSync(join(harness.runtimeRoot, id)), `runtime state of ${id.slice(0, 12)} removed`);
   t.same(processesWith(harness.work), [], 'no conmon or other process of this test runs');
   const pause = harness.pausePid();

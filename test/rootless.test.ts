@@ -79,12 +79,31 @@ function statusField(pid: number, field: string): string {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
-/** Processes of `uid` in a user namespace other than ours (a holder, an init). */
+/**
+ * Processes of `uid` in a user namespace other than ours (a holder, an init), but for those
+ * of rootless Podman (test/podman-rootless.test.ts, run beside this one as the same user):
+ * its pause process, catatonit, holds each of its user namespaces.
+ */
 function processesInOtherUserNamespaces(uid: number): number[] {
   const ours = readlinkSync('/proc/self/ns/user');
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+  const userNs = (p: number) => readlinkSync(`/proc/${p}/ns/user`);
+  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
     try {
-      return statusField(p, 'Uid').split(/\s+/)[0] === String(uid) && readlinkSync(`/proc/${p}/ns/user`) !== ours;
+      return statusField(p, 'Uid').split(/\s+/)[0] === String(uid) && userNs(p) !== ours;
+    } catch {
+      return false;
+    }
+  });
+  const podmans = new Set(pids.flatMap((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'catatonit' ? [userNs(p)] : [];
+    } catch {
+      return [];
+    }
+  }));
+  return pids.filter((p) => {
+    try {
+      return !podmans.has(userNs(p));
     } catch {
       return false;
     }

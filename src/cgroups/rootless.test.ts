@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import t, { type Test } from 'tap';
 
 import { createCgroupManager } from './manager.js';
-import { createCgroup } from './rootless.js';
+import { createCgroup, mountedCgroupPaths } from './rootless.js';
 import { HYBRID_MOUNTINFO, HYBRID_SELF, fakeTree, tempDir } from '../../test/fakes/test-fixtures.js';
 
 function setup(t: Test, cgroupsPath?: string) {
@@ -54,4 +54,16 @@ t.test('not rootless, a cgroupsPath of the config, or another errno: the error i
     fake.failOn('mkdir', planned.paths.pids!, code);
     t.throws(() => createCgroup(planned, { rootless, cgroupsPath, fs: fake }), new RegExp(`mkdir ${planned.paths.pids}: ${code}`), what);
   }
+});
+
+t.test('the cgroup mount shows the runtime\'s own cgroup where the container went without one (v1 only)', async (t) => {
+  const { fake, planned } = setup(t);
+  for (const [key, dir] of Object.entries(planned.paths)) if (key !== 'pids') fake.failOn('mkdir', dir, 'EACCES');
+  const cg = createCgroup(planned, { rootless: true, fs: fake });
+  const shown = mountedCgroupPaths(planned.paths, cg.paths);
+  t.equal(shown.pids, cg.paths.pids, 'its own where it has one');
+  t.equal(shown.memory, planned.paths.memory!.replace(/\/c1$/, ''), 'the runtime\'s own: the parent of the one denied');
+  t.ok(planned.paths.memory!.endsWith('/c1'));
+  t.same(Object.keys(shown).sort(), Object.keys(planned.paths).filter((k) => k !== '').sort(), 'never the cgroup2 part of a hybrid host');
+  t.same(mountedCgroupPaths(planned.paths, planned.paths), planned.paths, 'nothing passed over: unchanged');
 });

@@ -7,6 +7,7 @@
  * (`cannot set pids limit: container could not join or create cgroup`); device rules
  * are ignored there too.
  */
+import * as path from 'node:path/posix';
 import type { CgroupFs } from './cgroup-fs.js';
 import { CgroupError, errnoCode } from './errors.js';
 import { loadCgroupManager, type CgroupManager } from './manager.js';
@@ -46,4 +47,18 @@ export function createCgroup(cg: CgroupManager, opts: CgroupCreateOptions): Cgro
   }
   if (Object.keys(kept).length === Object.keys(cg.paths).length) return cg;
   return loadCgroupManager({ version: 1, mode: cg.mode, paths: kept }, opts.fs);
+}
+
+/**
+ * The directories the container's `cgroup` mount shows (v1): its own, and where a rootless
+ * container went without one, the cgroup it stays in, the runtime's own (the parent of the
+ * one it was denied: the denied one is `<id>` below it, as no cgroupsPath was named), as
+ * runc binds the cgroups /proc/self/cgroup names.
+ */
+export function mountedCgroupPaths(planned: Readonly<Record<string, string>>, kept: Readonly<Record<string, string>>): Record<string, string> {
+  const paths: Record<string, string> = { ...kept };
+  for (const [key, dir] of Object.entries(planned)) {
+    if (key !== '' && !(key in kept)) paths[key] = path.dirname(dir);
+  }
+  return paths;
 }

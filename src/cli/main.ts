@@ -9,15 +9,9 @@ import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
 import { startEngineThreads } from '../engine-threads.js';
 import { mark, writeMarks } from '../phase-marks.js';
-import { resolveRootless } from '../runtime/shared/rootless.js';
+import { defaultStateRoot, resolveRootless } from '../runtime/shared/rootless.js';
 
 mark('cli-loaded');
-
-function defaultRoot(): string {
-  const xdg = process.env.XDG_RUNTIME_DIR;
-  if (xdg && process.geteuid && process.geteuid() !== 0) return `${xdg}/ocirt`;
-  return '/run/ocirt';
-}
 
 export async function main(argv: string[]): Promise<number> {
   const parsed = (await parsePlainArgs(argv)) ?? (await (await import('./yargs-parse.js')).parseWithYargs(argv));
@@ -34,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd.startsInit) startEngineThreads();
   try {
     const ctx = makeContext({
-      root: (globals.root as string | undefined) ?? defaultRoot(),
+      root: (globals.root as string | undefined) ?? defaultStateRoot(),
       logger: log,
       systemdCgroup: !!globals['systemd-cgroup'],
       rootless: resolveRootless(globals.rootless as string | undefined, !!globals['systemd-cgroup']),

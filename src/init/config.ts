@@ -14,4 +14,6 @@ export interface InitConfig {
   /** The container's cgroup directories (for the cgroup mount). */
   cgroupPaths: Record<string, string>;
   debug: boolean;
+  /** oom_score_adj was set before the init started (src/runtime/launch/nested-userns.ts). */
+  oomScoreAdjSet?: boolean;
 }

@@ -86,7 +86,7 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   }
 
   // Before finalizeRootfs: sysctls are written to /proc/sys, which readonlyPaths then locks.
-  step('process attributes', () => applyEarlyAttributes(sys, proc, plan, { oomScoreAdjSet: !!plan.namespaces.user }));
+  step('process attributes', () => applyEarlyAttributes(sys, proc, plan, { oomScoreAdjSet: !!plan.namespaces.user || !!config.oomScoreAdjSet }));
   step('finalize rootfs', () => finalizeRootfs(sys, { plan, step }));
 
   const env = containerEnv(proc.env, proc.uid);

@@ -369,3 +369,10 @@ t.test('every problem at once, in one ConfigError', async (t) => {
   t.match(err.message, /^invalid config\.json: \/mounts\/0\/options\/0: idmap needs the mount's uidMappings and gidMappings/);
   t.equal(err.issues.length, 3);
 });
+
+t.test('a runtime in a user namespace binds the devices too, as for a container with a user namespace of its own', async (t) => {
+  const s = spec({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] } });
+  t.equal(planContainer(s, { ...OPTS, runtimeInUserNamespace: true }).dev.bindOnly, true);
+  t.equal(planContainer(s, { ...OPTS, runtimeInUserNamespace: false }).dev.bindOnly, false);
+  t.equal(planContainer(s, OPTS).dev.bindOnly, false);
+});

@@ -21,6 +21,8 @@ export interface PlanContainerOptions {
   bundle: string;
   /** The running kernel's highest capability number. */
   lastCap: number;
+  /** The runtime runs in a user namespace other than the initial one: devices are bound, as in one of the container's own. */
+  runtimeInUserNamespace?: boolean;
 }
 
 /** Throws ConfigError (`invalid config.json: <pointer>: <message>`, one line per problem). */
@@ -39,7 +41,7 @@ export function planContainer(spec: Spec, opts: PlanContainerOptions): Container
     root: planRoot(spec, rootfs, mountNamespace, issues),
     mounts,
     namespaces,
-    dev: planDevices(spec, mounts, hasNamespace(namespaces, 'user'), issues),
+    dev: planDevices(spec, mounts, hasNamespace(namespaces, 'user') || !!opts.runtimeInUserNamespace, issues),
     maskedPaths: uniquePaths(spec.linux?.maskedPaths),
     readonlyPaths: uniquePaths(spec.linux?.readonlyPaths),
     sysctls: planSysctls(spec, issues),

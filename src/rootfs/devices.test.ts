@@ -116,6 +116,19 @@ t.test('in a user namespace (bindOnly) devices are only bind-mounted', async (t)
   t.equal(mountCalls(h.sys, h.root).length, 6);
 });
 
+t.test('bindOnly: a file or node already there is bound over, never unlinked (it may be a mount point); a symlink is replaced', async (t) => {
+  const h = makeHost(t);
+  fs.mkdirSync(path.join(h.root, 'dev'));
+  fs.writeFileSync(path.join(h.root, 'dev/null'), '');
+  const before = fs.statSync(path.join(h.root, 'dev/null')).ino;
+  fs.symlinkSync('/etc/passwd', path.join(h.root, 'dev/zero'));
+  setupDev({ sys: h.sys, dev: { ...planOf().dev, bindOnly: true }, rootfs: h.root, step: runStep });
+  t.equal(fs.statSync(path.join(h.root, 'dev/null')).ino, before, 'the same file');
+  t.ok(fs.lstatSync(path.join(h.root, 'dev/zero')).isFile(), 'the symlink was replaced by a file');
+  t.equal(mountCalls(h.sys, h.root).length, 6);
+  t.same(h.sys.of('mknod'), []);
+});
+
 t.test('other mknod errors are not hidden', async (t) => {
   const h = makeHost(t);
   h.sys.failOn('mknod', 'EROFS');

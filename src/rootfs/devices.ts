@@ -78,6 +78,9 @@ function createDevice(ctx: DevContext, device: DevicePlan, bindOnly: boolean): v
     if (existing.isDirectory()) {
       throw new SyscallError('mknod', `${target} (a directory is in the way)`, 17, 'EEXIST');
     }
+    // The host's node is bound over a file or node that is there (one a mount of the
+    // config's may have put there, which could not be unlinked: EBUSY), as runc does.
+    if (bindOnly && !existing.isSymbolicLink()) return bindHostDevice(ctx, device, target);
     // Anything else there (a file, a symlink, another device) is replaced; unlink never follows.
     try {
       fs.unlinkSync(target);

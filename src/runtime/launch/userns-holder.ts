@@ -33,7 +33,7 @@ export interface UserNamespaceHolder {
 }
 
 /** The absolute path of a util-linux program. */
-export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'setpriv', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
+export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'setpriv' | 'choom', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
   for (const dir of dirs) {
     const path = `${dir}/${name}`;
     try {
@@ -81,4 +81,12 @@ export async function startUserNamespaceHolder(): Promise<UserNamespaceHolder> {
   }
   const pid = child.pid!;
   return { pid, nsPath: `/proc/${pid}/ns/user`, stop };
+}
+
+/**
+ * The argv prefix that starts a program as PID 1 of a new PID namespace owned by the
+ * user namespace it runs in. Forks: the init is taken over (adopted-init.ts).
+ */
+export function newPidNamespaceLauncher(): string[] {
+  return [utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
 }

@@ -12,7 +12,7 @@ import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { openSelfJoin } from '../../cgroups/self-join.js';
-import { createCgroup } from '../../cgroups/rootless.js';
+import { createCgroup, mountedCgroupPaths } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
@@ -30,6 +30,8 @@ import { rfc3339Nano } from '../shared/oci-state.js';
 import { spawnInit } from '../launch/spawn-init.js';
 import { startUserNamespaceHolder, type UserNamespaceHolder } from '../launch/userns-holder.js';
 import { initLauncher } from '../launch/launcher.js';
+import { runningInUserNamespace } from '../shared/rootless.js';
+import { nestedUserNamespaceLaunch } from '../launch/nested-userns.js';
 import { checkRootlessMaps, hostIdOf, rootlessCaller, withJoinedUserNamespaceMaps, writeIdMaps } from '../launch/id-maps.js';
 import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
@@ -70,7 +72,7 @@ export interface Created {
   record: ContainerRecord;
   /** The process spawned: the init, or in a new user namespace the intermediate that forked it (ended). */
   child: ChildProcess;
-  /** In a new user namespace: the init is ours only as an adopted child (src/runtime/launch/adopted-init.ts). */
+  /** In a new user namespace, or run in one (nested-userns.ts): the init is ours only as an adopted child (src/runtime/launch/adopted-init.ts). */
   adopted?: boolean;
 }
 
@@ -82,7 +84,7 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   validateId(id);
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
-  const planned = planContainer(spec, { id, bundle, lastCap: kernelLastCap() });
+  const planned = planContainer(spec, { id, bundle, lastCap: kernelLastCap(), runtimeInUserNamespace: runningInUserNamespace() });
   checkNamespacePaths(spec);
   const plan = withJoinedUserNamespaceMaps(planned);
   // Without root only the caller's own ids and its /etc/subuid, /etc/subgid ranges may be mapped.
@@ -142,7 +144,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;
   let holder: UserNamespaceHolder | undefined;
-  /** An init taken over from the intermediate that forked it (new user namespace). */
+  /** An init taken over from the intermediate that forked it (new user namespace, or run in one). */
   let adopted: number | undefined;
   try {
     const userNs = plan.namespaces.user;
@@ -194,9 +196,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const layout = layoutInitFds(plan.process.terminal ? ['ignore', 'ignore', 'ignore'] : opts.foreground?.stdio ?? [0, 1, 2], preserve, named);
 
     const pidNs = plan.namespaces.pid;
+    // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
+    const nested = !userNs && runningInUserNamespace() ? nestedUserNamespaceLaunch(pidNs, plan.process.oomScoreAdj) : undefined;
     // In a user namespace, new or joined: a new PID namespace is made inside it by the launcher, not around the spawn by us.
-    const forkedInit = !!userNs && !!pidNs && 'new' in pidNs;
-    if (userNs) becomeChildSubreaper();
+    const forkedInit = (!!userNs && !!pidNs && 'new' in pidNs) || !!nested?.forked;
+    if (userNs || nested?.forked) becomeChildSubreaper();
     let userNsPath = userNs?.path;
     if (userNs && userNsPath === undefined) {
       holder = await startUserNamespaceHolder();
@@ -205,7 +209,9 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       ctx.log.step('write id maps', () => writeIdMaps(holderPid, userNs, { rootless }));
       userNsPath = nsPath;
     }
-    const launcher = initLauncher({ user: userNsPath, join: plan.namespaces.launcherJoin, newPidNamespace: forkedInit, rootless: euid !== 0 });
+    const launcher = nested
+      ? nested.launcher
+      : initLauncher({ user: userNsPath, join: plan.namespaces.launcherJoin, newPidNamespace: forkedInit, rootless: euid !== 0 });
     const spawn = () => spawnInit({ mode: 'init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-init', launcher });
     child = ctx.log.step('spawn init', () => pidNs && !forkedInit ? withChildPidNamespace(linuxSys, pidNs, spawn) : spawn());
     const init = child;
@@ -250,7 +256,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const config: InitConfig = {
       plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
-      preserveFds: preserve, listenFds, cgroupPaths: cg.paths, debug: ctx.debug,
+      preserveFds: preserve, listenFds, cgroupPaths: cg === planned ? cg.paths : mountedCgroupPaths(planned.paths, cg.paths), debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
     };
     channel.send({ type: 'config', config });
     const initPid = pid;

@@ -17,6 +17,8 @@ import type { ContainerRecord } from '../../state/record.js';
 import type { LinuxResources, Process } from '../../generated/config.js';
 import { loadContainer } from '../shared/container.js';
 import { writePidFile } from '../shared/pid-file.js';
+import { runningInUserNamespace } from '../shared/rootless.js';
+import { nestedUserNamespaceLaunch, type NestedLaunch } from '../launch/nested-userns.js';
 import { launcherFdBase, spawnInit } from '../launch/spawn-init.js';
 import { initLauncher } from '../launch/launcher.js';
 import { becomeChildSubreaper, forkedChild, killAdopted, waitForAdopted } from '../launch/adopted-init.js';
@@ -174,7 +176,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       try {
         booted = await bootExecInit(ctx, {
           pidNs, userNs, timeNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
-          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [],
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj,
         });
       } catch (err) {
         if (!(err instanceof KilledAtBoot)) throw err;
@@ -197,8 +199,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     }
     pipes?.closeChildEnds();
     // In a user namespace the exec init is non-dumpable and may not open its own oom_score_adj.
-    const oomScoreAdjSet = userNs !== undefined && proc.oomScoreAdj !== undefined;
-    if (oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
+    const oomScoreAdjSet = booted.oomScoreAdjSet || (userNs !== undefined && proc.oomScoreAdj !== undefined);
+    if (oomScoreAdjSet && !booted.oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
     const config: ExecInitConfig = {
       id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
@@ -252,6 +254,8 @@ interface BootedExecInit {
   exited: Promise<number>;
   /** Forked by nsenter and taken over from it: `child` is the ended nsenter. */
   adopted?: boolean;
+  /** Its launcher set its oom_score_adj. */
+  oomScoreAdjSet: boolean;
 }
 
 /** An exec init that a signal ended before it reported anything. */
@@ -269,34 +273,46 @@ class KilledAtBoot extends Error {
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
   pidNs: number; userNs: number | undefined; timeNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
-  resources: LinuxResources | undefined; except: readonly string[];
+  resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined;
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
-  // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
-  const forked = o.userNs !== undefined && process.geteuid?.() !== 0;
-  if (forked) becomeChildSubreaper();
   let child: ChildProcess | undefined;
+  let nested: NestedLaunch | undefined;
+  let forked = false;
   try {
-    const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
     try {
-      // In a user or time namespace: nsenter joins them and execs the exec init; it opens
-      // them by our fds. A runtime that is not root may not enter the container's PID
-      // namespace itself: nsenter joins it too, and forks the exec init there.
-      const joined = forked ? [o.userNs, o.pidNs, o.timeNs] : [o.userNs, o.timeNs];
-      const launcherFds = joined.filter((fd) => fd !== undefined);
-      const fdPath = (fd: number) => `/proc/self/fd/${launcherFdBase(layout.stdio) + launcherFds.indexOf(fd)}`;
-      const launcher = initLauncher({
-        user: o.userNs !== undefined ? fdPath(o.userNs) : undefined,
-        join: [
-          ...(forked ? [{ type: 'pid' as const, path: fdPath(o.pidNs) }] : []),
-          ...(o.timeNs !== undefined ? [{ type: 'time' as const, path: fdPath(o.timeNs) }] : []),
-        ],
-        newPidNamespace: false,
-        rootless: process.geteuid?.() !== 0,
-      });
-      const launch = launcher ? { launcher, launcherFds } : {};
+      const layout = layoutInitFds(o.head, o.preserve, [['sync', theirs], ...o.named]);
+      const base = launcherFdBase(layout.stdio);
+      // Run in a user namespace (rootless Podman) with none of the container's own: src/runtime/launch/nested-userns.ts.
+      if (o.userNs === undefined && runningInUserNamespace()) {
+        nested = nestedUserNamespaceLaunch(sameNamespace(o.pidNs, 'pid') ? undefined : { path: `/proc/self/fd/${base}` }, o.oomScoreAdj);
+      }
+      // Not root: nsenter enters the PID namespace as well, and forks the exec init, which we then take over.
+      forked = (o.userNs !== undefined && process.geteuid?.() !== 0) || !!nested?.forked;
+      if (forked) becomeChildSubreaper();
+      let launch: { launcher?: string[]; launcherFds?: number[] } = {};
+      if (nested) {
+        launch = { launcher: nested.launcher, launcherFds: nested.forked ? [o.pidNs] : [] };
+      } else {
+        // In a user or time namespace: nsenter joins them and execs the exec init; it opens
+        // them by our fds. A runtime that is not root may not enter the container's PID
+        // namespace itself: nsenter joins it too, and forks the exec init there.
+        const joined = forked ? [o.userNs, o.pidNs, o.timeNs] : [o.userNs, o.timeNs];
+        const launcherFds = joined.filter((fd) => fd !== undefined);
+        const fdPath = (fd: number) => `/proc/self/fd/${base + launcherFds.indexOf(fd)}`;
+        const launcher = initLauncher({
+          user: o.userNs !== undefined ? fdPath(o.userNs) : undefined,
+          join: [
+            ...(forked ? [{ type: 'pid' as const, path: fdPath(o.pidNs) }] : []),
+            ...(o.timeNs !== undefined ? [{ type: 'time' as const, path: fdPath(o.timeNs) }] : []),
+          ],
+          newPidNamespace: false,
+          rootless: process.geteuid?.() !== 0,
+        });
+        if (launcher) launch = { launcher, launcherFds };
+      }
       const spawn = () => spawnInit({ mode: 'exec-init', args: [layout.arg], stdio: layout.stdio, argv0: 'ocirt-exec', ...launch });
-      child = ctx.log.step('spawn exec init', () => forked ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
+      child = ctx.log.step('spawn exec init', () => forked || nested ? spawn() : withChildPidNamespace(linuxSys, { fd: o.pidNs }, spawn));
     } finally {
       closeSync(theirs);
     }
@@ -321,9 +337,9 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       // ended, and the exec init, orphaned, becomes our child (we are its subreaper).
       await killInit(init);
       exited = waitForAdopted(pid);
-      return { child: init, pid, channel, exited, adopted: true };
+      return { child: init, pid, channel, exited, adopted: true, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
     }
-    return { child: init, pid, channel, exited };
+    return { child: init, pid, channel, exited, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
   } catch (err) {
     closeSync(channel.fd);
     if (child) await killInit(child);

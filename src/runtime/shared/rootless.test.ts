@@ -1,19 +1,39 @@
 import t from 'tap';
 import { RuntimeError } from '../../errors.js';
-import { isInitialUserNamespace, resolveRootless } from './rootless.js';
+import { defaultStateRoot, isInitialUserNamespace, resolveRootless, runningInUserNamespace } from './rootless.js';
 
 const INITIAL = '         0          0 4294967295\n';
 const root = { euid: 0, uidMap: INITIAL };
 const user = { euid: 1000, uidMap: INITIAL };
 const rootInUserNs = { euid: 0, uidMap: '         0       1000          1\n' };
 
-t.test('auto (or no flag): rootless when not root or in a user namespace, never with --systemd-cgroup', async (t) => {
+t.test('auto (or no flag): rootless when not root, or root of a user namespace without --systemd-cgroup', async (t) => {
   for (const value of [undefined, '', 'auto']) {
     t.equal(resolveRootless(value, false, root), false);
+    t.equal(resolveRootless(value, true, root), false);
     t.equal(resolveRootless(value, false, user), true);
+    t.equal(resolveRootless(value, true, user), true, 'not root: rootless whatever the cgroup driver');
     t.equal(resolveRootless(value, false, rootInUserNs), true);
-    t.equal(resolveRootless(value, true, user), false);
+    t.equal(resolveRootless(value, true, rootInUserNs), false, 'root of a user namespace with --systemd-cgroup: taken as root');
   }
+});
+
+t.test('the default state dir: $XDG_RUNTIME_DIR/ocirt when not root, or root of a user namespace whose USER is not root', async (t) => {
+  const xdg = { XDG_RUNTIME_DIR: '/run/user/1000' };
+  t.equal(defaultStateRoot({ ...user, env: xdg }), '/run/user/1000/ocirt');
+  t.equal(defaultStateRoot({ ...user, env: { ...xdg, USER: 'root' } }), '/run/user/1000/ocirt', 'not root: USER is not looked at');
+  t.equal(defaultStateRoot({ ...user, env: {} }), '/run/ocirt', 'no XDG_RUNTIME_DIR');
+  t.equal(defaultStateRoot({ ...user, env: { XDG_RUNTIME_DIR: '' } }), '/run/ocirt', 'an empty XDG_RUNTIME_DIR');
+  t.equal(defaultStateRoot({ ...root, env: { XDG_RUNTIME_DIR: '/run/user/0', USER: 'alice' } }), '/run/ocirt', 'real root ignores it');
+  t.equal(defaultStateRoot({ ...rootInUserNs, env: { ...xdg, USER: 'alice' } }), '/run/user/1000/ocirt', 'rootless Podman');
+  t.equal(defaultStateRoot({ ...rootInUserNs, env: xdg }), '/run/user/1000/ocirt', 'no USER');
+  t.equal(defaultStateRoot({ ...rootInUserNs, env: { ...xdg, USER: 'root' } }), '/run/ocirt', 'USER=root in a user namespace');
+});
+
+t.test('in a user namespace unless uid_map is the initial one\'s', async (t) => {
+  t.notOk(runningInUserNamespace(root));
+  t.ok(runningInUserNamespace(rootInUserNs));
+  t.ok(runningInUserNamespace({ euid: 0, uidMap: '0 0 4294967294\n' }));
 });
 
 t.test('true and false force it, in every spelling Go\'s ParseBool takes', async (t) => {
