@@ -92,6 +92,7 @@ const HEADER_CHECKS: Array<[string, string[]]> = [
   ['linux/capability.h', ['_LINUX_CAPABILITY_VERSION_3', '_LINUX_CAPABILITY_U32S_3']],
   ['asm-generic/ioctls.h', ['TIOCGWINSZ', 'TIOCSWINSZ', 'TIOCSCTTY', 'TIOCNOTTY']],
   ['linux/sockios.h', ['SIOCGIFFLAGS', 'SIOCSIFFLAGS']],
+  ['linux/nsfs.h', ['NS_GET_NSTYPE']],
   ['linux/if.h', ['IFF_UP', 'IFNAMSIZ']],
   ['linux/ioprio.h', ['IOPRIO_CLASS_SHIFT', 'IOPRIO_NR_LEVELS', 'IOPRIO_CLASS_NONE', 'IOPRIO_CLASS_RT',
     'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE', 'IOPRIO_WHO_PROCESS', 'IOPRIO_WHO_PGRP', 'IOPRIO_WHO_USER']],

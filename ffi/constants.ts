@@ -145,6 +145,9 @@ export const S_IFIFO = 0o10000;
 // ---------------------------------------------------------------------------
 // clone/unshare/setns flags (linux/sched.h)
 export const CLONE_NEWTIME = 0x80; // since 5.6; only valid for unshare/clone3
+
+// linux/nsfs.h: _IO(0xb7, 0x3), the CLONE_NEW* type of a namespace file (since 4.11)
+export const NS_GET_NSTYPE = 0xb703;
 export const CLONE_VM = 0x100;
 export const CLONE_FS = 0x200;
 export const CLONE_FILES = 0x400;

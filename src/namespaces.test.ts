@@ -3,6 +3,7 @@ import { closeSync, readlinkSync } from 'node:fs';
 import { CLONE_FS, CLONE_NEWNS, CLONE_NEWPID } from '../ffi/constants.js';
 import { FakeSys } from '../test/fakes/fake.js';
 import { ConfigError } from './config/errors.js';
+import { linuxSys } from './syscall/linux.js';
 import {
   JOIN_ORDER, NAMESPACES, NAMESPACE_TYPES, checkNamespacePaths, hasNewNamespace, isNamespaceType, joinNamespace,
   namespaceCloneFlag, namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace,
@@ -109,11 +110,11 @@ t.test('withChildPidNamespace: an fd of our own namespace changes nothing', asyn
 });
 
 t.test('checkNamespacePaths: each path is a namespace file of its type, else a ConfigError at its pointer', async (t) => {
-  t.doesNotThrow(() => checkNamespacePaths({ linux: { namespaces: [{ type: 'network', path: '/proc/self/ns/net' }, { type: 'mount' }, { type: 'time', path: '/proc/self/ns/time' }] } }));
-  t.doesNotThrow(() => checkNamespacePaths({}));
+  t.doesNotThrow(() => checkNamespacePaths({ linux: { namespaces: [{ type: 'network', path: '/proc/self/ns/net' }, { type: 'mount' }, { type: 'time', path: '/proc/self/ns/time' }] } }, linuxSys));
+  t.doesNotThrow(() => checkNamespacePaths({}, linuxSys));
   const err = t.throws(() => checkNamespacePaths({ linux: { namespaces: [
     { type: 'uts' }, { type: 'time', path: '/proc/self/ns/net' }, { type: 'ipc', path: '/proc/self/status' }, { type: 'user', path: '/nonexistent/ns' },
-  ] } })) as ConfigError;
+  ] } }, linuxSys)) as ConfigError;
   t.ok(err instanceof ConfigError);
   t.same(err.issues, [
     { pointer: '/linux/namespaces/1/path', message: '/proc/self/ns/net is a net namespace, not a time namespace' },

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readlinkSync, statSync, writeFileSync, 
 import {
   CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 } from '../ffi/constants.js';
-import { RuntimeError, fromNodeError, withContext } from './errors.js';
+import { RuntimeError, SyscallError, fromNodeError, withContext } from './errors.js';
 import { ConfigError, jsonPointer, type ValidationIssue } from './config/errors.js';
 import type { Sys } from './syscall/sys.js';
 import { withoutNewEngineThreads } from './engine-threads.js';
@@ -167,17 +167,17 @@ export function writeTimeOffsets(pid: number | 'self', offsets: readonly TimeOff
  * checked before any side effect, so a wrong path is refused at its pointer rather than
  * by the init or its launcher halfway through create.
  */
-export function checkNamespacePaths(spec: NamespacesSpec): void {
+export function checkNamespacePaths(spec: NamespacesSpec, sys: Pick<Sys, 'namespaceType'>): void {
   const issues: ValidationIssue[] = [];
   spec.linux?.namespaces?.forEach((ns, i) => {
     if (!ns.path || !isNamespaceType(ns.type)) return;
-    const problem = namespaceFileProblem(ns.path, ns.type);
+    const problem = namespaceFileProblem(ns.path, ns.type, sys);
     if (problem) issues.push({ pointer: jsonPointer('linux', 'namespaces', i, 'path'), message: problem });
   });
   if (issues.length) throw ConfigError.invalid('config.json', issues);
 }
 
-function namespaceFileProblem(path: string, type: NamespaceType): string | undefined {
+function namespaceFileProblem(path: string, type: NamespaceType, sys: Pick<Sys, 'namespaceType'>): string | undefined {
   let fd: number;
   try {
     fd = openNamespace(path);
@@ -185,13 +185,14 @@ function namespaceFileProblem(path: string, type: NamespaceType): string | undef
     return err instanceof Error ? err.message : String(err);
   }
   try {
-    // An open namespace file reads as `<name>:[<inode>]` (`net:[4026531992]`).
-    const kind = /^(\w+):\[\d+\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
-    if (kind === undefined) return `${path} is not a namespace file`;
-    if (kind !== NAMESPACES[type].procName) return `${path} is a ${kind} namespace, not a ${type} namespace`;
-    return undefined;
+    // Asked of the file itself: a bind mount of one (an engine's /run/netns/x) reads back by its own path.
+    const flag = sys.namespaceType(fd, path);
+    if (flag === NAMESPACES[type].cloneFlag) return undefined;
+    const kind = NAMESPACE_TYPES.find((t) => NAMESPACES[t].cloneFlag === flag);
+    return `${path} is a ${kind ? NAMESPACES[kind].procName : `0x${flag.toString(16)}`} namespace, not a ${type} namespace`;
   } catch (err) {
-    return fromNodeError(err, 'readlink', `/proc/self/fd/${fd}`).message;
+    if (err instanceof SyscallError && err.code === 'ENOTTY') return `${path} is not a namespace file`;
+    return err instanceof Error ? err.message : String(err);
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,7 @@ import * as mountApi from '../../ffi/mount-api.js';
 import { fchownSync, lchownSync } from 'node:fs';
 import { setControllingTerminal } from '../../ffi/pty.js';
 import {
-  AF_INET, AT_EMPTY_PATH, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, IFF_UP, IFNAMSIZ, MOUNT_ATTR_IDMAP, MOVE_MOUNT_F_EMPTY_PATH,
+  AF_INET, AT_EMPTY_PATH, NS_GET_NSTYPE, AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, IFF_UP, IFNAMSIZ, MOUNT_ATTR_IDMAP, MOVE_MOUNT_F_EMPTY_PATH,
   SIOCGIFFLAGS, SIOCSIFFLAGS, SIZEOF_IFREQ, SOCK_DGRAM, SYS,
 } from '../../ffi/constants.js';
 import { socket } from '../../ffi/socket.js';
@@ -106,6 +106,7 @@ export const linuxSys: Sys = {
   },
   setctty: (fd) => setControllingTerminal(fd),
   loopbackUp,
+  namespaceType: (fd, what) => libc.ioctl(fd, NS_GET_NSTYPE, 0, `NS_GET_NSTYPE ${what}`),
   loadSeccomp: (filter) => filter.load(),
   resetSignals,
   execve: libc.execve,

@@ -37,6 +37,8 @@ export interface Sys {
   setdomainname(name: string): void;
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name for the calling thread. */
   joinSessionKeyring(name: string): void;
+  /** ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of the namespace file open as `fd` (ENOTTY: not one); `what` names it in errors. */
+  namespaceType(fd: number, what: string): number;
   /** Sets the loopback interface of the calling thread's network namespace up (a new one starts with it down). */
   loopbackUp(): void;
   /** Moves the calling process (all its threads) into the cgroup whose open `cgroup.procs` is `fd`; `what` names it in errors. */

@@ -59,6 +59,7 @@ export class FakeSys implements Sys {
   setdomainname(...a: Parameters<Sys['setdomainname']>) { this.record('setdomainname', a); }
   joinSessionKeyring(...a: Parameters<Sys['joinSessionKeyring']>) { this.record('joinSessionKeyring', a); }
   loopbackUp() { this.record('loopbackUp', [], 'lo'); }
+  namespaceType(...a: Parameters<Sys['namespaceType']>) { this.record('namespaceType', a, a[1]); return 0; }
   joinCgroup(...a: Parameters<Sys['joinCgroup']>) { this.record('joinCgroup', a, a[1]); }
   prctl(...a: Parameters<Sys['prctl']>) { this.record('prctl', a); return 0; }
   setrlimit(...a: Parameters<Sys['setrlimit']>) { this.record('setrlimit', a, a[3]); }

@@ -85,7 +85,7 @@ export function prepareCreate(id: string, opts: CreateOptions): PreparedCreate {
   const { spec, bundle } = loadBundleConfig(resolve(opts.bundle ?? process.cwd()));
   // Every name and option decided now: a config the init could not follow leaves nothing behind.
   const planned = planContainer(spec, { id, bundle, lastCap: kernelLastCap(), runtimeInUserNamespace: runningInUserNamespace() });
-  checkNamespacePaths(spec);
+  checkNamespacePaths(spec, linuxSys);
   const plan = withJoinedUserNamespaceMaps(planned);
   // Without root only the caller's own ids and its /etc/subuid, /etc/subgid ranges may be mapped.
   if (plan.namespaces.user && plan.namespaces.user.path === undefined && process.geteuid?.() !== 0) {
