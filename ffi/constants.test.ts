@@ -92,7 +92,6 @@ const HEADER_CHECKS: Array<[string, string[]]> = [
   ['linux/capability.h', ['_LINUX_CAPABILITY_VERSION_3', '_LINUX_CAPABILITY_U32S_3']],
   ['asm-generic/ioctls.h', ['TIOCGWINSZ', 'TIOCSWINSZ', 'TIOCSCTTY', 'TIOCNOTTY']],
   ['linux/sockios.h', ['SIOCGIFFLAGS', 'SIOCSIFFLAGS']],
-  ['linux/nsfs.h', ['NS_GET_NSTYPE']],
   ['linux/if.h', ['IFF_UP', 'IFNAMSIZ']],
   ['linux/ioprio.h', ['IOPRIO_CLASS_SHIFT', 'IOPRIO_NR_LEVELS', 'IOPRIO_CLASS_NONE', 'IOPRIO_CLASS_RT',
     'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE', 'IOPRIO_WHO_PROCESS', 'IOPRIO_WHO_PGRP', 'IOPRIO_WHO_USER']],
@@ -166,6 +165,8 @@ t.test('hand-derived values', async (t) => {
   t.equal(C.TIOCGPTN, ioc(2, 0x54, 0x30, 4));
   t.equal(C.TIOCSPTLCK, ioc(1, 0x54, 0x31, 4));
   t.equal(C.TIOCGPTPEER, ioc(0, 0x54, 0x41, 0));
+  // linux/nsfs.h: NS_GET_NSTYPE is _IO(NSIO = 0xb7, 0x3)
+  t.equal(C.NS_GET_NSTYPE, ioc(0, 0xb7, 0x3, 0));
   // seccomp notify ioctls: struct seccomp_notif is 80 bytes, seccomp_notif_resp 24, addfd 24
   t.equal(C.SECCOMP_IOCTL_NOTIF_RECV, ioc(3, 0x21, 0, 80));
   t.equal(C.SECCOMP_IOCTL_NOTIF_SEND, ioc(3, 0x21, 1, 24));
