@@ -7,15 +7,13 @@
 // A namespace joined by path has its maps already: they are read, and checked against
 // the config's.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, readFileSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ConfigError, jsonPointer, type ValidationIssue } from '../../config/errors.js';
 import { RuntimeError, fromNodeError, withContext } from '../../errors.js';
 import { utilLinuxProgram } from './userns-holder.js';
+import { findHostProgram, HOST_PROGRAM_DIRS } from './host-programs.js';
 import type { ContainerPlan, IdMapRange, UserNamespacePlan } from '../../plan/types.js';
 import { readSubordinateIds, type IdRange } from './subordinate-ids.js';
-
-/** Where shadow's map helpers are looked for (never the caller's PATH). */
-const ID_MAP_TOOL_DIRS = ['/usr/bin', '/bin'];
 
 /** Who a runtime that is not root runs as, and the host ids it may map besides its own. */
 export interface RootlessCaller {
@@ -82,15 +80,8 @@ export function checkRootlessMaps(user: UserNamespacePlan, caller: RootlessCalle
 }
 
 /** The absolute path of newuidmap or newgidmap. */
-export function idMapTool(name: 'newuidmap' | 'newgidmap', dirs: readonly string[] = ID_MAP_TOOL_DIRS): string {
-  for (const dir of dirs) {
-    const path = `${dir}/${name}`;
-    try {
-      accessSync(path, fsc.X_OK);
-      return path;
-    } catch { /* not there */ }
-  }
-  throw new RuntimeError(`rootless user namespace maps need ${name}: not found in ${dirs.join(' or ')}`);
+export function idMapTool(name: 'newuidmap' | 'newgidmap', dirs: readonly string[] = HOST_PROGRAM_DIRS): string {
+  return findHostProgram(name, dirs, 'rootless user namespace maps need');
 }
 
 export interface WriteIdMapsOptions {

@@ -52,8 +52,16 @@ export function initLauncher(ns: LauncherNamespaces, program: (name: 'nsenter' |
   }
   // In a user namespace the init cannot read its mode-0711 executable, which starts it non-dumpable.
   if (!ns.newPidNamespace) return nsenter;
-  // Only the process that unshares a PID namespace can start its PID 1; the forking
-  // unshare SIGKILLs the init if it dies first (the init cancels that once it has
-  // booted, before the runtime ends the intermediate: src/init/main.ts).
-  return [...nsenter, program('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
+  return [...nsenter, ...newPidNamespaceLauncher(program)];
+}
+
+/**
+ * The argv prefix that starts a program as PID 1 of a new PID namespace owned by the
+ * user namespace it runs in. Only the process that unshares a PID namespace can start
+ * its PID 1, so it forks, and the init is taken over (adopted-init.ts); the forking
+ * unshare SIGKILLs the init if it dies first (the init cancels that once it has
+ * booted, before the runtime ends the intermediate: src/init/main.ts).
+ */
+export function newPidNamespaceLauncher(program: (name: 'unshare') => string = utilLinuxProgram): string[] {
+  return [program('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
 }

@@ -9,7 +9,8 @@
 // oom_score_adj: choom writes its own before it execs the rest, whose children inherit it.
 import type { ChildPidNamespace } from '../../namespaces.js';
 import { RuntimeError } from '../../errors.js';
-import { newPidNamespaceLauncher, utilLinuxProgram } from './userns-holder.js';
+import { utilLinuxProgram } from './userns-holder.js';
+import { newPidNamespaceLauncher } from './launcher.js';
 
 export interface NestedLaunch {
   /** The argv prefix of the init (empty: spawned as usual). */

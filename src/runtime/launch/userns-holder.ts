@@ -12,14 +12,11 @@
 // once the init is in the namespace, which then keeps it alive; it also ends by
 // itself when the runtime does (its stdin closes).
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsc } from 'node:fs';
 import { RuntimeError } from '../../errors.js';
+import { findHostProgram, HOST_PROGRAM_DIRS } from './host-programs.js';
 import { settleWithin } from '../../sleep.js';
 import { markInheritedFdsCloseOnExec } from './inherited-fds.js';
 import { killInit } from './kill-init.js';
-
-/** Where util-linux's programs are looked for (never the caller's PATH). */
-const UTIL_LINUX_DIRS = ['/usr/bin', '/bin'];
 
 /** How long `unshare --user` may take to say it runs. */
 const HOLDER_TIMEOUT_MS = 10_000;
@@ -33,15 +30,8 @@ export interface UserNamespaceHolder {
 }
 
 /** The absolute path of a util-linux program. */
-export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'setpriv' | 'choom', dirs: readonly string[] = UTIL_LINUX_DIRS): string {
-  for (const dir of dirs) {
-    const path = `${dir}/${name}`;
-    try {
-      accessSync(path, fsc.X_OK);
-      return path;
-    } catch { /* not there */ }
-  }
-  throw new RuntimeError(`user and time namespaces need util-linux's ${name}: not found in ${dirs.join(' or ')}`);
+export function utilLinuxProgram(name: 'unshare' | 'nsenter' | 'setpriv' | 'choom', dirs: readonly string[] = HOST_PROGRAM_DIRS): string {
+  return findHostProgram(name, dirs, "user and time namespaces need util-linux's");
 }
 
 /** Starts a process in a new user namespace (no maps yet) and returns once the namespace exists. */
@@ -83,10 +73,3 @@ export async function startUserNamespaceHolder(): Promise<UserNamespaceHolder> {
   return { pid, nsPath: `/proc/${pid}/ns/user`, stop };
 }
 
-/**
- * The argv prefix that starts a program as PID 1 of a new PID namespace owned by the
- * user namespace it runs in. Forks: the init is taken over (adopted-init.ts).
- */
-export function newPidNamespaceLauncher(): string[] {
-  return [utilLinuxProgram('unshare'), '--pid', '--fork', '--kill-child=SIGKILL', '--'];
-}

@@ -114,33 +114,25 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     // The init's namespaces, opened while we know the pid is still the init's.
     const pidNs = openInitNamespace(record.pid, 'pid');
     fds.push(pidNs);
-    const joins: { type: NamespaceType; fd: number }[] = [];
-    for (const type of plan.joinOrder) {
+    /** The init's namespace of `type` when it is not ours (then kept open until the exec init has it). */
+    const openOtherNamespace = (type: NamespaceType): number | undefined => {
       const fd = openInitNamespace(record.pid, type);
       fds.push(fd);
-      if (!sameNamespace(fd, type)) joins.push({ type, fd });
+      if (!sameNamespace(fd, type)) return fd;
+      closeSync(fd);
+      fds.splice(fds.indexOf(fd), 1);
+      return undefined;
+    };
+    const joins: { type: NamespaceType; fd: number }[] = [];
+    for (const type of plan.joinOrder) {
+      const fd = openOtherNamespace(type);
+      if (fd !== undefined) joins.push({ type, fd });
     }
-    // A user namespace is joined by nsenter, which is single-threaded (setns fails with EINVAL in a threaded process).
-    let userNs: number | undefined = openInitNamespace(record.pid, 'user');
-    fds.push(userNs);
-    if (sameNamespace(userNs, 'user')) {
-      closeSync(userNs);
-      fds.splice(fds.indexOf(userNs), 1);
-      userNs = undefined;
-    }
-    // A time namespace is joined by nsenter too (setns fails with EUSERS in a threaded
-    // process). A kernel without time namespaces has no such file, for anyone.
-    let timeNs: number | undefined;
-    if (existsSync(namespaceProcPath('time'))) {
-      const fd = openInitNamespace(record.pid, 'time');
-      fds.push(fd);
-      if (sameNamespace(fd, 'time')) {
-        closeSync(fd);
-        fds.splice(fds.indexOf(fd), 1);
-      } else {
-        timeNs = fd;
-      }
-    }
+    // The user and time namespaces are joined by nsenter, which is single-threaded (setns
+    // fails with EINVAL and EUSERS in a threaded process). A kernel without time
+    // namespaces has no such file, for anyone.
+    const userNs = openOtherNamespace('user');
+    const timeNs = existsSync(namespaceProcPath('time')) ? openOtherNamespace('time') : undefined;
     if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
 
     let consoleFd: number | undefined; // the exec init's end
