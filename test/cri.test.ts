@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { OCIRT, REPO, ROOTFS, requireRoot, ensureRootfs, findCgroupDirs } from './helpers.js';
+import { OCIRT, REPO, ROOTFS, requireRoot, ensureRootfs, findCgroupDirs, isAlive } from './helpers.js';
 import {
   startContainerd, stopContainerd, sweepStale, ctrAt, cgroupParents, removeCgroupTree, killAll, removeShimSockets,
   deleteContainersUnder, lsDir, type Daemon,
@@ -380,13 +380,6 @@ function cgroupDir(pid: number, controller: string): string {
   return join('/sys/fs/cgroup', v2.slice(3));
 }
 
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 /** Waits (bounded) until `check` holds; returns whether it did. */
 async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<boolean> {
@@ -490,15 +483,15 @@ t.test('a pod with handler ocirt: containers share net, IPC and UTS, not PID; li
   t.equal(s.state, 'CONTAINER_EXITED');
   t.equal(s.exit_code, 137, 'SIGKILL after the grace period');
   t.ok(waited >= 1900, `StopContainer waited the grace period before SIGKILL (${waited.toFixed(0)} ms)`);
-  t.notOk(alive(sa.pid) || alive(sb.pid), 'both processes are gone');
+  t.notOk(isAlive(sa.pid) || isAlive(sb.pid), 'both processes are gone');
   const freePid = (await status(free)).pid;
 
   const ids = [a, b, free];
   // `free` still runs: RemovePodSandbox stops and removes it.
   for (const id of [a, b]) await call('RemoveContainer', { container_id: id });
   await removePod(pod);
-  t.notOk(alive(sandbox), 'the sandbox process is gone');
-  t.notOk(alive(freePid), 'the container left running is gone with its pod');
+  t.notOk(isAlive(sandbox), 'the sandbox process is gone');
+  t.notOk(isAlive(freePid), 'the container left running is gone with its pod');
   for (const id of [...ids, pod.id]) {
     t.notOk(existsSync(join(D.dir, 'runc', K8S_NS, id)), `no ocirt state dir for ${id.slice(0, 12)}`);
     t.same(findCgroupDirs(id), [], `no cgroup for ${id.slice(0, 12)}`);

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, REPO, tempDir, requireRoot, ensureRootfs, processesWith, type Result, withoutTap } from './helpers.js';
+import { ocirt, OCIRT, REPO, tempDir, requireRoot, ensureRootfs, processesWith, type Result, withoutTap, isAlive } from './helpers.js';
 import { socketpair } from '../ffi/libc.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../ffi/constants.js';
 import { makeBundle } from './bundle.js';
@@ -20,13 +20,6 @@ t.teardown(cleanupAll); // the console receivers
 let n = 0;
 const newId = (what: string) => `exec-${what}-${process.pid}-${++n}`;
 import { setTimeout as sleep } from 'node:timers/promises';
-const alive = (pid: number) => {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 /** A running container (`sleep 300` unless told otherwise), force-deleted at the end. */
 function running(t: Test, patch: (s: Spec) => void = () => {}) {
@@ -131,7 +124,7 @@ t.test('--detach --pid-file: returns while the process runs, which outlives ocir
   const text = readFileSync(pidFile, 'utf8');
   t.match(text, /^\d+$/, 'the pid file holds digits only');
   const pid = Number(text);
-  t.ok(alive(pid), 'the process runs');
+  t.ok(isAlive(pid), 'the process runs');
   for (let i = 0; i < 100 && readFileSync(outFile, 'utf8') === ''; i++) await sleep(20);
   t.equal(readFileSync(outFile, 'utf8'), 'started\n', 'its stdout is the one ocirt had');
   // The shell prints, then execs sleep: wait for the exec.
@@ -145,8 +138,8 @@ t.test('--detach --pid-file: returns while the process runs, which outlives ocir
   t.same(processesWith(`exec ${c.id}`).filter((p) => p !== pid), [], 'no ocirt process is left');
   // It is one of the container's processes: delete --force ends it.
   t.equal(c.R('delete', '--force', c.id).status, 0);
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
-  t.notOk(alive(pid), 'gone with the container');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+  t.notOk(isAlive(pid), 'gone with the container');
 });
 
 t.test('the container\'s namespaces, cgroup and capabilities', async (t) => {
@@ -233,8 +226,8 @@ t.test('--tty --detach sends the pty master to --console-socket', async (t) => {
   await rx.closed;
   // The master reads end of file when the process closes its files, a moment before it is a zombie.
   const ttyPid = Number(readFileSync(pidFile, 'utf8'));
-  for (let i = 0; i < 100 && alive(ttyPid); i++) await sleep(50);
-  t.notOk(alive(ttyPid), 'the process ended with its terminal');
+  for (let i = 0; i < 100 && isAlive(ttyPid); i++) await sleep(50);
+  t.notOk(isAlive(ttyPid), 'the process ended with its terminal');
   const bad = c.R('exec', '--tty', '--detach', c.id, 'true');
   t.equal(bad.status, 255);
   t.match(bad.stderr, /cannot allocate tty if runc will detach without setting console socket/);

@@ -96,6 +96,15 @@ export function makeCheckoutReachableByTestUser(ids: { uid: number; gid: number 
   }
 }
 
+/** Whether `pid` is a live process: it exists and is not a zombie (a gone pid is not alive). */
+export function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Builds the sample rootfs once (idempotent, fast when up to date). */
 export function ensureRootfs(): void {
   const r = spawnSync('bash', [join(REPO, 'bundles/build-rootfs.sh')], { encoding: 'utf8' });

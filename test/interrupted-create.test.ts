@@ -8,7 +8,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, withoutTap } from './helpers.js';
+import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, withoutTap, isAlive } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import type { Spec } from '../src/generated/config.js';
 
@@ -16,7 +16,6 @@ requireRoot();
 ensureRootfs();
 
 import { setTimeout as sleep } from 'node:timers/promises';
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 const readOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
 
 /** The children of `pid`. */
@@ -104,8 +103,8 @@ for (const [kind, extra] of [
     t.equal(d.status, 0, `${what}: delete --force: ${d.stderr}`);
     t.notOk(existsSync(progress.dir), `${what}: no state directory`);
     t.same(findCgroupDirs(id), [], `${what}: no cgroup`);
-    for (let i = 0; i < 100 && [...seen].some(alive); i++) await sleep(20);
-    t.same([...seen].filter(alive), [], `${what}: no init left (${[...seen].join(' ')})`);
+    for (let i = 0; i < 100 && [...seen].some(isAlive); i++) await sleep(20);
+    t.same([...seen].filter(isAlive), [], `${what}: no init left (${[...seen].join(' ')})`);
   }
   t.same(missed, [], 'create was killed before it finished at every point up to the hook');
 });

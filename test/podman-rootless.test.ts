@@ -76,15 +76,21 @@ t.test('rootless podman run --rm: the container\'s root is the user, the rest it
   t.equal(podman(['ps', '-a', '-q']).stdout, '', '--rm removed the container');
 });
 
+/** The container's logs once they say `ready` (bounded: 10 s). */
+function logsOnceReady(name: string): string {
+  let logs = '';
+  for (let i = 0; i < 100 && !logs.includes('ready'); i++) {
+    if (i) sleepSync(100);
+    logs = podman(['logs', name]).stdout;
+  }
+  return logs;
+}
+
 t.test('rootless podman exec and stop', async (t) => {
   const r = run(['-d', '--name', 'rl1'], ['/bin/sh', '-c', 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done']);
   t.equal(r.status, 0, r.stderr);
   t.teardown(() => { podman(['rm', '-f', '-t', '0', 'rl1']); });
-  let logs = '';
-  for (let i = 0; i < 100 && r.status === 0 && !logs.includes('ready'); i++) {
-    if (i) sleepSync(100);
-    logs = podman(['logs', 'rl1']).stdout;
-  }
+  const logs = r.status === 0 ? logsOnceReady('rl1') : '';
   t.equal(logs, 'ready\n', 'the container runs and installed its trap');
   t.ok(r.id && existsSync(join(harness.runtimeRoot, r.id)), `the runtime under test holds the container (${harness.runtimeRoot})`);
 
@@ -108,11 +114,7 @@ t.test('rootless podman --privileged --oom-score-adj: the host\'s devices bound,
     'cat /proc/self/oom_score_adj; echo x >/dev/null && head -c 3 /dev/zero | wc -c; stat -c "%t:%T" /dev/full; echo ready; while :; do sleep 0.1; done']);
   t.equal(r.status, 0, r.stderr);
   t.teardown(() => { podman(['rm', '-f', '-t', '0', 'rl2']); });
-  let logs = '';
-  for (let i = 0; i < 100 && r.status === 0 && !logs.includes('ready'); i++) {
-    if (i) sleepSync(100);
-    logs = podman(['logs', 'rl2']).stdout;
-  }
+  const logs = r.status === 0 ? logsOnceReady('rl2') : '';
   t.equal(logs.split('\n').map((l) => l.trim()).join('\n'), '100\n3\n1:7\nready\n', 'oom_score_adj 100; /dev/null, /dev/zero and /dev/full (1:7) usable');
   const x = podman(['exec', 'rl2', 'cat', '/proc/self/oom_score_adj']);
   t.equal(x.status, 0, x.stderr);

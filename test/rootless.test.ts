@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OCIRT, REPO, ROOTFS, TEST_USER, ensureRootfs, ensureTestUser, findCgroupDirs, makeCheckoutReachableByTestUser, ocirt, requireRoot, tempDir, type Result } from './helpers.js';
+import { OCIRT, REPO, ROOTFS, TEST_USER, ensureRootfs, ensureTestUser, findCgroupDirs, makeCheckoutReachableByTestUser, ocirt, requireRoot, tempDir, type Result, isAlive } from './helpers.js';
 import { detectCgroupLayout } from '../src/cgroups/layout.js';
 import { sleepSync } from '../src/sleep.js';
 import type { Spec } from '../src/generated/config.js';
@@ -77,7 +77,6 @@ function statusField(pid: number, field: string): string {
   return readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s*(.*)$`, 'm'))?.[1] ?? '';
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 /**
  * Processes of `uid` in a user namespace other than ours (a holder, an init), but for those
@@ -278,8 +277,8 @@ t.test('create, state, exec, kill, delete; the waiting init is out of the contai
   r = R('delete', id);
   t.equal(r.status, 0, r.stderr);
   t.notOk(existsSync(stateDir), 'no state directory');
-  t.notOk(alive(pid), 'no process');
-  t.notOk(alive(detached), 'the exec\'d process ended with the container');
+  t.notOk(isAlive(pid), 'no process');
+  t.notOk(isAlive(detached), 'the exec\'d process ended with the container');
 });
 
 t.test('--rootless: auto and true pass over cgroups the caller may not make, false does not; limits need a cgroup', async (t) => {

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chownSync, existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf } from './helpers.js';
+import { ocirt, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf, isAlive } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import { initLauncher } from '../src/runtime/launch/launcher.js';
 import type { Spec } from '../src/generated/config.js';
@@ -78,7 +78,6 @@ function statusField(pid: number, field: string): string[] {
 }
 
 /** Running, not a zombie waiting for its reaper. */
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 const NS_NAMES = ['user', 'net', 'ipc', 'time', 'mnt', 'pid', 'uts'];
 const SHOW = `id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo $$; for n in ${NS_NAMES.join(' ')}; do readlink /proc/self/ns/$n; done; cat /proc/self/timens_offsets`;
@@ -117,7 +116,7 @@ t.test('a second container joins the first\'s user, network, IPC and time namesp
   t.equal(made.gid, 100000);
   t.notMatch(rt.R('list', '-q').stdout, new RegExp(id), 'run deleted the second container');
   t.same(findCgroupDirs(id), [], 'no cgroup left');
-  t.ok(alive(first.pid), 'the first container runs on');
+  t.ok(isAlive(first.pid), 'the first container runs on');
 });
 
 t.test('the joining container\'s lifecycle: create, state, start, exec, kill, delete; its init is non-dumpable; nothing left', async (t) => {
@@ -168,9 +167,9 @@ t.test('the joining container\'s lifecycle: create, state, start, exec, kill, de
   t.equal(r.status, 0, r.stderr);
   t.notOk(existsSync(join(rt.root, id)), 'no state directory');
   t.same(findCgroupDirs(id), [], 'no cgroup');
-  t.notOk(alive(pid), 'no init');
-  t.notOk(alive(execPid), 'no exec\'d process');
-  t.ok(alive(first.pid), 'the first container runs on');
+  t.notOk(isAlive(pid), 'no init');
+  t.notOk(isAlive(execPid), 'no exec\'d process');
+  t.ok(isAlive(first.pid), 'the first container runs on');
 });
 
 t.test('joining the user namespace and the PID namespace too: the init starts in the first\'s PID namespace, unforked', async (t) => {
@@ -267,7 +266,7 @@ t.test('a time namespace joined without a user namespace: its offsets, exec too,
   t.match(rest.join('\n'), /^monotonic\s+86400\s+0$/m);
   t.match(rest.join('\n'), /^Gid:\s+0\s+0\s+0\s+0$/m, 'the exec\'d process has every gid 0');
   t.equal(rt.R('delete', '--force', id).status, 0);
-  t.notOk(alive(pid));
+  t.notOk(isAlive(pid));
   t.same(findCgroupDirs(id), []);
 });
 

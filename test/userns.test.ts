@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chownSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf, ROOTFS, withoutTap } from './helpers.js';
+import { ocirt, OCIRT, tempDir, requireRoot, ensureRootfs, findCgroupDirs, processesInUserNamespaceOf, ROOTFS, withoutTap, isAlive } from './helpers.js';
 import { makeBundle } from './bundle.js';
 import type { Spec } from '../src/generated/config.js';
 
@@ -34,7 +34,6 @@ function container(t: Test, args: string[], patch: (s: Spec) => void = () => {})
 }
 
 /** Running, not a zombie waiting for its reaper. */
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 function statusField(pid: number, field: string): string {
   return readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s*(.*)$`, 'm'))?.[1] ?? '';
@@ -131,7 +130,7 @@ t.test('create, state, start, kill, delete: the init is non-dumpable and alone i
   t.equal(r.status, 0, r.stderr);
   t.notOk(existsSync(join(root, id)), 'no state directory');
   t.same(findCgroupDirs(id), [], 'no cgroup');
-  t.notOk(alive(pid), 'no process');
+  t.notOk(isAlive(pid), 'no process');
 });
 
 t.test('exec joins the container\'s user namespace as well as its others', async (t) => {
@@ -159,7 +158,7 @@ t.test('exec joins the container\'s user namespace as well as its others', async
   t.equal(R('exec', id, 'sh', '-c', 'exit 3').status, 3, 'exec exits with the process\'s status');
   t.equal(R('exec', id, 'cat', '/proc/self/oom_score_adj').stdout, '200\n', 'the container\'s oom_score_adj, set by the runtime');
   t.equal(R('delete', '--force', id).status, 0);
-  t.notOk(alive(execPid), 'delete --force ended the exec\'d process');
+  t.notOk(isAlive(execPid), 'delete --force ended the exec\'d process');
 });
 
 t.test('without a network namespace of its own, /sys is the host\'s, bound read-only', async (t) => {
