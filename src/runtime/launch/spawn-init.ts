@@ -88,7 +88,7 @@ export interface InitSpawn {
   stdio: (number | 'ignore' | 'inherit')[];
   /** What `ps` shows. */
   argv0: string;
-  /** A program and its arguments that start the init (src/runtime/launch/userns-holder.ts); argv0 is then its own. */
+  /** A program and its arguments that start the init (src/runtime/launch/launcher.ts); argv0 is then its own. */
   launcher?: readonly string[];
   /** fds the launcher opens by /proc/self/fd/N, N from launcherFdBase(stdio). */
   launcherFds?: readonly number[];

@@ -23,12 +23,17 @@ export function isInitialUserNamespace(uidMap: string): boolean {
   return uidMap.trim().split(/\s+/).join(' ') === '0 0 4294967295';
 }
 
+let thisHost: RootlessHost | undefined;
+
+/** This process's facts, read once: its user namespace and euid do not change while it runs. */
 function host(): RootlessHost {
+  if (thisHost) return thisHost;
   let uidMap = '';
   try {
     uidMap = readFileSync('/proc/self/uid_map', 'utf8');
   } catch { /* no /proc: take the initial namespace */ }
-  return { euid: process.geteuid?.() ?? 0, uidMap: uidMap || '0 0 4294967295' };
+  thisHost = { euid: process.geteuid?.() ?? 0, uidMap: uidMap || '0 0 4294967295' };
+  return thisHost;
 }
 
 /**
