@@ -140,7 +140,7 @@ t.test('the cgroup holds the container process while it runs and is gone after d
       s.process!.args = ['sleep', '3600'];
     }, SHARED);
     const c = await create(runtime, bundle);
-    // Running: a created ocirt init joins the pids hierarchy only at its execve.
+    // Running: under a small pids limit a created ocirt init joins the pids hierarchy only at its execve.
     t.equal((await c.start()).status, 0, `${runtime} start`);
     const pid = (await c.state())?.pid;
     const dirs = [...hierarchies.values()].map((mp) => path.join(mp, cg));

@@ -3,7 +3,7 @@
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
 import koffi, { lazy, lazyFunction } from './koffi.js';
 import { SyscallError } from './errors.js';
-import { AT_FDCWD, SYS, WNOHANG } from './constants.js';
+import { AT_FDCWD, O_NONBLOCK, SYS, WNOHANG } from './constants.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 
@@ -37,8 +37,6 @@ const raw = lazy(() => ({
   getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
   syscall: libc.func('long syscall(long number, ...)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
-  inotifyInit1: libc.func('int inotify_init1(int flags)'),
-  inotifyAddWatch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
 }));
 
 function fail(syscall: string, target: string): never {
@@ -189,18 +187,6 @@ export function pidfdOpen(pid: number): number {
   return check(raw.syscall(SYS.pidfd_open, 'int', pid, 'unsigned int', 0), 'pidfd_open', `pid ${pid}`);
 }
 
-/** inotify_init1(IN_CLOEXEC) and one watch of `path` for the events in `mask`. */
-export function inotifyWatch(path: string, mask: number): number {
-  const IN_CLOEXEC = 0o2000000;
-  const fd = check(raw.inotifyInit1(IN_CLOEXEC), 'inotify_init1', path);
-  if (raw.inotifyAddWatch(fd, path, mask) < 0) {
-    const errno = koffi.errno();
-    rawClose(fd);
-    throw new SyscallError('inotify_add_watch', path, errno);
-  }
-  return fd;
-}
-
 /** waitpid(pid, WNOHANG): the wait status of a child that has ended (and is now reaped), or undefined while it runs. */
 export function waitpidNoHang(pid: number): number | undefined {
   const status = new Int32Array(1);
@@ -259,12 +245,36 @@ export function capget(): CapSets {
 
 // --- file descriptors ---------------------------------------------------------------
 
-const rawOpenat = lazyFunction(() => libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)'));
+let openatDeclared: ReturnType<typeof libc.func> | undefined;
+/** The binding itself, whose `async` form makes the call in a pool thread. */
+const openatBinding = () => (openatDeclared ??= libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)'));
+const rawOpenat = (dirfd: number, path: string, flags: number, mode: number): number => openatBinding()(dirfd, path, flags, mode);
 const rawDup3 = lazyFunction(() => libc.func('int dup3(int oldfd, int newfd, int flags)'));
 const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
   return check(rawOpenat(dirfd, path, flags, mode), 'openat', what);
+}
+
+/**
+ * openat(2) made in a pool thread, for an open that blocks (a fifo's, until its other
+ * end is opened) while the main thread goes on. Koffi's async calls do not keep errno,
+ * so a failure is named by the same open made again at once, non-blocking.
+ */
+export function openatInPool(dirfd: number, path: string, flags: number, mode = 0, what = path): Promise<number> {
+  return new Promise((resolve, reject) => {
+    openatBinding().async(dirfd, path, flags, mode, (err: unknown, fd: number) => {
+      if (err) reject(err);
+      else if (fd >= 0) resolve(fd);
+      else {
+        try {
+          resolve(openat(dirfd, path, flags | O_NONBLOCK, mode, what));
+        } catch (retryErr) {
+          reject(retryErr);
+        }
+      }
+    });
+  });
 }
 
 export function dup3(oldfd: number, newfd: number, flags = 0): void {

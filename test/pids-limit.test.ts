@@ -74,3 +74,38 @@ t.test('a detached run with pids.limit 5 returns and its exec works', async (t) 
   t.equal(R('delete', '--force', id).status, 0);
   t.notOk(existsSync(join(PIDS, id)), 'cgroup removed');
 });
+
+// Under no limit, or one that leaves the init's threads room, the runtime moves the init into
+// pids at create with every other hierarchy: a second move of its own at start would wait for
+// another RCU grace period on start's path. Exec inits follow the room left in the cgroup.
+t.test('the init joins pids at create under a limit of 64 and at start under 63; exec inits by the room left', async (t) => {
+  const root = tempDir(t, 'ocirt-root-');
+  const R = (...a: string[]) => ocirt(['--root', root, ...a], { timeout: 90_000 });
+  const inPids = (pid: number, id: string) => new RegExp(`^\\d+:pids:/${id}$`, 'm').test(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+  for (const limit of [64, 63]) {
+    const bundle = makeBundle(t, (s) => {
+      s.process!.args = ['sleep', '300'];
+      s.linux!.resources = { pids: { limit } };
+    });
+    const id = `pids${limit}-join-${process.pid}`;
+    t.teardown(() => { R('delete', '--force', id); });
+    const c = R('create', '--bundle', bundle, id);
+    t.equal(c.status, 0, c.stderr);
+    const pid = JSON.parse(R('state', id).stdout).pid as number;
+    const current = Number(readFileSync(join(PIDS, id, 'pids.current'), 'utf8'));
+    if (limit === 64) {
+      t.ok(inPids(pid, id), 'limit 64: the created init is in the pids cgroup');
+      t.ok(current >= 1, `limit 64: its threads are counted (${current})`);
+    } else {
+      t.notOk(inPids(pid, id), 'limit 63: the created init is not in the pids cgroup yet');
+      t.equal(current, 0, 'limit 63: nothing counted before start');
+    }
+    t.equal(R('start', id).status, 0);
+    t.ok(inPids(pid, id), `limit ${limit}: the started process is in the pids cgroup`);
+    t.equal(readFileSync(join(PIDS, id, 'pids.current'), 'utf8'), '1\n', `limit ${limit}: one task once started`);
+    const e = R('exec', id, 'cat', '/proc/self/cgroup');
+    t.equal(e.status, 0, e.stderr);
+    t.match(e.stdout, new RegExp(`^\\d+:pids:/${id}$`, 'm'), `limit ${limit}: exec runs in the pids cgroup`);
+    t.equal(R('delete', '--force', id).status, 0);
+  }
+});

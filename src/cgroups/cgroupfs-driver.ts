@@ -23,7 +23,7 @@ import { sleepSync } from '../sleep.js';
 /**
  * The order in which hierarchies are asked for the member pids: v1 ones first, as runc (which reads `devices`);
  * any hierarchy has every process of the container, these are simply the ones that are nearly always mounted.
- * `pids` comes last of them: an init joins it only just before its execve (see `ownPidsDirectory`).
+ * `pids` comes last of them: under a small limit an init joins it only just before its execve (see `ownPidsDirectory`).
  */
 const PIDS_PREFERENCE = [
   'devices',

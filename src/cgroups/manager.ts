@@ -66,9 +66,10 @@ export interface CgroupManager {
   /**
    * The directory of the v1 `pids` controller when it is a hierarchy that accounts nothing else we join
    * separately (not co-mounted with memory), else undefined (cgroup2: one directory for everything).
-   * A Node init has several threads, and each counts against pids.max until its execve ends them; the
-   * kernel checks the limit only when a task is made, not when one moves in, so the init moves itself
-   * into this directory just before execve and no thread of Node's is ever counted.
+   * An init has several threads, and each counts against pids.max until its execve ends them; the
+   * kernel checks the limit only when a task is made, not when one moves in, so under a small limit
+   * the init moves itself into this directory just before execve and none of its threads is ever
+   * counted (src/cgroups/self-join.ts).
    */
   ownPidsDirectory(): string | undefined;
   /** Whether the cgroup directory exists (it is gone after destroy(), or never made). */

@@ -1,6 +1,9 @@
-// The v1 pids hierarchy is joined by the init itself, just before its execve
-// (see CgroupManager.ownPidsDirectory): Node's threads would otherwise count against
-// pids.max for the init's whole life, and Node cannot even start under a small limit.
+// Under a small pids limit, the v1 pids hierarchy is joined by the init itself, just
+// before its execve (see CgroupManager.ownPidsDirectory): the engine's threads would
+// otherwise count against pids.max for the init's whole life, and it cannot even start
+// under a small limit. Under no limit, or one that leaves room for them, the runtime
+// moves the init into pids with the other hierarchies: a move of its own, later, would
+// wait for a second RCU grace period (7-25 ms on a small VM) on `start`'s path.
 //
 // The runtime opens the `cgroup.procs` files and hands them over as fds: the init has
 // left the host's filesystem by the time it needs them. Writing "0" moves the writer
@@ -9,12 +12,39 @@
 // A new cgroup namespace is rooted where its creator is at unshare time, so the init
 // steps into the container's pids cgroup around that unshare and back out to where it
 // was started (`leave`), or the container would see the host's whole pids tree.
-import { closeSync, constants as fsc, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync, readFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path/posix';
 import { O_CLOEXEC } from '../../ffi/constants.js';
 import { fromNodeError, withContext } from '../errors.js';
 import { detectCgroupLayout, type CgroupLayout } from './layout.js';
 import type { CgroupManager } from './manager.js';
+
+/**
+ * Room for the init's own tasks (the engine's 4 to 8 threads, more on machines with many
+ * cores) and for what the createContainer hooks fork: a pids limit at least this high
+ * lets the runtime move the init into the pids cgroup at once.
+ */
+export const PIDS_ROOM_FOR_INIT = 64;
+
+/** A container init joins pids by itself when the config limits pids below the room it needs (0 or less: no limit). */
+export function initJoinsPidsItself(limit: number | undefined): boolean {
+  return limit !== undefined && limit > 0 && limit < PIDS_ROOM_FOR_INIT;
+}
+
+/**
+ * An exec init joins pids by itself unless the container's pids cgroup (`dir`) has no
+ * limit or room for it beside the tasks it has now; an unreadable cgroup counts as full.
+ */
+export function execInitJoinsPidsItself(dir: string): boolean {
+  try {
+    const max = readFileSync(path.join(dir, 'pids.max'), 'utf8').trim();
+    if (max === 'max') return false;
+    const current = Number(readFileSync(path.join(dir, 'pids.current'), 'utf8'));
+    return !(Number(max) - current >= PIDS_ROOM_FOR_INIT);
+  } catch {
+    return true;
+  }
+}
 
 /** The runtime's side: the open `cgroup.procs` files, and the directory the runtime must leave out. */
 export interface SelfJoinFiles {

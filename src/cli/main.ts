@@ -8,6 +8,7 @@ import { Logger, type LogFormat } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
 import { startEngineThreads } from '../engine-threads.js';
+import { warmUpCgroupMigration } from '../cgroups/migration-warmup.js';
 import { mark, writeMarks } from '../phase-marks.js';
 import { defaultStateRoot, resolveRootless } from '../runtime/shared/rootless.js';
 
@@ -25,7 +26,11 @@ export async function main(argv: string[]): Promise<number> {
     new Logger().fatal(errorMessage(err));
     return 1;
   }
-  if (cmd.startsInit) startEngineThreads();
+  if (cmd.startsInit) {
+    startEngineThreads();
+    // The init's cgroup move waits for the kernel unless one was made just before: start that wait now.
+    warmUpCgroupMigration();
+  }
   try {
     const ctx = makeContext({
       root: (globals.root as string | undefined) ?? defaultStateRoot(),

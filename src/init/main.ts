@@ -12,7 +12,7 @@ import { linuxSys } from '../syscall/linux.js';
 import { ChannelClosedError, initChannelFromArgv, requireSlot } from '../protocol.js';
 import type { InitConfig } from './config.js';
 import { runStandardInit, type StandardInitIO } from './standard-init.js';
-import { waitForStart, watchFifo } from './wait-for-start.js';
+import { waitForStart } from './wait-for-start.js';
 import { currentlyIgnored } from './signal-dispositions.js';
 
 const sync = initChannelFromArgv('init');
@@ -25,7 +25,6 @@ async function main(): Promise<void> {
   let config: InitConfig;
   let procFd: number;
   let fifoFd: number;
-  let fifoWatch: number;
   let ignored: number[];
   try {
     if (dumpableError) throw dumpableError;
@@ -40,7 +39,6 @@ async function main(): Promise<void> {
     sync.send({ type: 'booted' });
     config = sync.receiveConfig();
     fifoFd = requireSlot('fifo');
-    fifoWatch = watchFifo(fifoFd);
   } catch (err) {
     // The runtime gave up before sending anything: nothing to tell.
     if (err instanceof ChannelClosedError) process.exit(1);
@@ -58,7 +56,7 @@ async function main(): Promise<void> {
       for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1], ['SIGQUIT', 3], ['SIGUSR1', 10], ['SIGUSR2', 12]] as const) {
         process.on(sig, () => process.exit(128 + n));
       }
-      await waitForStart(procFd, fifoFd, fifoWatch);
+      await waitForStart(procFd, fifoFd);
       closeSync(procFd);
     },
   };

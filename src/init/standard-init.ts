@@ -4,7 +4,7 @@
 // createRuntime/prestart hooks (run by the runtime) and createContainer hooks, pivot_root,
 // the terminal, process attributes, masked and read-only paths, the executable lookup,
 // then the fd sweep, a seccomp filter without no_new_privs, credentials and capabilities.
-// After `start`: the pids cgroup, the startContainer hooks, a no_new_privs filter, execve.
+// After `start`: the pids cgroup (under a small limit), the startContainer hooks, a no_new_privs filter, execve.
 //
 // Every step with a side effect on the process goes through `sys`; the runtime is reached
 // through `channel` and the exec.fifo wait through `io`, so a test can run it all in order.
@@ -105,7 +105,7 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   await io.waitForStart();
 
   // `create` has returned and the channel is closed: no more steps to report.
-  // Node's threads end at execve: only now may they count against pids.max.
+  // Under a small limit: the engine's threads end at execve, only now may they count against pids.max.
   if (pidsJoin !== undefined) sys.joinCgroup(pidsJoin, 'the pids cgroup');
   // As the container's user, like runc.
   const { startContainer } = plan.hooks;

@@ -11,7 +11,7 @@ import { ConfigError } from '../../config/errors.js';
 import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
-import { openSelfJoin } from '../../cgroups/self-join.js';
+import { initJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
 import { createCgroup, mountedCgroupPaths } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
@@ -183,9 +183,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const { channel, theirs } = openInitChannel(ctx.log, 'container init');
     fds.push(channel.fd, theirs);
 
-    // The v1 pids cgroup the init joins by itself just before execve.
+    // The v1 pids cgroup the init joins by itself just before execve, under a small limit.
     const newCgroupNs = plan.namespaces.create.includes('cgroup');
-    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs));
+    const selfJoin = initJoinsPidsItself(spec.linux?.resources?.pids?.limit)
+      ? ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs))
+      : undefined;
     if (selfJoin) fds.push(selfJoin.join, ...(selfJoin.leave !== undefined ? [selfJoin.leave] : []));
     const mappedSources = await openIdmappedSources(linuxSys, plan.mounts);
     fds.push(...mappedSources.values());

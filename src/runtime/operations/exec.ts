@@ -26,7 +26,7 @@ import { killInit } from '../launch/kill-init.js';
 import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
-import { openSelfJoin } from '../../cgroups/self-join.js';
+import { execInitJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
 import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
@@ -147,9 +147,12 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     // Foreground without a terminal: pipes, never our own stdio (src/runtime/stdio-pipes.ts).
     if (!terminal && !detach && !opts.stdio) pipes = openStdioPipes();
 
-    // The v1 pids cgroup the exec init joins by itself just before execve.
+    // The v1 pids cgroup the exec init joins by itself just before execve, when a limit leaves little room.
     const cgroup = loadCgroupManager(record.cgroup);
-    const selfJoin = ctx.log.step('open pids cgroup', () => openSelfJoin(cgroup, false));
+    const pidsDir = cgroup.ownPidsDirectory();
+    const selfJoin = pidsDir !== undefined && execInitJoinsPidsItself(pidsDir)
+      ? ctx.log.step('open pids cgroup', () => openSelfJoin(cgroup, false))
+      : undefined;
     if (selfJoin) fds.push(selfJoin.join);
     // The exec init's fds beside its stdio and the preserved ones, after its sync socket.
     const head: (number | 'ignore')[] = terminal ? ['ignore', 'ignore', 'ignore'] : [...(pipes?.childFds ?? opts.stdio ?? [0, 1, 2])];
