@@ -144,14 +144,48 @@ function floorOf(runcMs, starts) {
   if (runcMs === undefined || START.go === undefined || START.bun === undefined || START.koffi === undefined) return undefined;
   return runcMs - starts.go * START.go + starts.bun * START.bun + starts.koffi * START.koffi;
 }
-/** A runc wrapper that logs each call's arguments, one line per call, for counting an engine's calls. */
-function countingRunc(dir) {
+/**
+ * A wrapper of a runtime's binary that logs each call's arguments and wall time, one line per
+ * call: for counting an engine's calls (the floor) and for the time each of them takes.
+ */
+function timingWrapper(dir, rt) {
   mkdirSync(dir, { recursive: true });
   const log = join(dir, 'calls.log');
-  const wrapper = join(dir, 'runc');
-  writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${runcRt.binary}' "$@"\n`);
+  // Named as the runtime: Podman picks the runtime's default --root by the binary's name.
+  const wrapper = join(dir, rt.name);
+  writeFileSync(wrapper, `#!/bin/sh\ns=$(date +%s%N)\n'${rt.binary}' "$@"\nrc=$?\nprintf '%s %s\\n' $(( $(date +%s%N) - s )) "$*" >> '${log}'\nexit $rc\n`);
   chmodSync(wrapper, 0o755);
-  return { binary: wrapper, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')) : []) };
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [ns, ...argv] = l.split(' ');
+    return { argv, ms: Number(ns) / 1e6 };
+  }) : []);
+  return { binary: wrapper, calls, reset: () => rmSync(log, { force: true }) };
+}
+
+/**
+ * An engine's run, `runs` times with each of ocirt and runc behind a timing wrapper: the runtime
+ * calls for the floor (runc's), and a note of each call's median time, next to the run's.
+ */
+function profileCalls(name, runWith, runs = 3) {
+  let starts;
+  const parts = [];
+  for (const rt of RTS.filter((r) => r.name !== 'crun')) {
+    const wrapper = timingWrapper(join(work, `calls-${name}-${rt.name}`), rt);
+    const seqs = [];
+    const totals = [];
+    for (let i = 0; i < runs; i++) {
+      wrapper.reset();
+      const r = runWith(wrapper.binary, rt.name);
+      if (r.status !== 0) throw new Error(`${name} through the timing wrapper (${rt.name}) failed: ${r.stderr}`);
+      seqs.push(wrapper.calls());
+      totals.push(r.ms);
+    }
+    if (rt.name === 'runc') starts = startsOf(seqs[0].map((c) => c.argv));
+    const calls = seqs[0].map((c, k) => `${commandOf(c.argv)} ${median(seqs.map((q) => q[k]?.ms ?? NaN)).toFixed(1)}`);
+    const sum = median(seqs.map((q) => q.reduce((a, c) => a + c.ms, 0)));
+    parts.push(`${rt.name} ${calls.join(', ')} (${sum.toFixed(0)} of ${median(totals).toFixed(0)} ms)`);
+  }
+  return { starts, note: `each call, median of ${runs} through a timing wrapper: ${parts.join('; ')}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,15 +372,9 @@ async function benchContainerd() {
     }
     res[rt.name] = median(times);
   }
-  // The shim's runtime calls for one run, for the floor.
-  let starts;
-  if (runcRt) {
-    const counter = countingRunc(join(dir, 'count'));
-    const r = ctrRun('count', counter.binary);
-    if (r.status !== 0) throw new Error(`ctr run through the counting wrapper failed: ${r.stderr}`);
-    starts = startsOf(counter.calls());
-  }
-  record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', starts ? `the shim's calls: ${starts.commands.join(', ')}` : '', { starts, target: 1.2 });
+  // The shim's runtime calls: counted for the floor, and timed.
+  const calls = profileCalls('ctr', (binary, rtName) => ctrRun(`calls-${rtName}`, binary));
+  record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', `the shim's calls: ${calls.note}`, { starts: calls.starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,15 +441,10 @@ static_dir = "${dir}/storage/libpod"
     }
     res[rt.name] = median(times);
   }
-  let starts;
-  if (runcRt) {
-    const counter = countingRunc(join(dir, 'count'));
-    const r = podman({ binary: counter.binary }, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
-      '--rootfs', rootfs, '/bin/true']);
-    if (r.status !== 0) throw new Error(`podman run through the counting wrapper failed: ${r.stderr}`);
-    starts = startsOf(counter.calls());
-  }
-  record(`podman run --rm /bin/true [${nEngine}]`, res, 'ms', starts ? `podman's and conmon's calls: ${starts.commands.join(', ')}` : '', { starts, target: 1.2 });
+  // Podman's and conmon's runtime calls: counted for the floor, and timed.
+  const calls = profileCalls('podman', (binary) => podman({ binary }, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024',
+    '--ulimit', 'nproc=1024:1024', '--rootfs', rootfs, '/bin/true']));
+  record(`podman run --rm /bin/true [${nEngine}]`, res, 'ms', `podman's and conmon's calls: ${calls.note}`, { starts: calls.starts, target: 1.2 });
 }
 
 // ---------------------------------------------------------------------------------------------

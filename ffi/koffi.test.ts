@@ -1,5 +1,6 @@
 import t from 'tap';
-import { koffiTriplet, lazy, lazyFunction } from './koffi.js';
+import type { IKoffiLib } from 'koffi';
+import { koffiTriplet, lazy, lazyFunction, lazyFunctions } from './koffi.js';
 
 t.test("Koffi's build for this machine is named as the package names its folders", async (t) => {
   t.equal(koffiTriplet('linux', 'x64'), 'linux_x64');
@@ -25,4 +26,18 @@ t.test('bindings are made on first use only, once, with methods bound', async (t
   t.equal(f(1, 2), 3);
   t.equal(f(3, 4), 7);
   t.equal(calls, 1);
+});
+
+t.test('functions of a library are declared one by one, on first use of each', async (t) => {
+  const declared: string[] = [];
+  const lib = { func: (prototype: string) => { declared.push(prototype); return (x: number) => x + declared.length; } } as unknown as IKoffiLib;
+  let loaded = 0;
+  const fns = lazyFunctions(() => { loaded++; return lib; }, { a: 'int a(int x)', b: 'int b(int x)' });
+  t.equal(loaded, 0, 'nothing loaded before a call');
+  t.equal(fns.a(1), 2);
+  t.equal(fns.a(1), 2, 'declared once');
+  t.same(declared, ['int a(int x)'], 'only the function used');
+  fns.b(0);
+  t.same(declared, ['int a(int x)', 'int b(int x)']);
+  t.throws(() => (fns as unknown as Record<string, unknown>).c, /no prototype for c/);
 });

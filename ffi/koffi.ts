@@ -41,11 +41,44 @@ export function lazy<T extends object>(make: () => T): T {
   });
 }
 
+type Declared = ReturnType<KoffiApi.IKoffiLib['func']>;
+
+/**
+ * Functions of a library, each declared on its own first use (a declaration parses its
+ * prototype, some 25 us): a command that makes two of the calls declares two.
+ */
+export function lazyFunctions<K extends string>(lib: () => KoffiApi.IKoffiLib, prototypes: Record<K, string>): Record<K, Declared> {
+  const made = new Map<PropertyKey, Declared>();
+  return new Proxy({} as Record<K, Declared>, {
+    get(_target, key) {
+      let fn = made.get(key);
+      if (fn === undefined) {
+        const prototype = (prototypes as Record<PropertyKey, string | undefined>)[key];
+        if (prototype === undefined) throw new Error(`no prototype for ${String(key)}`);
+        fn = lib().func(prototype);
+        made.set(key, fn);
+      }
+      return fn;
+    },
+  });
+}
+
 /** A function bound on its first call. */
 export function lazyFunction<F extends (...args: never[]) => unknown>(make: () => F): F {
   let made: F | undefined;
   return ((...args: Parameters<F>) => (made ??= make())(...args)) as F;
 }
 
-const koffi = lazy(() => createRequire(import.meta.url)(nativePath()) as typeof KoffiApi);
+/**
+ * Loaded with process.dlopen rather than require: Bun's require of a path lists every
+ * directory above it and above the working directory first (about 1 ms, more where
+ * the caller's directory is large).
+ */
+function loadNative(): typeof KoffiApi {
+  const module = { exports: {} as typeof KoffiApi };
+  process.dlopen(module, nativePath());
+  return module.exports;
+}
+
+const koffi = lazy(loadNative);
 export default koffi;

@@ -1,43 +1,43 @@
 // Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
 // result and throws a SyscallError naming the call, its target and the errno name.
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
-import koffi, { lazy, lazyFunction } from './koffi.js';
+import koffi, { lazy, lazyFunction, lazyFunctions } from './koffi.js';
 import { SyscallError } from './errors.js';
 import { AT_FDCWD, O_NONBLOCK, SYS, WNOHANG } from './constants.js';
 
 const libc = lazy(() => koffi.load('libc.so.6'));
 
-const raw = lazy(() => ({
-  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-  umount2: libc.func('int umount2(const char *target, int flags)'),
-  chroot: libc.func('int chroot(const char *path)'),
-  chdir: libc.func('int chdir(const char *path)'),
-  unshare: libc.func('int unshare(int flags)'),
-  setns: libc.func('int setns(int fd, int nstype)'),
-  sethostname: libc.func('int sethostname(const char *name, size_t len)'),
-  setdomainname: libc.func('int setdomainname(const char *name, size_t len)'),
-  mknod: libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
-  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
-  prlimit: libc.func('int prlimit(int pid, int resource, const void *newLimit, _Out_ void *oldLimit)'),
-  setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
-  setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
-  setgroups: libc.func('int setgroups(size_t n, const uint32_t *list)'),
-  personality: libc.func('int personality(unsigned long persona)'),
-  setsid: libc.func('int setsid()'),
-  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
-  ioctlInt: libc.func('int ioctl(int fd, unsigned long request, int arg)'),
-  ioctlPtr: libc.func('int ioctl(int fd, unsigned long request, void *arg)'),
-  flock: libc.func('int flock(int fd, int op)'),
-  mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
-  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
-  pipe2: libc.func('int pipe2(_Out_ int *fds, int flags)'),
-  execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
-  getpid: libc.func('int getpid()'),
-  waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
-  getcwd: libc.func('void *getcwd(void *buf, size_t size)'),
-  syscall: libc.func('long syscall(long number, ...)'),
-  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
-}));
+const raw = lazyFunctions(() => libc, {
+  mount: 'int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)',
+  umount2: 'int umount2(const char *target, int flags)',
+  chroot: 'int chroot(const char *path)',
+  chdir: 'int chdir(const char *path)',
+  unshare: 'int unshare(int flags)',
+  setns: 'int setns(int fd, int nstype)',
+  sethostname: 'int sethostname(const char *name, size_t len)',
+  setdomainname: 'int setdomainname(const char *name, size_t len)',
+  mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+  prctl: 'int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)',
+  prlimit: 'int prlimit(int pid, int resource, const void *newLimit, _Out_ void *oldLimit)',
+  setresuid: 'int setresuid(uint32_t r, uint32_t e, uint32_t s)',
+  setresgid: 'int setresgid(uint32_t r, uint32_t e, uint32_t s)',
+  setgroups: 'int setgroups(size_t n, const uint32_t *list)',
+  personality: 'int personality(unsigned long persona)',
+  setsid: 'int setsid()',
+  fcntl: 'int fcntl(int fd, int cmd, int arg)',
+  ioctlInt: 'int ioctl(int fd, unsigned long request, int arg)',
+  ioctlPtr: 'int ioctl(int fd, unsigned long request, void *arg)',
+  flock: 'int flock(int fd, int op)',
+  mkfifo: 'int mkfifo(const char *path, uint32_t mode)',
+  socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
+  pipe2: 'int pipe2(_Out_ int *fds, int flags)',
+  execve: 'int execve(const char *path, const char **argv, const char **envp)',
+  getpid: 'int getpid()',
+  waitpid: 'int waitpid(int pid, _Out_ int *status, int options)',
+  getcwd: 'void *getcwd(void *buf, size_t size)',
+  syscall: 'long syscall(long number, ...)',
+  poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
+});
 
 function fail(syscall: string, target: string): never {
   throw new SyscallError(syscall, target, koffi.errno());

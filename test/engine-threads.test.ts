@@ -3,6 +3,9 @@
 // one then (a JIT compiler thread at a tier-up, the collector's helper at a full
 // collection). withoutNewEngineThreads makes that window safe. Run on the Bun that
 // compiles bin/ocirt: a window that tiers up a hot function and collects in full.
+// The window is short, as the runtime's are (a spawn): kept open for seconds of wall
+// time on a loaded machine, Bun also starts some thread of its own in it (seen once in
+// 16 runs of a window of 2 s), which no policy of ours holds off.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -27,7 +30,7 @@ const window = () => {
   try {
     let s = 0;
     const f = (i) => (i * 31) % 17;
-    for (let i = 0; i < 3e7; i++) s += f(i);
+    for (let i = 0; i < 3e6; i++) s += f(i);
     Bun.gc(true);
     return s;
   } finally {
@@ -38,6 +41,9 @@ const s = guarded === 'guarded' ? withoutNewEngineThreads(window) : window();
 process.stdout.write('done ' + s + '\\n');
 `;
 
+/** The lines of a Bun crash report that say what went wrong (its header is the same every time). */
+const whyCrashed = (stderr: string) => stderr.split('\n').filter((l) => /panic|error|abort|signal|segmentation|illegal|thread/i.test(l)).join(' | ').slice(0, 800) || stderr.slice(-400);
+
 t.test('a PID-namespace window that tiers up and collects: Bun aborts unguarded, runs guarded', async (t) => {
   const script = join(tempDir(t, 'ocirt-window-'), 'window.mjs');
   writeFileSync(script, WINDOW);
@@ -46,7 +52,7 @@ t.test('a PID-namespace window that tiers up and collects: Bun aborts unguarded,
   t.not(bare.status, 0, 'unguarded, the engine cannot start its thread (the hazard is real)');
   for (let i = 0; i < 3; i++) {
     const guarded = run('guarded');
-    t.equal(guarded.status, 0, guarded.stderr.slice(0, 400));
-    t.equal(guarded.stdout, 'done 240000007\n');
+    t.equal(guarded.status, 0, `${guarded.signal ?? ''} ${whyCrashed(guarded.stderr)}`);
+    t.equal(guarded.stdout, 'done 24000006\n');
   }
 });
