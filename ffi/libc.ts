@@ -182,6 +182,26 @@ export function pollReadable(fds: readonly number[], timeoutMs: number, what: st
   return fds.filter((_fd, i) => pfds.readInt16LE(8 * i + 6) !== 0);
 }
 
+/**
+ * seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog) with a BPF program (struct sock_filter[]):
+ * on the calling thread. struct sock_fprog holds the program's address, so the program is
+ * copied to C memory of a stable address first.
+ */
+export function seccompSetModeFilter(program: Uint8Array, flags: number): void {
+  const SECCOMP_SET_MODE_FILTER = 1;
+  const insns = koffi.alloc('uint8', program.length);
+  try {
+    Buffer.from(koffi.view(insns, program.length)).set(program);
+    const fprog = Buffer.alloc(16); // struct sock_fprog: unsigned short len; (padding); struct sock_filter *filter
+    fprog.writeUInt16LE(program.length / 8, 0);
+    fprog.writeBigUInt64LE(BigInt(koffi.address(insns) as bigint), 8);
+    check(raw.syscall(SYS.seccomp, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', flags, 'void *', fprog),
+      'seccomp', `SECCOMP_SET_MODE_FILTER (${program.length / 8} instructions)`);
+  } finally {
+    koffi.free(insns);
+  }
+}
+
 /** pidfd_open(2): an fd that turns readable when the process exits. */
 export function pidfdOpen(pid: number): number {
   return check(raw.syscall(SYS.pidfd_open, 'int', pid, 'unsigned int', 0), 'pidfd_open', `pid ${pid}`);

@@ -4,7 +4,10 @@
 //
 // Everything goes through the `Libseccomp` interface, so the filter builder (src/process/seccomp.ts) can be
 // tested against a fake.
+import { closeSync, readSync } from 'node:fs';
 import koffi from './koffi.js';
+import { pipe2 } from './libc.js';
+import { O_CLOEXEC, O_NONBLOCK } from './constants.js';
 import type { IKoffiLib } from 'koffi';
 import { RuntimeError, SyscallError } from './errors.js';
 import { errnoNumber } from './errno.js';
@@ -80,6 +83,8 @@ export interface Libseccomp {
   attrSet(ctx: FilterContext, attr: number, value: number, what: string): void;
   load(ctx: FilterContext): void;
   exportBpf(ctx: FilterContext, fd: number): void;
+  /** The BPF program seccomp_load would install (struct sock_filter[]), through a pipe. */
+  exportProgram(ctx: FilterContext): Buffer;
   exportPfc(ctx: FilterContext, fd: number): void;
   version(): LibseccompVersion;
   /** The API level libseccomp detected for this kernel (seccomp_api_get). */
@@ -191,6 +196,26 @@ export const libseccomp: Libseccomp = {
   },
   exportBpf(ctx, fd) {
     check(lib().exportBpf(ctx, fd) as number, 'seccomp_export_bpf', `fd ${fd}`);
+  },
+  exportProgram(ctx) {
+    // Non-blocking: a program past the pipe's size (64 KiB, far past the kernel's 32 KiB limit) fails rather than blocks.
+    const [r, w] = pipe2(O_CLOEXEC | O_NONBLOCK);
+    try {
+      try {
+        this.exportBpf(ctx, w);
+      } finally {
+        closeSync(w);
+      }
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const chunk = Buffer.alloc(8192);
+        const n = readSync(r, chunk, 0, chunk.length, null);
+        if (n === 0) return Buffer.concat(chunks);
+        chunks.push(chunk.subarray(0, n));
+      }
+    } finally {
+      closeSync(r);
+    }
   },
   exportPfc(ctx, fd) {
     check(lib().exportPfc(ctx, fd) as number, 'seccomp_export_pfc', `fd ${fd}`);

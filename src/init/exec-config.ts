@@ -1,7 +1,7 @@
 // What the runtime tells the exec init (src/init/exec-main.ts) in its first message. Its
 // fds (the namespaces, the console socket, the v1 pids cgroup) are named slots: slotFd
 // in src/protocol.ts.
-import type { LinuxSeccomp } from '../generated/config.js';
+import type { CompiledSeccomp } from '../process/seccomp.js';
 import type { ProcessPlan } from '../plan/types.js';
 import type { NamespaceType } from '../namespaces.js';
 
@@ -23,8 +23,8 @@ export interface ExecInitConfig {
   debug: boolean;
   /** Without a mount namespace of the container's own: its root to chroot into (`/proc/<init>/root`). */
   root?: string;
-  /** The container's seccomp profile: exec'd processes get the same filter as the container's process. */
-  seccomp?: LinuxSeccomp;
+  /** The container's seccomp profile, compiled by the runtime: exec'd processes get the same filter as the container's process. */
+  seccomp?: CompiledSeccomp;
   /** The runtime wrote the process's oom_score_adj (in a user namespace the exec init may not). */
   oomScoreAdjSet?: boolean;
 }

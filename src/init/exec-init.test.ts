@@ -10,6 +10,7 @@ import { FakeInitLink } from '../../test/fakes/init-link.js';
 import { processPlan } from '../../test/fakes/plans.js';
 import type { Process } from '../generated/config.js';
 import type { ExecInitConfig } from './exec-config.js';
+import { compileSeccompFilter } from '../process/seccomp.js';
 import { runExecInit } from './exec-init.js';
 
 function execConfig(proc: Partial<Process> = {}, over: Partial<ExecInitConfig> = {}): ExecInitConfig {
@@ -26,7 +27,7 @@ function execConfig(proc: Partial<Process> = {}, over: Partial<ExecInitConfig> =
     chownStdio: false,
     joinKeyring: true,
     debug: false,
-    seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] },
+    seccomp: compileSeccompFilter({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }),
     ...over,
   };
 }

@@ -17,7 +17,6 @@ import {
   applyEarlyAttributes, applyExecLabels, applyUmask, containerEnv, dropPrivileges, resolveExecutable, setNoNewPrivileges, sweepFds,
 } from '../process/attributes.js';
 import { makeControllingTerminal, sendConsole } from '../terminal/index.js';
-import { buildSeccompFilter } from '../process/seccomp.js';
 
 /** What the exec init takes from the process it runs in. */
 export interface ExecInitIO {
@@ -33,9 +32,8 @@ export function runExecInit(sys: Sys, channel: InitLink, config: ExecInitConfig,
   const warn = (msg: string) => channel.log('warning', msg);
   const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
-  // Before joining the mount namespace: libseccomp is loaded from the host's filesystem.
-  const seccompSpec = config.seccomp;
-  const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
+  // Compiled by the runtime: only loaded here.
+  const { seccomp } = config;
 
   // In the runtime's join order: the mount namespace last.
   for (const type of config.namespaces) {

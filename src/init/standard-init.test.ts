@@ -13,6 +13,7 @@ import { FakeInitLink } from '../../test/fakes/init-link.js';
 import { planOf, type SpecLiteral } from '../../test/fakes/plans.js';
 import type { InitConfig } from './config.js';
 import { runStandardInit } from './standard-init.js';
+import { compileSeccompFilter } from '../process/seccomp.js';
 
 const SECCOMP = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
 
@@ -42,8 +43,12 @@ function containerPlan(dir: string, over: { process?: SpecLiteral['process']; li
   }, { rootfs: dir });
 }
 
+/** The runtime's config for the init: the plan's seccomp profile compiled, as create does. */
 function initConfig(plan: ContainerPlan): InitConfig {
-  return { plan, noPivot: false, noNewKeyring: false, preserveFds: 0, listenFds: 0, cgroupPaths: {}, debug: false };
+  return {
+    plan, noPivot: false, noNewKeyring: false, preserveFds: 0, listenFds: 0, cgroupPaths: {}, debug: false,
+    ...(plan.seccomp ? { seccomp: compileSeccompFilter(plan.seccomp) } : {}),
+  };
 }
 
 /** Runs the init to its execve (or its failure); `start` resolves at once and is marked in the timeline. */

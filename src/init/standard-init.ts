@@ -22,7 +22,6 @@ import {
 import { runHooks } from '../hooks/run-hooks.js';
 import { containerEnv } from '../process/env.js';
 import { sendConsole, makeControllingTerminal } from '../terminal/index.js';
-import { buildSeccompFilter } from '../process/seccomp.js';
 import { ensureCwd } from './cwd.js';
 
 /** What the container init takes from the process it runs in. */
@@ -42,10 +41,8 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   const warn = (msg: string) => channel.log('warning', msg);
   const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
-  // Built first: libseccomp is loaded from the host's filesystem, which pivot_root takes away,
-  // and a bad profile fails `create` rather than `start`.
-  const seccompSpec = plan.seccomp;
-  const seccomp = seccompSpec ? step('build seccomp filter', () => buildSeccompFilter(seccompSpec, undefined, { debug })) : undefined;
+  // Compiled by the runtime (a bad profile failed `create` there): only loaded here.
+  const { seccomp } = config;
 
   // A new cgroup namespace is rooted where the init is: in the container's pids cgroup too.
   const pidsJoin = slotFd('pidsJoin', io.argv);

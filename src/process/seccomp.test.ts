@@ -31,6 +31,8 @@ import {
 } from '../../ffi/seccomp.js';
 import {
   buildSeccompFilter,
+  compileSeccompFilter,
+  seccompKernelFlags,
   libseccompArchName,
   ruleConditions,
   seccompAction,
@@ -96,6 +98,7 @@ class FakeLib implements Libseccomp {
     this.loaded++;
   }
   exportBpf(): void {}
+  exportProgram(): Buffer { return Buffer.alloc(8); }
   exportPfc(): void {}
   version() {
     return { major: 2, minor: 5, micro: 4 };
@@ -350,4 +353,24 @@ t.test('real libseccomp: numbers resolve to names, and a denying profile gets th
   } finally {
     filter.release();
   }
+});
+
+t.test('a compiled filter is the program libseccomp exports, with the kernel flags of the profile, and loads with seccomp(2)', async (t) => {
+  const spec: LinuxSeccomp = {
+    defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }],
+    flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'],
+  };
+  const compiled = compileSeccompFilter(spec);
+  const program = Buffer.from(compiled.program, 'base64');
+  t.ok(program.length > 0 && program.length % 8 === 0, `whole sock_filter entries (${program.length} bytes)`);
+  t.equal(compiled.flags, 2 | 4, 'LOG and SPEC_ALLOW; TSYNC is not used');
+  t.equal(seccompKernelFlags({ defaultAction: 'SCMP_ACT_ALLOW' }), 0);
+  // Loaded in a child, whose main thread then may not mkdir.
+  const script = `
+    const { seccompSetModeFilter } = await import(${JSON.stringify(new URL('../../ffi/libc.js', import.meta.url).href)});
+    const { mkdirSync } = await import('node:fs');
+    seccompSetModeFilter(Buffer.from(${JSON.stringify(compiled.program)}, 'base64'), ${compiled.flags});
+    try { mkdirSync('/tmp/ocirt-seccomp-' + process.pid); console.log('made'); } catch (e) { console.log(e.code); }`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(r.stdout.trim(), 'EPERM', r.stderr);
 });

@@ -13,8 +13,9 @@
 // - no_new_privs is left to the runtime (the filter does not set it), and TSYNC is never used: the filter
 //   is loaded on the thread that calls execve, and the other threads die there.
 //
-// The filter is built during setup, so a bad profile fails `create`; only `load()` is left for the last
-// moment before execve.
+// The runtime compiles the filter (compileSeccompFilter) while the init starts, so a bad profile fails
+// `create` (or `exec`) and the init loads a finished BPF program with seccomp(2), at the last moment
+// before execve, without libseccomp.
 import type { LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompFlag, LinuxSeccompOperator } from '../generated/config.js';
 import type { LinuxSeccompArch } from '../generated/features.js';
 import { RuntimeError, SyscallError } from '../errors.js';
@@ -147,6 +148,8 @@ export function ruleConditions(args: readonly LinuxSeccompArg[] | undefined, sys
 /** A filter built and ready; `load()` installs it on the calling thread. */
 export interface SeccompFilter {
   load(): void;
+  /** The BPF program `load()` would install (seccomp_export_bpf). */
+  exportProgram(): Buffer;
   release(): void;
   /** Names skipped because libseccomp does not know them on this architecture. */
   readonly unknownSyscalls: readonly string[];
@@ -216,6 +219,10 @@ export function buildSeccompFilter(spec: LinuxSeccomp, lib: Libseccomp = libsecc
         if (released) throw new RuntimeError('seccomp filter already released');
         lib.load(ctx);
       },
+      exportProgram: () => {
+        if (released) throw new RuntimeError('seccomp filter already released');
+        return lib.exportProgram(ctx);
+      },
       release,
       unknownSyscalls,
       ruleCount,
@@ -267,6 +274,48 @@ function setFlag(lib: Libseccomp, ctx: FilterContext, flag: LinuxSeccompFlag): v
   } catch (err) {
     const why = err instanceof SyscallError ? err.code : String(err);
     throw new RuntimeError(`seccomp flag ${flag} is not supported by libseccomp or the kernel (${why})`, { cause: err });
+  }
+}
+
+// --- compiled filters -----------------------------------------------------------------
+
+/** A filter as the init loads it: libseccomp's BPF program and the flags for seccomp(2). */
+export interface CompiledSeccomp {
+  /** struct sock_filter[], base64 (it travels in the init's JSON config). */
+  program: string;
+  /** SECCOMP_FILTER_FLAG_* for SECCOMP_SET_MODE_FILTER. */
+  flags: number;
+}
+
+const SECCOMP_FILTER_FLAG_LOG = 2;
+const SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4;
+/** Larger than any program the kernel takes (BPF_MAXINSNS, 4096 instructions of 8 bytes). */
+const MAX_PROGRAM_BYTES = 4096 * 8;
+
+/**
+ * The kernel flags seccomp_load would pass for the spec's flags. TSYNC is ignored (see the
+ * top), and WAIT_KILLABLE_RECV concerns a notify listener, which is refused.
+ */
+export function seccompKernelFlags(spec: LinuxSeccomp): number {
+  let flags = 0;
+  for (const flag of spec.flags ?? []) {
+    if (flag === 'SECCOMP_FILTER_FLAG_LOG') flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (flag === 'SECCOMP_FILTER_FLAG_SPEC_ALLOW') flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  return flags;
+}
+
+/** Builds the filter and exports the BPF program libseccomp would load (seccomp_export_bpf). */
+export function compileSeccompFilter(spec: LinuxSeccomp, lib: Libseccomp = libseccomp, opts: BuildOptions = {}): CompiledSeccomp {
+  const filter = buildSeccompFilter(spec, lib, opts);
+  try {
+    const program = filter.exportProgram();
+    if (program.length === 0 || program.length % 8 !== 0 || program.length > MAX_PROGRAM_BYTES) {
+      throw new RuntimeError(`seccomp: libseccomp exported a program of ${program.length} bytes`);
+    }
+    return { program: program.toString('base64'), flags: seccompKernelFlags(spec) };
+  } finally {
+    filter.release();
   }
 }
 

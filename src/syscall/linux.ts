@@ -107,7 +107,7 @@ export const linuxSys: Sys = {
   setctty: (fd) => setControllingTerminal(fd),
   loopbackUp,
   namespaceType: (fd, what) => libc.ioctl(fd, NS_GET_NSTYPE, 0, `NS_GET_NSTYPE ${what}`),
-  loadSeccomp: (filter) => filter.load(),
+  loadSeccomp: (filter) => libc.seccompSetModeFilter(Buffer.from(filter.program, 'base64'), filter.flags),
   resetSignals,
   execve: libc.execve,
 };

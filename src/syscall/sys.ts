@@ -3,7 +3,7 @@
 // against FakeSys (test/fakes/fake.ts), and runs for real with linuxSys.
 // File reads/writes and directory creation use node:fs directly (tests use temp dirs).
 
-import type { SeccompFilter } from '../process/seccomp.js';
+import type { CompiledSeccomp } from '../process/seccomp.js';
 
 export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
 
@@ -69,8 +69,8 @@ export interface Sys {
   fchown(fd: number, uid: number, gid: number): void;
   /** ioctl(fd, TIOCSCTTY, 0): makes the tty on `fd` the session's controlling terminal. */
   setctty(fd: number): void;
-  /** Installs a built seccomp filter on the calling thread. */
-  loadSeccomp(filter: SeccompFilter): void;
+  /** Installs a compiled seccomp filter on the calling thread. */
+  loadSeccomp(filter: CompiledSeccomp): void;
   /** Puts the given signals back to their default action (ignored ones stay ignored across execve). */
   resetSignals(signals: readonly number[]): void;
   execve(path: string, argv: string[], env: string[]): never;

@@ -32,11 +32,13 @@ export function openInitChannel(log: LogSink, what: string): { channel: RuntimeC
  * loaded, or it would never say so. Directories in `except` are left to the init
  * (the v1 pids hierarchy, which it joins just before execve: src/cgroups/self-join.ts).
  * The wait for `booted` is bounded: an init that cannot start fails the command.
+ * `duringBoot` is work of the runtime's that the init waits for (compiling its seccomp
+ * filter), done while the init starts.
  */
 export async function joinCgroupAroundBoot(
   log: Logger, cg: CgroupManager, pid: number | (() => number), channel: RuntimeChannel,
   container: { resources: LinuxResources | undefined; frozen: boolean; except?: readonly string[] },
-  what: string, exited: Promise<unknown>,
+  what: string, exited: Promise<unknown>, duringBoot?: () => void,
 ): Promise<number> {
   // A pid known only once the init has booted (forked by a launcher): it joins then, all at once.
   const known = typeof pid === 'number';
@@ -50,6 +52,8 @@ export async function joinCgroupAroundBoot(
   const before = frozen ? undefined : limited ? 'all but memory' : 'all';
   const after = frozen ? 'all' : limited ? 'memory' : undefined;
   if (before && known) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before, except));
+  // The runtime's own work for the init, done while the init starts.
+  duringBoot?.();
   try {
     channel.expect('booted', BOOT_TIMEOUT_MS);
   } catch (err) {

@@ -27,6 +27,7 @@ import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { execInitJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
+import { compileSeccompFilter, type CompiledSeccomp } from '../../process/seccomp.js';
 import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
@@ -160,6 +161,12 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       ...joins.map(({ type, fd }): [SlotName, number] => [`ns:${type}`, fd]), ['console', consoleFd], ['pidsJoin', selfJoin?.join],
     ];
 
+    // The container's seccomp profile, compiled once while the (first) exec init starts.
+    let seccomp: CompiledSeccomp | undefined;
+    const seccompSpec = plan.seccomp;
+    const compile = seccompSpec ? () => {
+      seccomp ??= ctx.log.step('compile seccomp filter', () => compileSeccompFilter(seccompSpec, undefined, { debug: (m) => ctx.log.debug(m) }));
+    } : undefined;
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
       // A container process may signal every pid it sees, and the exec init lives in
@@ -171,7 +178,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       try {
         booted = await bootExecInit(ctx, {
           pidNs, userNs, timeNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
-          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj,
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: compile,
         });
       } catch (err) {
         if (!(err instanceof KilledAtBoot)) throw err;
@@ -199,7 +206,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const config: ExecInitConfig = {
       id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
-      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, seccomp: plan.seccomp,
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, ...(seccomp ? { seccomp } : {}),
     };
     channel.send({ type: 'execConfig', config });
     // From here on the exec init is one of the container's processes (kill --all and
@@ -268,7 +275,7 @@ class KilledAtBoot extends Error {
  */
 async function bootExecInit(ctx: RuntimeContext, o: {
   pidNs: number; userNs: number | undefined; timeNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
-  resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined;
+  resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined; duringBoot?: () => void;
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
   let child: ChildProcess | undefined;
@@ -320,7 +327,7 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     // Into the container's cgroup before it does anything in the container.
     try {
       pid = await joinCgroupAroundBoot(ctx.log, o.cgroup, forked ? () => forkedChild(spawned) : spawned, channel,
-        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited);
+        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited, o.duringBoot);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await settleWithin(exited, 1000);
