@@ -12,7 +12,9 @@ import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { initJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
-import { compileSeccompFilter, type CompiledSeccomp } from '../../process/seccomp.js';
+import type { CompiledSeccomp } from '../../process/seccomp.js';
+import { cachedSeccompFilter } from '../../process/seccomp-cache.js';
+import { packageVersion } from '../../cli/version.js';
 import { createCgroup, mountedCgroupPaths } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
@@ -237,7 +239,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     let seccomp: CompiledSeccomp | undefined;
     const seccompSpec = plan.seccomp;
     const compile = seccompSpec ? () => {
-      seccomp = ctx.log.step('compile seccomp filter', () => compileSeccompFilter(seccompSpec, undefined, { debug: (m) => ctx.log.debug(m) }));
+      seccomp = ctx.log.step('compile seccomp filter', () => cachedSeccompFilter(ctx.store.root, seccompSpec, packageVersion(), { debug: (m) => ctx.log.debug(m) }));
     } : undefined;
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
       { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, compile);

@@ -27,7 +27,9 @@ import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { execInitJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
-import { compileSeccompFilter, type CompiledSeccomp } from '../../process/seccomp.js';
+import type { CompiledSeccomp } from '../../process/seccomp.js';
+import { cachedSeccompFilter } from '../../process/seccomp-cache.js';
+import { packageVersion } from '../../cli/version.js';
 import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
@@ -165,7 +167,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     let seccomp: CompiledSeccomp | undefined;
     const seccompSpec = plan.seccomp;
     const compile = seccompSpec ? () => {
-      seccomp ??= ctx.log.step('compile seccomp filter', () => compileSeccompFilter(seccompSpec, undefined, { debug: (m) => ctx.log.debug(m) }));
+      seccomp ??= ctx.log.step('compile seccomp filter', () => cachedSeccompFilter(ctx.store.root, seccompSpec, packageVersion(), { debug: (m) => ctx.log.debug(m) }));
     } : undefined;
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
