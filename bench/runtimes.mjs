@@ -29,7 +29,8 @@ const args = process.argv.slice(2);
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (m) => !only || only.includes(m);
-const nEngine = Math.min(n, 5);
+// Engine runs vary by tens of ms with the daemons' own state: more of them, taken in turns.
+const nEngine = Math.min(n, 9);
 const nConc = Math.min(n, 3);
 const CONC = 20;
 const t0 = Date.now();
@@ -145,6 +146,16 @@ function floorOf(runcMs, starts) {
   return runcMs - starts.go * START.go + starts.bun * START.bun + starts.koffi * START.koffi;
 }
 /**
+ * The median of `rounds` runs of `runOnce(rt)` per runtime, the runtimes taking turns in
+ * each round, so that a drift of the machine or of a daemon weighs on all of them alike.
+ */
+function inTurns(rts, rounds, runOnce) {
+  const times = Object.fromEntries(rts.map((rt) => [rt.name, []]));
+  for (let i = 0; i < rounds; i++) for (const rt of rts) times[rt.name].push(runOnce(rt));
+  return Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
+}
+
+/**
  * A wrapper of a runtime's binary that logs each call's arguments and wall time, one line per
  * call: for counting an engine's calls (the floor) and for the time each of them takes.
  */
@@ -192,33 +203,33 @@ function profileCalls(name, runWith, runs = 3) {
 // Direct runtime calls.
 
 if (want('state') || want('exec')) {
-  const state = {};
-  const exec = {};
-  for (const rt of RTS) {
-    const id = newId('state');
-    await createStarted(rt, id);
-    try {
-      if (want('state')) state[rt.name] = timeSync(n, () => rt.cmd('state', id));
-      if (want('exec')) exec[rt.name] = timeSync(n, () => rt.cmd('exec', id, '/bin/true'));
-    } finally {
-      deleteForce(rt, id);
+  let state = {};
+  let exec = {};
+  const ids = new Map();
+  try {
+    for (const rt of RTS) {
+      const id = newId('state');
+      ids.set(rt.name, id);
+      await createStarted(rt, id);
     }
+    if (want('state')) state = inTurns(RTS, n, (rt) => runSync(rt.cmd('state', ids.get(rt.name)), { stdout: 'ignore' }).ms);
+    if (want('exec')) exec = inTurns(RTS, n, (rt) => runSync(rt.cmd('exec', ids.get(rt.name), '/bin/true')).ms);
+  } finally {
+    for (const rt of RTS) if (ids.has(rt.name)) deleteForce(rt, ids.get(rt.name));
   }
   if (want('state')) record('state (running container)', state, 'ms', '', { starts: startsOf([['state']]), target: 1.5 });
   if (want('exec')) record('exec /bin/true (running container)', exec, 'ms', '', { starts: startsOf([['exec']]), target: 1.2 });
 }
 
 if (want('run')) {
-  const run = {};
-  for (const rt of RTS) run[rt.name] = timeSync(n, () => rt.cmd('run', '--bundle', trueBundle, newId('run')), { cwd: trueBundle });
+  const run = inTurns(RTS, n, (rt) => runSync(rt.cmd('run', '--bundle', trueBundle, newId('run')), { cwd: trueBundle }).ms);
   record('run /bin/true', run, 'ms', '', { starts: startsOf([['run']]), target: 1.0 });
 }
 
 if (want('lifecycle')) {
-  const life = {};
-  for (const rt of RTS) {
-    const times = [];
-    for (let i = 0; i < n; i++) {
+  const times = Object.fromEntries(RTS.map((rt) => [rt.name, []]));
+  for (let i = 0; i < n; i++) {
+    for (const rt of RTS) {
       const id = newId('life');
       const pidFile = join(work, `${id}.pid`);
       const start = process.hrtime.bigint();
@@ -226,10 +237,10 @@ if (want('lifecycle')) {
       runSync(rt.cmd('start', id));
       await waitGone(Number(readFileSync(pidFile, 'utf8')));
       runSync(rt.cmd('delete', id));
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      times[rt.name].push(Number(process.hrtime.bigint() - start) / 1e6);
     }
-    life[rt.name] = median(times);
   }
+  const life = Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
   record('create, start, wait (/proc/PID), delete of true', life, 'ms', '', { starts: startsOf([['create'], ['start'], ['delete']]), target: 1.0 });
 }
 
@@ -357,21 +368,18 @@ async function benchContainerd() {
     return ctr(['run', '--rm', '--fifo-dir', join(dir, 'fifo'), '--runc-binary', binary, '--runc-root', join(dir, `runc-${name}`),
       '--rootfs', rootfs, id, '/bin/true']);
   };
-  for (const rt of RTS) {
-    const runOnce = () => ctrRun(rt.name, rt.binary);
-    if (rt.name === 'crun') {
-      // crun goes through its wrapper; keep it only when the shim can drive it here.
-      const r = runOnce();
-      if (r.status !== 0) { skipped.push(`ctr run with crun: skipped, the shim could not run it: ${r.stderr.trim().split('\n').pop()}`); continue; }
-    }
-    const times = [];
-    for (let i = 0; i < nEngine; i++) {
-      const r = runOnce();
-      if (r.status !== 0) throw new Error(`ctr run with ${rt.name} failed: ${r.stderr}`);
-      times.push(r.ms);
-    }
-    res[rt.name] = median(times);
-  }
+  const ctrRts = RTS.filter((rt) => {
+    if (rt.name !== 'crun') return true;
+    // crun goes through its wrapper; keep it only when the shim can drive it here.
+    const r = ctrRun(rt.name, rt.binary);
+    if (r.status !== 0) skipped.push(`ctr run with crun: skipped, the shim could not run it: ${r.stderr.trim().split('\n').pop()}`);
+    return r.status === 0;
+  });
+  Object.assign(res, inTurns(ctrRts, nEngine, (rt) => {
+    const r = ctrRun(rt.name, rt.binary);
+    if (r.status !== 0) throw new Error(`ctr run with ${rt.name} failed: ${r.stderr}`);
+    return r.ms;
+  }));
   // The shim's runtime calls: counted for the floor, and timed.
   const calls = profileCalls('ctr', (binary, rtName) => ctrRun(`calls-${rtName}`, binary));
   record(`ctr run --rm /bin/true [${nEngine}]`, res, 'ms', `the shim's calls: ${calls.note}`, { starts: calls.starts, target: 1.2 });
@@ -431,16 +439,12 @@ static_dir = "${dir}/storage/libpod"
     for (const d of [...cgroupDirs, ...hostDirs, ...defaultRoots]) if (!before.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
   });
   const res = {};
-  for (const rt of RTS) {
-    const times = [];
-    for (let i = 0; i < nEngine; i++) {
-      const r = podman(rt, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
-        '--rootfs', rootfs, '/bin/true']);
-      if (r.status !== 0) throw new Error(`podman run with ${rt.name} failed: ${r.stderr}`);
-      times.push(r.ms);
-    }
-    res[rt.name] = median(times);
-  }
+  Object.assign(res, inTurns(RTS, nEngine, (rt) => {
+    const r = podman(rt, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
+      '--rootfs', rootfs, '/bin/true']);
+    if (r.status !== 0) throw new Error(`podman run with ${rt.name} failed: ${r.stderr}`);
+    return r.ms;
+  }));
   // Podman's and conmon's runtime calls: counted for the floor, and timed.
   const calls = profileCalls('podman', (binary) => podman({ binary }, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024',
     '--ulimit', 'nproc=1024:1024', '--rootfs', rootfs, '/bin/true']));

@@ -1,7 +1,6 @@
 // --version and the top-level help text.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeStdout } from './output.js';
 import { OCI_VERSION } from '../oci-version.js';
 
@@ -10,7 +9,8 @@ declare const OCIRT_VERSION: string | undefined;
 /** The version in our package.json: built into the compiled binary, else found by walking up from dist/src/cli. */
 export function packageVersion(): string {
   if (typeof OCIRT_VERSION === 'string') return OCIRT_VERSION;
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // node:url only here, on Node: the compiled binary has its version built in.
+  let dir = dirname(process.getBuiltinModule('node:url').fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };

@@ -4,10 +4,15 @@
 //   error running createRuntime hook #1: exit status 1, stdout: ..., stderr: ...
 //   error running prestart hook #0: hook ran past specified timeout of 2.0s
 //   error running poststop hook #0: fork/exec /nope: no such file or directory
-import { spawnSync } from 'node:child_process';
 import { RuntimeError } from '../errors.js';
 import type { Hook } from '../generated/config.js';
 import { goErrnoText, goExitText } from '../process/go-strings.js';
+
+/**
+ * node:child_process, loaded at the first hook: most runs of start, delete and the init have
+ * none, and loading it costs the engine close to a millisecond.
+ */
+const childProcess = () => process.getBuiltinModule('node:child_process');
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
@@ -72,7 +77,7 @@ export function runHook(hook: Hook, state: object, opts: RunHooksOptions = {}): 
   const timeoutMs = hook.timeout !== undefined && hook.timeout > 0 ? hook.timeout * 1000 : undefined;
   // A bare name would be searched in PATH by spawn; runc execs it from the cwd.
   const file = hook.path.includes('/') ? hook.path : `./${hook.path}`;
-  const result = spawnSync(file, args.slice(1), {
+  const result = childProcess().spawnSync(file, args.slice(1), {
     argv0: args[0],
     env: hook.env ? envObject(hook.env) : (opts.inheritedEnv ?? process.env),
     input: JSON.stringify(state),
