@@ -120,6 +120,11 @@ export const del: Command = {
   options: { force: { type: 'boolean', alias: 'f', describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },
   args: { exact: 1 },
   async run(ctx, [id], flags) {
+    // Nothing to delete (an engine's shim deletes twice): answered before the delete code is loaded.
+    if (!ctx.store.exists(id!)) {
+      if (flags.force) return 0;
+      throw new NotFoundError();
+    }
     const { deleteContainer } = await import('../../runtime/operations/delete.js');
     await deleteContainer(ctx, id!, { force: !!flags.force });
     return 0;
