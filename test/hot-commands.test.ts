@@ -1,7 +1,8 @@
 // The commands engines call all day load only what they use: state, list, kill,
 // start, delete, pause, resume and ps never load yargs (their command lines are parsed
 // plainly), ajv, the config validators or the init's code; state and list, which need no syscall without a plain-fs form (no
-// lock: flock(2)), never load Koffi. `state` takes no lock. The module graph is the same in the compiled binary;
+// lock: flock(2)), never load Koffi. `state` takes no lock. None but ps loads node:child_process,
+// node:stream, node:tty or node:url, which hooks and foreground streams load when they run. The module graph is the same in the compiled binary;
 // here it is watched on Node, which can report every module it loads.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,9 +17,11 @@ ensureRootfs();
 const CLI_ON_NODE = join(REPO, 'dist/src/cli/main.js');
 const HEAVY = /node_modules\/yargs|\/cli\/yargs-parse|node_modules\/ajv\/|\/generated\/validators|\/config\/validate|\/src\/init\/|\/rootfs\/(?:prepare|finalize|mounts)/;
 const KOFFI = /koffi\.node|node_modules\/koffi\//;
+/** Engine modules that cost a start close to a millisecond or more; loaded only where used (hooks, foreground streams, ps). */
+const HEAVY_BUILTINS = /^node:(?:child_process|stream|tty|url)$/;
 
 /** Runs the CLI on Node with a hook that lists every module and file it loads. */
-function tracedCli(t: Test, args: string[]): { status: number | null; stderr: string; loaded: string[] } {
+function tracedCli(t: Test, args: string[], entry = CLI_ON_NODE): { status: number | null; stderr: string; loaded: string[] } {
   const dir = tempDir(t, 'ocirt-trace-');
   const log = join(dir, 'loaded');
   writeFileSync(log, '');
@@ -38,7 +41,7 @@ const out = ${JSON.stringify(log)};
 register(new URL('./loader.mjs', import.meta.url), { data: { out } });
 const load = Module._load;
 Module._load = function (request, ...rest) { appendFileSync(out, 'require ' + request + '\\n'); return load.call(this, request, ...rest); };`);
-  const r = spawnSync(...withoutTap(process.execPath, ['--import', join(dir, 'register.mjs'), CLI_ON_NODE, ...args]), { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(...withoutTap(process.execPath, ['--import', join(dir, 'register.mjs'), entry, ...args]), { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stderr: r.stderr, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 
@@ -76,12 +79,25 @@ t.test('hot commands load neither the validators nor the init, and Koffi only wh
     t.ok(r.loaded.some((m) => m.includes('/dist/src/')), `${args[0]}: the trace sees our modules`);
     t.same(r.loaded.filter((m) => HEAVY.test(m)), [], `${args[0]}: no yargs, validator, init or rootfs code`);
     if (!syscalls) t.same(r.loaded.filter((m) => KOFFI.test(m)), [], `${args[0]}: no Koffi`);
+    if (args[0] !== 'ps') t.same(r.loaded.filter((m) => HEAVY_BUILTINS.test(m)), [], `${args[0]}: no child_process, stream, tty or url`);
     // delete (not --force) needs the killed container stopped.
     for (let i = 0; args[0] === 'kill' && i < 100 && !/"status": "stopped"/.test(ocirt(['--root', root, 'state', id]).stdout); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   t.ok(tracedCli(t, ['--root', root, 'state', 'nope']).loaded.length > 0);
+});
+
+t.test("the inits' code loads no child_process, stream, tty or url until it runs a hook or a terminal", async (t) => {
+  const dir = tempDir(t, 'ocirt-init-graph-');
+  const entry = join(dir, 'import-inits.mjs');
+  // Their code imported, not run (run, an init needs the runtime's fds).
+  writeFileSync(entry, `await import(${JSON.stringify(join(REPO, 'dist/src/init/standard-init.js'))});
+await import(${JSON.stringify(join(REPO, 'dist/src/init/exec-init.js'))});`);
+  const r = tracedCli(t, [], entry);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(r.loaded.some((m) => m.includes('/dist/src/rootfs/')), 'the trace sees the init\'s modules');
+  t.same(r.loaded.filter((m) => HEAVY_BUILTINS.test(m)), []);
 });
 
 t.test('state takes no lock: it answers while another command holds the container', async (t) => {
