@@ -86,6 +86,10 @@ t.test('hot commands load neither the validators nor the init, and Koffi only wh
     }
   }
   t.ok(tracedCli(t, ['--root', root, 'state', 'nope']).loaded.length > 0);
+  // An engine's shim deletes twice: the second finds nothing, before the delete code is loaded.
+  const gone = tracedCli(t, ['--root', root, 'delete', '--force', id]);
+  t.equal(gone.status, 0, gone.stderr);
+  t.same(gone.loaded.filter((m) => m.includes('/operations/delete.js')), [], 'delete --force of a missing container loads no delete code');
 });
 
 t.test("the inits' code loads no child_process, stream, tty or url until it runs a hook or a terminal", async (t) => {
