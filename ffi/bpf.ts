@@ -1,9 +1,9 @@
 // Koffi bindings for bpf(2): the commands the cgroup v2 device filter needs (load a program, attach it to
 // a cgroup, list, and detach). glibc has no wrapper, so they go through syscall(2) with a union bpf_attr
 // built by hand. bpf_attr holds user addresses (instructions, license, log, id array), so every buffer the
-// kernel reads or writes lives in C memory from koffi.alloc, with a stable address.
+// kernel reads or writes lives in C memory with a stable address (withBlocks in ./koffi.ts).
 // Errors name the call and the command: `bpf BPF_PROG_LOAD: EPERM`.
-import koffi, { lazy, lazyFunction } from './koffi.js';
+import koffi, { lazy, lazyFunction, withBlocks, type CBlock } from './koffi.js';
 import { SyscallError } from './errors.js';
 import {
   BPF_OBJ_NAME_LEN,
@@ -36,34 +36,6 @@ const COMMAND_NAMES: Readonly<Record<number, string>> = {
   [BPF_PROG_GET_FD_BY_ID]: 'BPF_PROG_GET_FD_BY_ID',
   [BPF_PROG_QUERY]: 'BPF_PROG_QUERY',
 };
-
-/** A block of zeroed C memory, seen from JS as a Buffer over the same bytes. */
-class CBlock {
-  readonly ptr: unknown;
-  readonly bytes: Buffer;
-  constructor(size: number) {
-    this.ptr = koffi.alloc('uint8', size);
-    this.bytes = Buffer.from(koffi.view(this.ptr, size));
-    this.bytes.fill(0);
-  }
-  get address(): bigint {
-    return koffi.address(this.ptr) as bigint;
-  }
-  free(): void {
-    koffi.free(this.ptr);
-  }
-}
-
-/** Run `fn` with C blocks of the given sizes, freed afterwards. */
-function withBlocks<T>(sizes: number[], fn: (...blocks: CBlock[]) => T): T {
-  const blocks: CBlock[] = [];
-  try {
-    for (const size of sizes) blocks.push(new CBlock(size));
-    return fn(...blocks);
-  } finally {
-    for (const b of blocks) b.free();
-  }
-}
 
 /** bpf(cmd, attr, size); returns the result or the errno (as a negative number). */
 function bpfCall(cmd: number, attr: CBlock): number {

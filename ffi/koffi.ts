@@ -82,3 +82,34 @@ function loadNative(): typeof KoffiApi {
 
 const koffi = lazy(loadNative);
 export default koffi;
+
+/**
+ * A block of zeroed C memory, seen from JS as a Buffer over the same bytes: for what the
+ * kernel reads by address (a struct holding a pointer), whose place must not move.
+ */
+export class CBlock {
+  readonly ptr: unknown;
+  readonly bytes: Buffer;
+  constructor(size: number) {
+    this.ptr = koffi.alloc('uint8', size);
+    this.bytes = Buffer.from(koffi.view(this.ptr, size));
+    this.bytes.fill(0);
+  }
+  get address(): bigint {
+    return koffi.address(this.ptr) as bigint;
+  }
+  free(): void {
+    koffi.free(this.ptr);
+  }
+}
+
+/** Run `fn` with C blocks of the given sizes, freed afterwards. */
+export function withBlocks<T>(sizes: number[], fn: (...blocks: CBlock[]) => T): T {
+  const blocks: CBlock[] = [];
+  try {
+    for (const size of sizes) blocks.push(new CBlock(size));
+    return fn(...blocks);
+  } finally {
+    for (const b of blocks) b.free();
+  }
+}

@@ -1,7 +1,7 @@
 // Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
 // result and throws a SyscallError naming the call, its target and the errno name.
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
-import koffi, { lazy, lazyFunction, lazyFunctions } from './koffi.js';
+import koffi, { lazy, lazyFunction, lazyFunctions, withBlocks } from './koffi.js';
 import { SyscallError } from './errors.js';
 import { AT_FDCWD, O_NONBLOCK, SYS, WNOHANG } from './constants.js';
 
@@ -37,6 +37,7 @@ const raw = lazyFunctions(() => libc, {
   getcwd: 'void *getcwd(void *buf, size_t size)',
   syscall: 'long syscall(long number, ...)',
   poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
+  openat: 'int openat(int dirfd, const char *path, int flags, uint32_t mode)',
 });
 
 function fail(syscall: string, target: string): never {
@@ -189,17 +190,14 @@ export function pollReadable(fds: readonly number[], timeoutMs: number, what: st
  */
 export function seccompSetModeFilter(program: Uint8Array, flags: number): void {
   const SECCOMP_SET_MODE_FILTER = 1;
-  const insns = koffi.alloc('uint8', program.length);
-  try {
-    Buffer.from(koffi.view(insns, program.length)).set(program);
+  withBlocks([program.length], (insns) => {
+    insns.bytes.set(program);
     const fprog = Buffer.alloc(16); // struct sock_fprog: unsigned short len; (padding); struct sock_filter *filter
     fprog.writeUInt16LE(program.length / 8, 0);
-    fprog.writeBigUInt64LE(BigInt(koffi.address(insns) as bigint), 8);
+    fprog.writeBigUInt64LE(insns.address, 8);
     check(raw.syscall(SYS.seccomp, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', flags, 'void *', fprog),
       'seccomp', `SECCOMP_SET_MODE_FILTER (${program.length / 8} instructions)`);
-  } finally {
-    koffi.free(insns);
-  }
+  });
 }
 
 /** pidfd_open(2): an fd that turns readable when the process exits. */
@@ -265,15 +263,11 @@ export function capget(): CapSets {
 
 // --- file descriptors ---------------------------------------------------------------
 
-let openatDeclared: ReturnType<typeof libc.func> | undefined;
-/** The binding itself, whose `async` form makes the call in a pool thread. */
-const openatBinding = () => (openatDeclared ??= libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)'));
-const rawOpenat = (dirfd: number, path: string, flags: number, mode: number): number => openatBinding()(dirfd, path, flags, mode);
 const rawDup3 = lazyFunction(() => libc.func('int dup3(int oldfd, int newfd, int flags)'));
 const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
-  return check(rawOpenat(dirfd, path, flags, mode), 'openat', what);
+  return check(raw.openat(dirfd, path, flags, mode), 'openat', what);
 }
 
 /**
@@ -283,7 +277,7 @@ export function openat(dirfd: number, path: string, flags: number, mode = 0, wha
  */
 export function openatInPool(dirfd: number, path: string, flags: number, mode = 0, what = path): Promise<number> {
   return new Promise((resolve, reject) => {
-    openatBinding().async(dirfd, path, flags, mode, (err: unknown, fd: number) => {
+    raw.openat.async(dirfd, path, flags, mode, (err: unknown, fd: number) => {
       if (err) reject(err);
       else if (fd >= 0) resolve(fd);
       else {
