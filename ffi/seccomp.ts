@@ -81,7 +81,6 @@ export interface Libseccomp {
   /** seccomp_rule_add_array; `name` is only for the error message. */
   ruleAdd(ctx: FilterContext, action: number, syscall: number, args: readonly ArgCmp[], name: string): void;
   attrSet(ctx: FilterContext, attr: number, value: number, what: string): void;
-  load(ctx: FilterContext): void;
   exportBpf(ctx: FilterContext, fd: number): void;
   /** The BPF program seccomp_load would install (struct sock_filter[]), through a pipe. */
   exportProgram(ctx: FilterContext): Buffer;
@@ -123,7 +122,6 @@ function bind() {
       'int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, const scmp_arg_cmp *arg_array)',
     ),
     attrSet: lib.func('int seccomp_attr_set(void *ctx, int attr, uint32_t value)'),
-    load: lib.func('int seccomp_load(void *ctx)'),
     exportBpf: lib.func('int seccomp_export_bpf(void *ctx, int fd)'),
     exportPfc: lib.func('int seccomp_export_pfc(void *ctx, int fd)'),
     version: lib.func('const void *seccomp_version(void)'),
@@ -190,9 +188,6 @@ export const libseccomp: Libseccomp = {
   },
   attrSet(ctx, attr, value, what) {
     check(lib().attrSet(ctx, attr, value >>> 0) as number, 'seccomp_attr_set', what);
-  },
-  load(ctx) {
-    check(lib().load(ctx) as number, 'seccomp_load', '');
   },
   exportBpf(ctx, fd) {
     check(lib().exportBpf(ctx, fd) as number, 'seccomp_export_bpf', `fd ${fd}`);

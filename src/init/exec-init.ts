@@ -30,7 +30,6 @@ export function runExecInit(sys: Sys, channel: InitLink, config: ExecInitConfig,
   const proc = config.process;
   const step = channel.stepLogger('exec init', config.debug);
   const warn = (msg: string) => channel.log('warning', msg);
-  const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
   // Compiled by the runtime: only loaded here.
   const { seccomp } = config;

@@ -39,7 +39,6 @@ export async function runStandardInit(sys: Sys, channel: InitLink, config: InitC
   const proc = plan.process;
   const step = channel.stepLogger('init', config.debug);
   const warn = (msg: string) => channel.log('warning', msg);
-  const debug = config.debug ? (msg: string) => channel.log('debug', msg) : undefined;
 
   // Compiled by the runtime (a bad profile failed `create` there): only loaded here.
   const { seccomp } = config;

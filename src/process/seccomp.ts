@@ -147,7 +147,6 @@ export function ruleConditions(args: readonly LinuxSeccompArg[] | undefined, sys
 
 /** A filter built and ready; `load()` installs it on the calling thread. */
 export interface SeccompFilter {
-  load(): void;
   /** The BPF program `load()` would install (seccomp_export_bpf). */
   exportProgram(): Buffer;
   release(): void;
@@ -215,10 +214,6 @@ export function buildSeccompFilter(spec: LinuxSeccomp, lib: Libseccomp = libsecc
     }
     const enosysSyscalls = addEnosysForNewerSyscalls(lib, ctx, spec, defaultAction);
     return {
-      load: () => {
-        if (released) throw new RuntimeError('seccomp filter already released');
-        lib.load(ctx);
-      },
       exportProgram: () => {
         if (released) throw new RuntimeError('seccomp filter already released');
         return lib.exportProgram(ctx);
