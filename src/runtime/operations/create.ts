@@ -12,9 +12,7 @@ import { apparmorEnabled, selinuxEnabled } from '../../linux/lsm.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { createCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { initJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
-import type { CompiledSeccomp } from '../../process/seccomp.js';
-import { cachedSeccompFilter } from '../../process/seccomp-cache.js';
-import { packageVersion } from '../../cli/version.js';
+import { initSeccomp } from '../shared/init-seccomp.js';
 import { createCgroup, mountedCgroupPaths } from '../../cgroups/rootless.js';
 import { snapshotHostMounts, unmountHostMounts, type HostMounts } from '../../rootfs/host-mounts.js';
 import { hasNamespace, planContainer, withInitPid, type ContainerPlan } from '../../plan/index.js';
@@ -236,13 +234,9 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     let startTime = journalInit(pid);
 
     const except = selfJoin ? [selfJoin.dir] : [];
-    let seccomp: CompiledSeccomp | undefined;
-    const seccompSpec = plan.seccomp;
-    const compile = seccompSpec ? () => {
-      seccomp = ctx.log.step('compile seccomp filter', () => cachedSeccompFilter(ctx.store.root, seccompSpec, packageVersion(), { debug: (m) => ctx.log.debug(m) }));
-    } : undefined;
+    const seccomp = initSeccomp(ctx, plan.seccomp);
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
-      { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, compile);
+      { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, seccomp.compile);
     if (forkedInit) {
       // The cgroup was joined by the intermediate, which may have forked the init before.
       pid = adopted = await adoptForkedInit(init);
@@ -267,7 +261,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     const config: InitConfig = {
       plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
       preserveFds: preserve, listenFds, cgroupPaths: cg === planned ? cg.paths : mountedCgroupPaths(planned.paths, cg.paths), debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
-      ...(seccomp ? { seccomp } : {}),
+      ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
     };
     channel.send({ type: 'config', config });
     const initPid = pid;

@@ -27,9 +27,7 @@ import { settleWithin } from '../../sleep.js';
 import { openStdioPipes, type StdioPipes } from '../launch/stdio-pipes.js';
 import { exitStatus, forwardSignals } from '../launch/foreground.js';
 import { execInitJoinsPidsItself, openSelfJoin } from '../../cgroups/self-join.js';
-import type { CompiledSeccomp } from '../../process/seccomp.js';
-import { cachedSeccompFilter } from '../../process/seccomp-cache.js';
-import { packageVersion } from '../../cli/version.js';
+import { initSeccomp } from '../shared/init-seccomp.js';
 import { planExec, type ExecPlan } from '../../plan/index.js';
 import { kernelLastCap } from '../../process/capability-sets.js';
 import { writeOomScoreAdj } from '../../process/attributes.js';
@@ -164,11 +162,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     ];
 
     // The container's seccomp profile, compiled once while the (first) exec init starts.
-    let seccomp: CompiledSeccomp | undefined;
-    const seccompSpec = plan.seccomp;
-    const compile = seccompSpec ? () => {
-      seccomp ??= ctx.log.step('compile seccomp filter', () => cachedSeccompFilter(ctx.store.root, seccompSpec, packageVersion(), { debug: (m) => ctx.log.debug(m) }));
-    } : undefined;
+    const seccomp = initSeccomp(ctx, plan.seccomp);
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
       // A container process may signal every pid it sees, and the exec init lives in
@@ -180,7 +174,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       try {
         booted = await bootExecInit(ctx, {
           pidNs, userNs, timeNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
-          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: compile,
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: seccomp.compile,
         });
       } catch (err) {
         if (!(err instanceof KilledAtBoot)) throw err;
@@ -208,7 +202,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     const config: ExecInitConfig = {
       id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
       root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
-      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, ...(seccomp ? { seccomp } : {}),
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
     };
     channel.send({ type: 'execConfig', config });
     // From here on the exec init is one of the container's processes (kill --all and
