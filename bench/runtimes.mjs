@@ -24,6 +24,7 @@ import {
   ENV, ROOTFS, cleanup, ensureRootfs, makeBundle, median, onCleanup, processesWith, removeCgroup,
   repo, runAsync, runSync, runtimes, sleep, timeSync, which, workDir,
 } from './lib.mjs';
+import { SECCOMP_CACHE_DIR } from '../dist/src/process/seccomp-cache.js';
 
 const args = process.argv.slice(2);
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
@@ -436,6 +437,8 @@ static_dir = "${dir}/storage/libpod"
         if (ours) runSync([...rt.argv, '--root', root, 'delete', '--force', id], { check: false, timeout: 30_000 });
       }
     }
+    // A default root we made holds, besides, ocirt's cache of compiled seccomp filters.
+    for (const d of defaultRoots) if (!before.has(d)) rmSync(join(d, SECCOMP_CACHE_DIR), { recursive: true, force: true });
     for (const d of [...cgroupDirs, ...hostDirs, ...defaultRoots]) if (!before.has(d)) try { rmdirSync(d); } catch { /* in use or gone */ }
   });
   const res = {};

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { OCIRT, ROOTFS } from './helpers.js';
 import { sleepSync } from '../src/sleep.js';
+import { SECCOMP_CACHE_DIR } from '../src/process/seccomp-cache.js';
 
 export interface PodmanUser { name: string; uid: number; gid: number; home: string; runtimeDir: string }
 
@@ -252,6 +253,14 @@ runtime_supports_json = [${jsonLog ? `"crun", "runc", "${runtimeName}"` : '"crun
     // of the Podman tests run side by side the last to finish removes them.
     for (const d of HOST_DIRS) try { rmdirSync(d); } catch { /* in use or gone */ }
     for (const r of this.cgroupRoots) for (const p of PARENT_CGROUPS) try { rmdirSync(join(r, p)); } catch { /* in use or gone */ }
+    // The runtime's default root keeps the filters it compiled for Podman's profile
+    // (src/process/seccomp-cache.ts): removed with the root once it holds no container,
+    // so that of the Podman tests run side by side the last to finish removes them.
+    const containersLeft = existsSync(this.runtimeRoot) ? readdirSync(this.runtimeRoot).filter((n) => n !== SECCOMP_CACHE_DIR) : [];
+    if (containersLeft.length === 0) {
+      rmSync(join(this.runtimeRoot, SECCOMP_CACHE_DIR), { recursive: true, force: true });
+      try { rmdirSync(this.runtimeRoot); } catch { /* made again meanwhile, or gone */ }
+    }
     rmSync(this.work, { recursive: true, force: true });
   }
 }
