@@ -2,7 +2,7 @@
 // with several threads each: they join the pids hierarchy only just before their
 // execve (src/cgroups/self-join.ts), so none of their threads is ever counted, and a
 // container with a new cgroup namespace still sees its own pids cgroup as its root.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,19 @@ requireRoot();
 ensureRootfs();
 
 const PIDS = '/sys/fs/cgroup/pids';
+
+type Runtime = (...args: string[]) => ReturnType<typeof ocirt>;
+
+/** Creates `id`, a container that sleeps, under a pids limit; deleted at the test's end. */
+function createSleeping(t: Test, R: Runtime, limit: number, id: string): void {
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sleep', '300'];
+    s.linux!.resources = { pids: { limit } };
+  });
+  t.teardown(() => { R('delete', '--force', id); });
+  const c = R('create', '--bundle', bundle, id);
+  t.equal(c.status, 0, c.stderr);
+}
 
 for (const limit of [5, 10]) {
   t.test(`pids.limit ${limit}: run of a shell that runs a command, then exec into a container`, async (t) => {
@@ -30,14 +43,8 @@ for (const limit of [5, 10]) {
     t.match(r.stdout, /^ran\n\d+\n/, 'the shell ran its command');
     t.match(r.stdout, /^\d+:pids:\/$/m, 'the cgroup namespace is rooted at the container\'s pids cgroup');
 
-    const long = makeBundle(t, (s) => {
-      s.process!.args = ['sleep', '300'];
-      s.linux!.resources = { pids: { limit } };
-    });
     const lid = `pids${limit}-long-${process.pid}`;
-    t.teardown(() => { R('delete', '--force', lid); });
-    const c = R('create', '--bundle', long, lid);
-    t.equal(c.status, 0, c.stderr);
+    createSleeping(t, R, limit, lid);
     t.equal(readFileSync(join(PIDS, lid, 'pids.current'), 'utf8'), '0\n', 'the created init is not counted');
     const s = R('start', lid);
     t.equal(s.status, 0, s.stderr);
@@ -83,14 +90,8 @@ t.test('the init joins pids at create under a limit of 64 and at start under 63;
   const R = (...a: string[]) => ocirt(['--root', root, ...a], { timeout: 90_000 });
   const inPids = (pid: number, id: string) => new RegExp(`^\\d+:pids:/${id}$`, 'm').test(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
   for (const limit of [64, 63]) {
-    const bundle = makeBundle(t, (s) => {
-      s.process!.args = ['sleep', '300'];
-      s.linux!.resources = { pids: { limit } };
-    });
     const id = `pids${limit}-join-${process.pid}`;
-    t.teardown(() => { R('delete', '--force', id); });
-    const c = R('create', '--bundle', bundle, id);
-    t.equal(c.status, 0, c.stderr);
+    createSleeping(t, R, limit, id);
     const pid = JSON.parse(R('state', id).stdout).pid as number;
     const current = Number(readFileSync(join(PIDS, id, 'pids.current'), 'utf8'));
     if (limit === 64) {
