@@ -1,7 +1,7 @@
 // Typed Koffi bindings to the libc calls the runtime makes. Each wrapper checks the
 // result and throws a SyscallError naming the call, its target and the errno name.
 // Only src/syscall/linux.ts and the leaf modules listed in eslint.config.js import this.
-import koffi, { lazy, lazyFunction, lazyFunctions, withBlocks } from './koffi.js';
+import koffi, { lazy, lazyFunctions, withBlocks } from './koffi.js';
 import { SyscallError } from './errors.js';
 import { AT_FDCWD, O_NONBLOCK, SYS, WNOHANG } from './constants.js';
 
@@ -38,6 +38,11 @@ const raw = lazyFunctions(() => libc, {
   syscall: 'long syscall(long number, ...)',
   poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
   openat: 'int openat(int dirfd, const char *path, int flags, uint32_t mode)',
+  capset: 'int capset(void *hdr, void *data)',
+  capget: 'int capget(void *hdr, _Out_ void *data)',
+  dup3: 'int dup3(int oldfd, int newfd, int flags)',
+  close: 'int close(int fd)',
+  renameat2: 'int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)',
 });
 
 function fail(syscall: string, target: string): never {
@@ -231,8 +236,6 @@ export function lastErrno(): number {
 
 // --- capabilities ---------------------------------------------------------------
 
-const rawCapset = lazyFunction(() => libc.func('int capset(void *hdr, void *data)'));
-const rawCapget = lazyFunction(() => libc.func('int capget(void *hdr, _Out_ void *data)'));
 const CAP_V3 = 0x20080522;
 
 export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
@@ -251,20 +254,18 @@ export function capset(sets: CapSets): void {
     data.writeUInt32LE(Number(v & 0xffffffffn), i * 4);
     data.writeUInt32LE(Number((v >> 32n) & 0xffffffffn), 12 + i * 4);
   });
-  check(rawCapset(capHeader(), data), 'capset', '');
+  check(raw.capset(capHeader(), data), 'capset', '');
 }
 
 export function capget(): CapSets {
   const data = Buffer.alloc(24);
-  check(rawCapget(capHeader(), data), 'capget', '');
+  check(raw.capget(capHeader(), data), 'capget', '');
   const join = (i: number) => (BigInt(data.readUInt32LE(12 + i * 4)) << 32n) | BigInt(data.readUInt32LE(i * 4));
   return { effective: join(0), permitted: join(1), inheritable: join(2) };
 }
 
 // --- file descriptors ---------------------------------------------------------------
 
-const rawDup3 = lazyFunction(() => libc.func('int dup3(int oldfd, int newfd, int flags)'));
-const rawClose = lazyFunction(() => libc.func('int close(int fd)'));
 
 export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
   return check(raw.openat(dirfd, path, flags, mode), 'openat', what);
@@ -292,24 +293,23 @@ export function openatInPool(dirfd: number, path: string, flags: number, mode = 
 }
 
 export function dup3(oldfd: number, newfd: number, flags = 0): void {
-  check(rawDup3(oldfd, newfd, flags), 'dup3', `fd ${oldfd} to ${newfd}`);
+  check(raw.dup3(oldfd, newfd, flags), 'dup3', `fd ${oldfd} to ${newfd}`);
 }
 
 export function close(fd: number): void {
-  check(rawClose(fd), 'close', `fd ${fd}`);
+  check(raw.close(fd), 'close', `fd ${fd}`);
 }
 
 /** close(2) where a failure changes nothing (an fd of ours being given up). */
 export function closeQuietly(fd: number): void {
-  rawClose(fd);
+  raw.close(fd);
 }
 
-const rawRenameat2 = lazyFunction(() => libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'));
 const RENAME_NOREPLACE = 1;
 
 /** rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE). */
 export function renameNoReplace(from: string, to: string): void {
-  check(rawRenameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE), 'renameat2', `${from} to ${to}`);
+  check(raw.renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE), 'renameat2', `${from} to ${to}`);
 }
 
 // --- raw syscalls glibc does not wrap (numbers from constants.ts SYS) ---------------
