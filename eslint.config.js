@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const LIBC_IMPORTERS = [
   'src/syscall/linux.ts', // the seam: every call behind Sys
   'src/init/early-guard.ts', // prctl PR_SET_DUMPABLE, first thing in the init
-  'src/init/wait-for-start.ts', // inotify on the exec fifo and openat of it
+  'src/init/wait-for-start.ts', // openat of the exec fifo in a pool thread
   'src/ocirt.ts', // execve of /proc/self/exe
   'src/protocol.ts', // poll on the sync channel
   'src/rootfs/host-mounts.ts', // umount2 of the host's mounts
@@ -17,7 +17,8 @@ const LIBC_IMPORTERS = [
   'src/runtime/launch/spawn-init.ts', // open_tree, mount_setattr, prctl, capget/capset
   'src/runtime/launch/adopted-init.ts', // waitpid WNOHANG of an init the runtime took over
   'src/runtime/launch/stdio-pipes.ts', // pipe2
-  'src/state/store.ts', // flock and renameat2 RENAME_NOREPLACE
+  'src/state/store.ts', // renameat2 RENAME_NOREPLACE
+  'src/state/lock.ts', // flock
   'src/terminal/proxy.ts', // fcntl F_DUPFD_CLOEXEC on the pty master
 ];
 

@@ -6,44 +6,22 @@
 // commands that make syscalls. The executable reads no .env, bunfig.toml,
 // package.json or tsconfig.json of its working directory.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { compileOptions } from './compile-options.mjs';
 
 const [repo, outfile, koffiNative, version, variant] = process.argv.slice(2);
 // bench/profile-phases.mjs asks for a variant that records start-up phase marks (src/phase-marks.ts).
 const profile = variant === 'phase-marks';
 
-// yargs renders its help with cliui and string-width, whose Unicode tables cost
-// milliseconds at every start; ocirt prints its own runc-style help and never asks
-// yargs for usage text, so both are replaced by small stand-ins.
-const stubs = {
-  name: 'yargs-help-stubs',
-  setup(build) {
-    build.onResolve({ filter: /^(cliui|string-width)$/ }, (args) => ({ path: join(repo, 'scripts/bundle-stubs', `${args.path}.mjs`) }));
-  },
-};
-
-const result = await Bun.build({
-  entrypoints: [join(repo, 'dist/src/ocirt.js')],
-  compile: {
-    outfile,
-    autoloadDotenv: false,
-    autoloadBunfig: false,
-    autoloadPackageJson: false,
-    autoloadTsconfig: false,
-  },
-  bytecode: true,
-  splitting: true,
-  format: 'esm',
-  target: 'bun',
-  minify: { syntax: true, whitespace: true },
+const result = await Bun.build(await compileOptions({
+  repo,
+  outfile,
   define: {
     OCIRT_COMPILED: 'true',
     OCIRT_KOFFI_NATIVE: JSON.stringify(koffiNative),
     OCIRT_VERSION: JSON.stringify(version),
     OCIRT_PROFILE: String(profile),
   },
-  plugins: [stubs],
-});
+}));
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);

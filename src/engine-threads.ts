@@ -11,7 +11,11 @@
 declare const Bun: { gc(full: boolean): void; unsafe: { setJITPolicy(scale: number): void } } | undefined;
 
 /** The largest tier-up threshold scale: no function reaches it in a process's life. */
-const NO_TIER_UP = 2 ** 30;
+export const NO_TIER_UP = 2 ** 30;
+
+declare const OCIRT_JIT_POLICY: number | undefined;
+/** The scale the process started with: bin/ocirt's is baked in (scripts/compile-options.mjs), Bun's own is 1. */
+const STARTUP_JIT_POLICY = typeof OCIRT_JIT_POLICY === 'number' ? OCIRT_JIT_POLICY : 1;
 
 let collectorStarted = false;
 
@@ -30,6 +34,6 @@ export function withoutNewEngineThreads<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
-    Bun.unsafe.setJITPolicy(1);
+    Bun.unsafe.setJITPolicy(STARTUP_JIT_POLICY);
   }
 }

@@ -5,9 +5,10 @@ import { FakeSys } from '../test/fakes/fake.js';
 import { ConfigError } from './config/errors.js';
 import { linuxSys } from './syscall/linux.js';
 import {
-  JOIN_ORDER, NAMESPACES, NAMESPACE_TYPES, checkNamespacePaths, hasNewNamespace, isNamespaceType, joinNamespace,
+  JOIN_ORDER, NAMESPACES, NAMESPACE_TYPES, checkNamespacePaths, isNamespaceType, joinNamespace,
   namespaceCloneFlag, namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace,
 } from './namespaces.js';
+import { hasNewNamespace } from './namespace-spec.js';
 
 t.test('namespace table', async (t) => {
   t.same([...NAMESPACE_TYPES], ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time']);

@@ -11,6 +11,7 @@ import { RuntimeError, SyscallError, fromNodeError, withContext } from './errors
 import { ConfigError, jsonPointer, type ValidationIssue } from './config/errors.js';
 import type { Sys } from './syscall/sys.js';
 import { withoutNewEngineThreads } from './engine-threads.js';
+import type { NamespacesSpec } from './namespace-spec.js';
 
 export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
 
@@ -61,15 +62,6 @@ export function namespaceProcPath(type: string, pid: number | 'self' = 'self'): 
 }
 
 /** The part of a config that names namespaces (the generated Spec and test literals fit). */
-export interface NamespacesSpec {
-  linux?: { namespaces?: readonly { type: string; path?: string }[] };
-}
-
-/** Whether a saved config asked for a new namespace of this type (not one joined by path). */
-export function hasNewNamespace(spec: NamespacesSpec, type: NamespaceType): boolean {
-  return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type && !ns.path);
-}
-
 /** Opens a namespace file (`/proc/<pid>/ns/<name>` or a bind mount of one). */
 export function openNamespace(path: string): number {
   try {

@@ -1,11 +1,12 @@
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+// Made at the first sleep, not at load: a SharedArrayBuffer costs every command that loads this module.
+let sleepCell: Int32Array | undefined;
 
 /**
  * Block the calling thread for `ms` milliseconds: for the synchronous code (the cgroup manager, the
  * container's setup in the init) where no event loop turns between the syscalls around it.
  */
 export function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+  if (ms > 0) Atomics.wait((sleepCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 /**

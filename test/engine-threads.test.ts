@@ -56,3 +56,35 @@ t.test('a PID-namespace window that tiers up and collects: Bun aborts unguarded,
     t.equal(guarded.stdout, 'done 24000006\n');
   }
 });
+
+// bin/ocirt starts with tier-up out of reach (scripts/compile-options.mjs): a call of
+// ocirt lives milliseconds, and the JIT's compiles would cost it more than they save.
+const PROBE = `
+import { numberOfDFGCompiles } from 'bun:jsc';
+const f = (i) => (i * 31) % 17;
+let s = 0;
+for (let i = 0; i < 1e5; i++) s += f(i);
+process.stdout.write(numberOfDFGCompiles(f) + ' ' + s + '\\n');
+`;
+const BUILD_PROBE = `
+const [optionsModule, repo, entry, outfile, mode] = process.argv.slice(2);
+const { compileOptions } = await import(optionsModule);
+const options = await compileOptions({ repo, outfile, entry });
+if (mode === 'normal-jit') delete options.compile.jitPolicy;
+const result = await Bun.build(options);
+if (!result.success) { console.error(result.logs.join('\\n')); process.exit(1); }
+`;
+
+t.test("a program compiled with bin/ocirt's options never tiers a hot function up", async (t) => {
+  const dir = tempDir(t, 'ocirt-jit-');
+  writeFileSync(join(dir, 'probe.mjs'), PROBE);
+  writeFileSync(join(dir, 'build-probe.mjs'), BUILD_PROBE);
+  const probe = (mode: string) => {
+    const exe = join(dir, `probe-${mode}`);
+    const built = spawnSync(BUN, [join(dir, 'build-probe.mjs'), join(REPO, 'scripts/compile-options.mjs'), REPO, join(dir, 'probe.mjs'), exe, mode], { encoding: 'utf8', timeout: 120_000 });
+    t.equal(built.status, 0, built.stderr);
+    return spawnSync(exe, [], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 }).stdout;
+  };
+  t.equal(probe('normal-jit'), '1 799992\n', 'with the JIT at its normal policy, the loop tiers f up to the DFG (the probe sees tier-ups)');
+  t.equal(probe('ocirt'), '0 799992\n', "with bin/ocirt's options, f stays in the interpreter");
+});

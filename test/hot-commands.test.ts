@@ -17,6 +17,8 @@ ensureRootfs();
 const CLI_ON_NODE = join(REPO, 'dist/src/cli/main.js');
 const HEAVY = /node_modules\/yargs|\/cli\/yargs-parse|node_modules\/ajv\/|\/generated\/validators|\/config\/validate|\/src\/init\/|\/rootfs\/(?:prepare|finalize|mounts)/;
 const KOFFI = /koffi\.node|node_modules\/koffi\//;
+/** Our bindings and syscall constants (the errno names, ffi/errno.js and ffi/errors.js, are plain tables every error may use). */
+const FFI_BINDINGS = /\/dist\/ffi\/(?!errno\.js|errors\.js)/;
 /** Engine modules that cost a start close to a millisecond or more; loaded only where used (hooks, foreground streams, ps). */
 const HEAVY_BUILTINS = /^node:(?:child_process|stream|tty|url)$/;
 
@@ -78,7 +80,10 @@ t.test('hot commands load neither the validators nor the init, and Koffi only wh
     t.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
     t.ok(r.loaded.some((m) => m.includes('/dist/src/')), `${args[0]}: the trace sees our modules`);
     t.same(r.loaded.filter((m) => HEAVY.test(m)), [], `${args[0]}: no yargs, validator, init or rootfs code`);
-    if (!syscalls) t.same(r.loaded.filter((m) => KOFFI.test(m)), [], `${args[0]}: no Koffi`);
+    if (!syscalls) {
+      t.same(r.loaded.filter((m) => KOFFI.test(m)), [], `${args[0]}: no Koffi`);
+      t.same(r.loaded.filter((m) => FFI_BINDINGS.test(m)), [], `${args[0]}: no module of Koffi bindings or syscall constants`);
+    }
     if (args[0] !== 'ps') t.same(r.loaded.filter((m) => HEAVY_BUILTINS.test(m)), [], `${args[0]}: no child_process, stream, tty or url`);
     // delete (not --force) needs the killed container stopped.
     for (let i = 0; args[0] === 'kill' && i < 100 && !/"status": "stopped"/.test(ocirt(['--root', root, 'state', id]).stdout); i++) {

@@ -7,8 +7,6 @@ import { makeContext } from '../runtime/shared/context.js';
 import { Logger, type LogFormat } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { parsePlainArgs } from './plain-args.js';
-import { startEngineThreads } from '../engine-threads.js';
-import { warmUpCgroupMigration } from '../cgroups/migration-warmup.js';
 import { mark, writeMarks } from '../phase-marks.js';
 import { defaultStateRoot, resolveRootless } from '../runtime/shared/rootless.js';
 
@@ -27,6 +25,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (cmd.startsInit) {
+    // Loaded here, not with the CLI: only the commands that start an init use them.
+    const [{ startEngineThreads }, { warmUpCgroupMigration }] = await Promise.all([
+      import('../engine-threads.js'), import('../cgroups/migration-warmup.js'),
+    ]);
     startEngineThreads();
     // The init's cgroup move waits for the kernel unless one was made just before: start that wait now.
     warmUpCgroupMigration();

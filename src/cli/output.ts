@@ -1,5 +1,6 @@
 // The CLI's output on stdout, written straight to fd 1: the first process.stdout.write
 // costs Bun 8-25 ms (it sets up a stream), more than a whole `state` does otherwise.
+// The text is encoded with a TextEncoder: Bun's first Buffer.from costs 0.2 ms.
 import { writeSync } from 'node:fs';
 import { fromNodeError } from '../errors.js';
 import { sleepSync } from '../sleep.js';
@@ -10,7 +11,7 @@ import { sleepSync } from '../sleep.js';
  * process.stdout does.
  */
 export function writeStdout(text: string, fd = 1): void {
-  let data = Buffer.from(text);
+  let data = new TextEncoder().encode(text);
   while (data.length > 0) {
     try {
       data = data.subarray(writeSync(fd, data));

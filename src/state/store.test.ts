@@ -31,14 +31,14 @@ t.test('create makes the directory under another name, locked, then renames it i
   mkdirSync(root, { recursive: true });
   // What a runtime killed between mkdir and rename leaves (pid 2^22+1 cannot exist).
   mkdirSync(join(root, '~creating~4194305~abc'));
-  const lock = store.createLocked('c1');
+  const lock = await store.createLocked('c1');
   t.same(readdirSync(root), ['c1'], 'only the container: the abandoned create is swept, no temp name is left');
   // Another process cannot take the lock: the directory appeared already locked.
   const probe = spawnSync('flock', ['-n', store.dir('c1'), 'true']);
   t.equal(probe.status, 1, 'flock -n on the new directory fails while create holds it');
   lock.release();
   t.equal(spawnSync('flock', ['-n', store.dir('c1'), 'true']).status, 0, 'and succeeds once released');
-  t.throws(() => store.createLocked('c1'), /container with given ID already exists/);
+  await t.rejects(store.createLocked('c1'), /container with given ID already exists/);
   t.same(readdirSync(root), ['c1'], 'a refused create leaves nothing behind');
 });
 
@@ -49,18 +49,18 @@ t.test('--root / is refused', async (t) => {
 t.test('create, write, read, list, remove', async (t) => {
   const root = join(tmp(), 'root');
   const store = new StateStore(root);
-  const lock = store.createLocked('c1');
+  const lock = await store.createLocked('c1');
   store.write(record('c1'));
   lock.release();
   t.same(store.read('c1').id, 'c1');
-  t.throws(() => store.createLocked('c1'), /container with given ID already exists/);
-  store.createLocked('c0').release();
+  await t.rejects(store.createLocked('c1'), /container with given ID already exists/);
+  (await store.createLocked('c0')).release();
   t.same(store.list(), ['c0', 'c1']);
   // No temp files are left next to the state.
   t.same(readdirSync(store.dir('c1')), ['state.json']);
   store.remove('c1');
   t.throws(() => store.read('c1'), NotFoundError);
-  t.throws(() => store.lock('c1'), NotFoundError);
+  await t.rejects(store.lock('c1'), NotFoundError);
 });
 
 t.test('list of a missing root is empty', async (t) => {
@@ -69,7 +69,7 @@ t.test('list of a missing root is empty', async (t) => {
 
 t.test('a lock waits for the holder, and sees a removal', async (t) => {
   const store = new StateStore(tmp());
-  const lock = store.createLocked('c');
+  const lock = await store.createLocked('c');
   store.write(record('c'));
   // Another process tries to lock the same directory while we hold it.
   const script = `
@@ -114,16 +114,16 @@ t.test('a --root that is a file, or under one, is named with runc\'s message by 
     const store = new StateStore(root);
     const want = { message: `mkdir ${file}: not a directory` };
     t.throws(() => store.list(), want, `list ${root}`);
-    t.throws(() => store.lock('c'), want, `lock ${root}`);
+    await t.rejects(store.lock('c'), want, `lock ${root}`);
     t.throws(() => store.read('c'), want, `read ${root}`);
-    t.throws(() => store.createLocked('c'), want, `createLocked ${root}`);
+    await t.rejects(store.createLocked('c'), want, `createLocked ${root}`);
   }
   t.same(readdirSync(d), ['file'], 'nothing was made');
 });
 
 t.test('a state file that is not ours is refused naming the file and why', async (t) => {
   const store = new StateStore(tmp());
-  store.createLocked('c').release();
+  (await store.createLocked('c')).release();
   const file = join(store.dir('c'), 'state.json');
   const cases: [string, RegExp][] = [
     ['{', /not valid JSON$/],
@@ -152,7 +152,7 @@ t.test('an unreadable state file (EACCES for a non-root reader) is named with it
   const d = tmp();
   chmodSync(d, 0o755);
   const store = new StateStore(join(d, 'root'));
-  store.createLocked('c').release();
+  (await store.createLocked('c')).release();
   store.write(record('c'));
   chmodSync(join(store.dir('c'), 'state.json'), 0o000);
   const file = join(store.dir('c'), 'state.json');
@@ -171,7 +171,7 @@ t.test('an unreadable state file (EACCES for a non-root reader) is named with it
 
 t.test('the journal given to createLocked is there as soon as the directory has its name', async (t) => {
   const store = new StateStore(tmp());
-  const lock = store.createLocked('c', { creator: { pid: 1, startTime: '1' }, bundle: '/b' });
+  const lock = await store.createLocked('c', { creator: { pid: 1, startTime: '1' }, bundle: '/b' });
   t.same(store.readCreateJournal('c'), { creator: { pid: 1, startTime: '1' }, bundle: '/b' });
   t.same(readdirSync(store.dir('c')), ['create.json']);
   lock.release();

@@ -1,18 +1,19 @@
 // Container state under --root: one directory per container holding state.json
 // (written to a temp file, fsynced and renamed) and, between create and start,
-// exec.fifo. Every command that reads or changes a container holds an exclusive
-// flock on its directory, so concurrent commands on one container serialise.
+// exec.fifo. Every command that acts on a container holds an exclusive flock on its
+// directory (lock.ts), so concurrent commands on one container serialise; `state` and
+// `list` only read and take none, so they never load the lock's code, which makes its
+// syscall through Koffi.
 import {
   closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, fstatSync,
   writeSync, constants as fsc,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { flock, renameNoReplace } from '../../ffi/libc.js';
 import { RuntimeError, NotFoundError, UnreadableStateError, fromNodeError, describeErrno } from '../errors.js';
 import { asCreateJournal, recordProblem, type ContainerRecord, type CreateJournal } from './record.js';
+import type { ContainerLock } from './lock.js';
 
-const LOCK_EX = 2;
-const LOCK_UN = 8;
+export type { ContainerLock };
 
 const ID_RE = /^[A-Za-z0-9_+.-]+$/;
 
@@ -83,8 +84,9 @@ export class StateStore {
    * a name that is no valid id, locked, and only then renamed into place (never over anything), so no other
    * command ever finds it unlocked and takes it for the leftover of an aborted create.
    */
-  createLocked(id: string, journal?: CreateJournal): ContainerLock {
+  async createLocked(id: string, journal?: CreateJournal): Promise<ContainerLock> {
     const dir = this.dir(id);
+    const [{ ContainerLock }, { renameNoReplace }] = await Promise.all([import('./lock.js'), import('../../ffi/libc.js')]);
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -125,8 +127,9 @@ export class StateStore {
   }
 
   /** Locks an existing container; NotFoundError when there is none (or it was deleted while we waited). */
-  lock(id: string): ContainerLock {
+  async lock(id: string): Promise<ContainerLock> {
     const dir = this.dir(id);
+    const { ContainerLock } = await import('./lock.js');
     let lock: ContainerLock;
     try {
       lock = ContainerLock.acquire(dir);
@@ -237,45 +240,5 @@ export function writeFileAtomic(tmp: string, target: string, data: string, mode 
   } catch (err) {
     rmSync(tmp, { force: true });
     throw fromNodeError(err, 'rename', target);
-  }
-}
-
-/** An exclusive flock on a container directory, held until release(). */
-export class ContainerLock {
-  private constructor(readonly dir: string, private fd: number) {}
-
-  static acquire(dir: string): ContainerLock {
-    let fd: number;
-    try {
-      fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | 0o2000000 /* O_CLOEXEC */);
-    } catch (err) {
-      throw fromNodeError(err, 'open', dir);
-    }
-    try {
-      flock(fd, LOCK_EX, dir);
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    return new ContainerLock(dir, fd);
-  }
-
-  /** The same held lock, for the directory's new path after a rename. */
-  movedTo(dir: string): ContainerLock {
-    const moved = new ContainerLock(dir, this.fd);
-    this.fd = -1;
-    return moved;
-  }
-
-  /** The directory was deleted (by a `delete` we waited for). */
-  removed(): boolean {
-    return fstatSync(this.fd).nlink === 0;
-  }
-
-  release(): void {
-    if (this.fd < 0) return;
-    try { flock(this.fd, LOCK_UN, this.dir); } catch { /* closing releases it anyway */ }
-    closeSync(this.fd);
-    this.fd = -1;
   }
 }

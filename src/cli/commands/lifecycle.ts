@@ -1,11 +1,13 @@
 // create, start, run, state, kill, delete: the OCI lifecycle commands. Each loads its
-// implementation when it runs, so a command pays only for the code it uses.
+// implementation when it runs, so a command pays only for the code it uses; but for
+// `state`'s, small and needed by every command's container status, which is loaded
+// with the CLI.
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import { writeStdout } from '../output.js';
 import type { Command } from '../command.js';
-import { parseSignal } from '../../linux/signals.js';
 import { RuntimeError, NotFoundError } from '../../errors.js';
+import { containerState } from '../../runtime/operations/state.js';
 
 const createOptions: Record<string, Options> = {
   bundle: { type: 'string', alias: 'b', requiresArg: true, describe: 'path to the root of the bundle directory, defaults to the current directory' },
@@ -89,7 +91,6 @@ export const state: Command = {
   options: {},
   args: { exact: 1 },
   async run(ctx, [id]) {
-    const { containerState } = await import('../../runtime/operations/state.js');
     const s = await containerState(ctx, id!);
     // runc prints it indented by two spaces, without a trailing newline.
     writeStdout(JSON.stringify(s, null, 2));
@@ -106,6 +107,7 @@ export const kill: Command = {
   async run(ctx, [id, sig], flags) {
     // Like runc: an unknown container is reported before a bad signal.
     if (!ctx.store.exists(id!)) throw new NotFoundError();
+    const { parseSignal } = await import('../../linux/signals.js');
     const signal = parseSignal(sig ?? 'SIGTERM');
     const { killContainer } = await import('../../runtime/operations/kill.js');
     await killContainer(ctx, id!, signal, { all: !!flags.all });

@@ -140,7 +140,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     annotations: spec.annotations as Record<string, string> | undefined,
     ...(hostMounts ? { hostMounts } : {}),
   };
-  const lock = ctx.store.createLocked(id, journal);
+  const lock = await ctx.store.createLocked(id, journal);
   const fds: number[] = [];
   let child: ChildProcess | undefined;
   let cgroup: CgroupManager | undefined;

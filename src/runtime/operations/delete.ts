@@ -18,7 +18,7 @@ export interface DeleteOptions { force?: boolean }
 export async function deleteContainer(ctx: RuntimeContext, id: string, opts: DeleteOptions = {}): Promise<void> {
   let lock;
   try {
-    lock = ctx.store.lock(id);
+    lock = await ctx.store.lock(id);
   } catch (err) {
     if (err instanceof NotFoundError && opts.force) return;
     throw err;

@@ -84,7 +84,7 @@ export function execPlan(record: ContainerRecord, opts: ExecOptions): ExecPlan {
 }
 
 export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOptions = {}): Promise<ExecResult> {
-  const lock = ctx.store.lock(id);
+  const lock = await ctx.store.lock(id);
   let locked = true;
   const fds: number[] = []; // ours to close when done
   const closeAll = () => {

@@ -4,7 +4,7 @@
 import { deriveStatus, type Status } from '../../state/status.js';
 import type { ContainerRecord } from '../../state/record.js';
 import type { RuntimeContext } from './context.js';
-import { hasNewNamespace } from '../../namespaces.js';
+import { hasNewNamespace } from '../../namespace-spec.js';
 
 export interface Loaded {
   record: ContainerRecord;
@@ -19,7 +19,7 @@ export function loadContainer(ctx: RuntimeContext, id: string): Loaded {
 }
 
 export async function withContainer<T>(ctx: RuntimeContext, id: string, fn: (c: Loaded) => T | Promise<T>): Promise<T> {
-  const lock = ctx.store.lock(id);
+  const lock = await ctx.store.lock(id);
   try {
     return await fn(loadContainer(ctx, id));
   } finally {
