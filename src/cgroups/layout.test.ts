@@ -122,3 +122,10 @@ t.test('this host (reads the real /proc files)', async (t) => {
   t.ok(layout.hierarchies.length > 0);
   for (const h of layout.hierarchies) t.match(h.mountPoint, /^\//);
 });
+
+t.test("this process's own layout is read once; one described by sources is read each time", async (t) => {
+  t.equal(detectCgroupLayout(), detectCgroupLayout(), 'the same object: /proc/self/mountinfo and /proc/self/cgroup read once');
+  const sources = { root: '/fake', mountinfo: LEGACY_MOUNTINFO, selfCgroup: LEGACY_SELF };
+  t.not(detectCgroupLayout(sources), detectCgroupLayout(sources));
+  t.same(detectCgroupLayout(sources), detectCgroupLayout(sources));
+});

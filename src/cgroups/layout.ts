@@ -101,7 +101,19 @@ function pickMount(candidates: MountinfoEntry[], ownCgroup: string): MountinfoEn
   return candidates.find((m) => isCgroupWithin(ownCgroup, m.root)) ?? candidates[0];
 }
 
+let ownLayout: CgroupLayout | undefined;
+
+/**
+ * The cgroup layout as `sources` describe it; without any, this process's own, read once
+ * (create reads it first for the cgroup-move warm-up, then for the container's cgroup).
+ */
 export function detectCgroupLayout(sources: LayoutSources = {}): CgroupLayout {
+  const own = sources.root === undefined && sources.mountinfo === undefined && sources.selfCgroup === undefined;
+  if (!own) return readCgroupLayout(sources);
+  return (ownLayout ??= readCgroupLayout(sources));
+}
+
+function readCgroupLayout(sources: LayoutSources): CgroupLayout {
   const root = sources.root ?? DEFAULT_CGROUP_ROOT;
   const mounts = parseMountinfo(sources.mountinfo ?? readOwnMountinfo())
     .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
