@@ -1,7 +1,7 @@
 import t from 'tap';
 
 import { CgroupError } from './errors.js';
-import { detectCgroupLayout, parseProcCgroup } from './layout.js';
+import { detectCgroupLayout, keepOwnCgroupLayout, parseProcCgroup } from './layout.js';
 import {
   HYBRID_MOUNTINFO,
   HYBRID_SELF,
@@ -123,8 +123,10 @@ t.test('this host (reads the real /proc files)', async (t) => {
   for (const h of layout.hierarchies) t.match(h.mountPoint, /^\//);
 });
 
-t.test("this process's own layout is read once; one described by sources is read each time", async (t) => {
-  t.equal(detectCgroupLayout(), detectCgroupLayout(), 'the same object: /proc/self/mountinfo and /proc/self/cgroup read once');
+t.test("this process's own layout is read each time until kept, then once; one described by sources each time", async (t) => {
+  t.not(detectCgroupLayout(), detectCgroupLayout(), 'a long-lived library user sees its cgroup as it is now');
+  keepOwnCgroupLayout();
+  t.equal(detectCgroupLayout(), detectCgroupLayout(), 'kept (the CLI): /proc/self/mountinfo and /proc/self/cgroup read once');
   const sources = { root: '/fake', mountinfo: LEGACY_MOUNTINFO, selfCgroup: LEGACY_SELF };
   t.not(detectCgroupLayout(sources), detectCgroupLayout(sources));
   t.same(detectCgroupLayout(sources), detectCgroupLayout(sources));

@@ -101,15 +101,23 @@ function pickMount(candidates: MountinfoEntry[], ownCgroup: string): MountinfoEn
   return candidates.find((m) => isCgroupWithin(ownCgroup, m.root)) ?? candidates[0];
 }
 
+let ownLayoutKept = false;
 let ownLayout: CgroupLayout | undefined;
 
 /**
- * The cgroup layout as `sources` describe it; without any, this process's own, read once
- * (create reads it first for the cgroup-move warm-up, then for the container's cgroup).
+ * From now on this process's own layout is read once and kept: for the CLI, which runs
+ * one command (create reads it for the cgroup-move warm-up, then for the container's
+ * cgroup). A long-lived user of the library reads it anew each time: its cgroup, or the
+ * host's mounts, may have changed since.
  */
+export function keepOwnCgroupLayout(): void {
+  ownLayoutKept = true;
+}
+
+/** The cgroup layout as `sources` describe it; without any, this process's own. */
 export function detectCgroupLayout(sources: LayoutSources = {}): CgroupLayout {
   const own = sources.root === undefined && sources.mountinfo === undefined && sources.selfCgroup === undefined;
-  if (!own) return readCgroupLayout(sources);
+  if (!own || !ownLayoutKept) return readCgroupLayout(sources);
   return (ownLayout ??= readCgroupLayout(sources));
 }
 

@@ -26,10 +26,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd.startsInit) {
     // Loaded here, not with the CLI: only the commands that start an init use them.
-    const [{ startEngineThreads }, { warmUpCgroupMigration }] = await Promise.all([
-      import('../engine-threads.js'), import('../cgroups/migration-warmup.js'),
+    const [{ startEngineThreads }, { warmUpCgroupMigration }, { keepOwnCgroupLayout }] = await Promise.all([
+      import('../engine-threads.js'), import('../cgroups/migration-warmup.js'), import('../cgroups/layout.js'),
     ]);
     startEngineThreads();
+    keepOwnCgroupLayout();
     // The init's cgroup move waits for the kernel unless one was made just before: start that wait now.
     warmUpCgroupMigration();
   }
