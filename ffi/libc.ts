@@ -266,7 +266,6 @@ export function capget(): CapSets {
 
 // --- file descriptors ---------------------------------------------------------------
 
-
 export function openat(dirfd: number, path: string, flags: number, mode = 0, what = path): number {
   return check(raw.openat(dirfd, path, flags, mode), 'openat', what);
 }

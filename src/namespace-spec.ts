@@ -2,6 +2,7 @@
 // code of namespaces.ts (which makes syscalls): `state` and `kill` ask it.
 import type { NamespaceType } from './namespaces.js';
 
+/** The part of a config that names namespaces (the generated Spec and test literals fit). */
 export interface NamespacesSpec {
   linux?: { namespaces?: readonly { type: string; path?: string }[] };
 }

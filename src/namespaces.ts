@@ -61,7 +61,6 @@ export function namespaceProcPath(type: string, pid: number | 'self' = 'self'): 
   return `/proc/${pid}/ns/${info(type).procName}`;
 }
 
-/** The part of a config that names namespaces (the generated Spec and test literals fit). */
 /** Opens a namespace file (`/proc/<pid>/ns/<name>` or a bind mount of one). */
 export function openNamespace(path: string): number {
   try {

@@ -17,10 +17,11 @@ if (mode === 'init' || mode === 'exec-init') {
 } else {
   const foreign = Object.keys(process.env).filter(isEngineVariable);
   if (foreign.length) await restartWithout(foreign);
-  // The commands that start an init need the collector's helper thread first
-  // (src/engine-threads.ts): a full collection now, before the CLI is loaded, costs
-  // 0.4 ms; made once the command line is parsed, 1.3 ms. A command line that merely
-  // contains one of their names (an id `run`) pays it for nothing.
+  // The commands that start an init (`startsInit` in their definitions) need the
+  // collector's helper thread first (src/engine-threads.ts): a full collection now,
+  // before the CLI is loaded, costs 0.4 ms; made once the command line is parsed,
+  // 1.3 ms. A command line that merely contains one of their names (an id `run`) pays
+  // it for nothing.
   if (process.argv.some((arg) => arg === 'create' || arg === 'run' || arg === 'exec')) startEngineThreads();
   await import('./cli/main.js');
 }

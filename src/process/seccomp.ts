@@ -145,9 +145,9 @@ export function ruleConditions(args: readonly LinuxSeccompArg[] | undefined, sys
   return indexes.size === conds.length ? [conds] : conds.map((c) => [c]);
 }
 
-/** A filter built and ready; `load()` installs it on the calling thread. */
+/** A filter built and ready: its program is exported (compileSeccompFilter), then it is released. */
 export interface SeccompFilter {
-  /** The BPF program `load()` would install (seccomp_export_bpf). */
+  /** The BPF program seccomp_load would install (seccomp_export_bpf). */
   exportProgram(): Buffer;
   release(): void;
   /** Names skipped because libseccomp does not know them on this architecture. */

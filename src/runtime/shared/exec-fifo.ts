@@ -9,8 +9,8 @@ import type { ContainerRecord } from '../../state/record.js';
 
 /**
  * Makes the fifo at `path` and returns an O_PATH fd of it, for the init to inherit.
- * `owner`: the host ids of the container's root in a new user namespace, whose init
- * must be able to watch the fifo (inotify needs read access).
+ * `owner`: the host ids of the container's root in a new user namespace, made the
+ * fifo's owner.
  */
 export function makeExecFifo(path: string, owner?: { uid: number; gid: number }): number {
   mkfifo(path, 0o622);
