@@ -3,7 +3,7 @@
 // container's namespaces, cgroup and capabilities, terminals, and the refusals.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ocirt, OCIRT, REPO, tempDir, requireRoot, ensureRootfs, processesWith, type Result, withoutTap, isAlive } from './helpers.js';
 import { socketpair } from '../ffi/libc.js';
@@ -20,6 +20,11 @@ t.teardown(cleanupAll); // the console receivers
 let n = 0;
 const newId = (what: string) => `exec-${what}-${process.pid}-${++n}`;
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** What a read of /proc gives, or nothing once the process is gone. */
+const readFileSyncOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
+const readdirSyncOr = (path: string) => { try { return readdirSync(path); } catch { return []; } };
+const readlinkSyncOr = (path: string) => { try { return readlinkSync(path); } catch { return ''; } };
 
 /** A running container (`sleep 300` unless told otherwise), force-deleted at the end. */
 function running(t: Test, patch: (s: Spec) => void = () => {}) {
@@ -194,6 +199,41 @@ t.test('exec into a stopped, paused or unknown container fails with 255', async 
   t.equal(p.R('resume', p.id).status, 0, 'resume is not blocked by the waiting exec');
   t.equal(await status, 0);
   t.equal(stdout, 'after-resume\n');
+});
+
+t.test('an exec whose container dies after it opened the namespaces fails as a stopped container', async (t) => {
+  // The container's init, killed, stays an exiting PID-namespace init (not yet a zombie)
+  // while a process of its namespace waits to be reaped by a stopped parent: the
+  // namespace's files are gone, and a fork into it fails with ENOMEM.
+  t.ok(existsSync('/proc/self/ns/time'), 'the kernel has time namespaces (the last one exec opens)');
+  const c = running(t);
+  const holder = spawn(...withoutTap(OCIRT, ['--root', c.root, 'exec', c.id, 'sleep', '300']), { stdio: 'ignore' });
+  t.teardown(() => { holder.kill('SIGKILL'); });
+  const holderExited = new Promise((res) => holder.on('exit', res));
+  for (let i = 0; i < 200 && (JSON.parse(c.R('ps', '--format', 'json', c.id).stdout || '[]') as number[]).length < 2; i++) await sleep(25);
+  holder.kill('SIGSTOP');
+
+  // strace holds exec's open of the init's time namespace until the init is killed.
+  const out = join(tempDir(t), 'exec.err');
+  const err = openSync(out, 'w');
+  const traced = spawn('strace', ['-o', '/dev/null', '-P', `/proc/${c.initPid}/ns/time`, '-e', 'inject=openat:delay_exit=3000000',
+    ...withoutTap(OCIRT, ['--root', c.root, 'exec', c.id, 'true']).flat()], { stdio: ['ignore', 'ignore', err] });
+  closeSync(err);
+  const traceDone = new Promise<number | null>((res) => { traced.on('exit', (code) => res(code)); traced.on('error', () => res(-1)); });
+  const holdsTimeNamespace = () => {
+    const children = readFileSyncOr(`/proc/${traced.pid}/task/${traced.pid}/children`).trim().split(' ').filter(Boolean);
+    return children.some((pid) => readdirSyncOr(`/proc/${pid}/fd`).some((fd) => readlinkSyncOr(`/proc/${pid}/fd/${fd}`).startsWith('time:')));
+  };
+  let held = false;
+  for (let i = 0; i < 400 && !(held = holdsTimeNamespace()) && traced.exitCode === null; i++) await sleep(10);
+  t.ok(held, 'exec has the init\'s time namespace open, and waits');
+  process.kill(c.initPid, 'SIGKILL');
+  t.equal(await traceDone, 255, 'exec fails with 255');
+  const stderr = readFileSync(out, 'utf8');
+  t.match(stderr, /exec failed: cannot exec in a stopped container/);
+  t.notMatch(stderr, /ENOMEM/, 'not the fork\'s error');
+  holder.kill('SIGCONT');
+  await holderExited;
 });
 
 t.test('--preserve-fds hands extra fds to the process', async (t) => {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { RuntimeError, SyscallError } from '../../errors.js';
 import { loadCgroupManager, type CgroupManager } from '../../cgroups/index.js';
 import { connectConsoleSocket, proxyTerminal, recvTerminal } from '../../terminal/index.js';
-import { isSameLiveProcess } from '../../state/procfs.js';
+import { hasBegunToExit, isSameLiveProcess } from '../../state/procfs.js';
 import { layoutInitFds, type RuntimeChannel, type SlotName } from '../../protocol.js';
 import type { ExecInitConfig } from '../../init/exec-config.js';
 import type { ContainerRecord } from '../../state/record.js';
@@ -177,6 +177,9 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
           resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: seccomp.compile,
         });
       } catch (err) {
+        // The container's init died meanwhile: its PID namespace takes no new process
+        // (fork fails with ENOMEM) and kills the one it had.
+        if (hasBegunToExit(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container', { cause: err });
         if (!(err instanceof KilledAtBoot)) throw err;
         if (attempt >= EXEC_INIT_BOOT_ATTEMPTS) throw new RuntimeError(`${err.message} (${attempt} attempts)`);
         ctx.log.warn(`exec init killed by ${err.signal} while starting; starting another`);
