@@ -19,7 +19,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   ENV, ROOTFS, cleanup, ensureRootfs, makeBundle, median, onCleanup, processesWith, removeCgroup,
@@ -101,8 +100,8 @@ if (bun) {
   writeFileSync(join(work, 'empty.mjs'), 'process.exit(0);\n');
   execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'empty.mjs'), '--outfile', join(work, 'empty')], { stdio: 'ignore' });
   START.bun = timeSync(nCheap, () => [join(work, 'empty')]);
-  const koffiNative = realpathSync(join(createRequire(import.meta.url).resolve('koffi/package.json'), '..', 'build/koffi',
-    `${process.platform}_${process.arch}`, 'koffi.node'));
+  const { koffiNativePath } = await import('../dist/ffi/koffi.js');
+  const koffiNative = realpathSync(koffiNativePath());
   writeFileSync(join(work, 'koffi.mjs'),
     `const m = { exports: {} };\nprocess.dlopen(m, ${JSON.stringify(koffiNative)});\nm.exports.load('libc.so.6').func('int getpid()')();\nprocess.exit(0);\n`);
   execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'koffi.mjs'), '--outfile', join(work, 'koffi')], { stdio: 'ignore' });

@@ -1,12 +1,20 @@
 import t from 'tap';
-import type { IKoffiLib } from 'koffi';
-import { koffiTriplet, lazy, lazyFunction, lazyFunctions } from './koffi.js';
+import type { LibraryHandle } from 'koffi';
+import { existsSync, readFileSync } from 'node:fs';
+import koffi, { koffiNativePath, koffiTriplet, lazy, lazyFunction, lazyFunctions } from './koffi.js';
 
 t.test("Koffi's build for this machine is named as the package names its folders", async (t) => {
   t.equal(koffiTriplet('linux', 'x64'), 'linux_x64');
   t.equal(koffiTriplet('linux', 'arm64'), 'linux_arm64');
   t.equal(koffiTriplet('linux', 'arm'), 'linux_armhf');
   t.equal(koffiTriplet('linux', 'riscv64'), 'linux_riscv64d');
+});
+
+t.test("the native module loaded is the installed one of this platform, of the version package.json pins", async (t) => {
+  t.match(koffiNativePath('linux', 'x64'), /\/@koromix\/koffi-linux-x64\/linux_x64\/koffi\.node$/);
+  t.ok(existsSync(koffiNativePath()), koffiNativePath());
+  const pinned = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).dependencies.koffi;
+  t.equal((koffi as unknown as { version: string }).version, pinned);
 });
 
 t.test('bindings are made on first use only, once, with methods bound', async (t) => {
@@ -30,7 +38,7 @@ t.test('bindings are made on first use only, once, with methods bound', async (t
 
 t.test('functions of a library are declared one by one, on first use of each', async (t) => {
   const declared: string[] = [];
-  const lib = { func: (prototype: string) => { declared.push(prototype); return (x: number) => x + declared.length; } } as unknown as IKoffiLib;
+  const lib = { func: (prototype: string) => { declared.push(prototype); return (x: number) => x + declared.length; } } as unknown as LibraryHandle;
   let loaded = 0;
   const fns = lazyFunctions(() => { loaded++; return lib; }, { a: 'int a(int x)', b: 'int b(int x)' });
   t.equal(loaded, 0, 'nothing loaded before a call');

@@ -1,9 +1,10 @@
-// Koffi's native module, loaded directly from the installed package. The package's
-// index.js first loads its installer (crypto, zlib, https: ~12 ms on Node, ~60 ms on
-// Bun) only to find this file; and a bundler given a literal path would embed all of
-// Koffi's platform builds. The compiled binary is built with the path of the installed
-// module (OCIRT_KOFFI_NATIVE); on Node the package is found by module resolution.
-// Nothing is loaded until a binding is first used.
+// Koffi's native module, loaded directly from the installed package of this platform
+// (`@koromix/koffi-<platform>-<arch>`, which `koffi` installs as an optional dependency).
+// The package's index.js would first look for it through the file system and wrap it
+// in deprecation shims; and a bundler given a literal path would embed every platform's
+// build. The compiled binary is built with the path of the installed module
+// (OCIRT_KOFFI_NATIVE); on Node the package is found by module resolution. Nothing is
+// loaded until a binding is first used.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as KoffiApi from 'koffi';
@@ -16,10 +17,14 @@ export function koffiTriplet(platform: string = process.platform, arch: string =
   return `${platform}_${name}`;
 }
 
+/** The installed koffi.node of this platform (what the build embeds the path of). */
+export function koffiNativePath(platform: string = process.platform, arch: string = process.arch): string {
+  const pkg = createRequire(import.meta.url).resolve(`@koromix/koffi-${platform}-${arch}/package.json`);
+  return join(dirname(pkg), koffiTriplet(platform, arch), 'koffi.node');
+}
+
 function nativePath(): string {
-  if (typeof OCIRT_KOFFI_NATIVE === 'string') return OCIRT_KOFFI_NATIVE;
-  const root = dirname(createRequire(import.meta.url).resolve('koffi/package.json'));
-  return join(root, 'build', 'koffi', koffiTriplet(), 'koffi.node');
+  return typeof OCIRT_KOFFI_NATIVE === 'string' ? OCIRT_KOFFI_NATIVE : koffiNativePath();
 }
 
 /**
@@ -41,13 +46,13 @@ export function lazy<T extends object>(make: () => T): T {
   });
 }
 
-type Declared = ReturnType<KoffiApi.IKoffiLib['func']>;
+type Declared = ReturnType<KoffiApi.LibraryHandle['func']>;
 
 /**
  * Functions of a library, each declared on its own first use (a declaration parses its
  * prototype, some 25 us): a command that makes two of the calls declares two.
  */
-export function lazyFunctions<K extends string>(lib: () => KoffiApi.IKoffiLib, prototypes: Record<K, string>): Record<K, Declared> {
+export function lazyFunctions<K extends string>(lib: () => KoffiApi.LibraryHandle, prototypes: Record<K, string>): Record<K, Declared> {
   const made = new Map<PropertyKey, Declared>();
   return new Proxy({} as Record<K, Declared>, {
     get(_target, key) {

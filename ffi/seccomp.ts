@@ -8,7 +8,7 @@ import { closeSync, readSync } from 'node:fs';
 import koffi from './koffi.js';
 import { pipe2 } from './libc.js';
 import { O_CLOEXEC, O_NONBLOCK } from './constants.js';
-import type { IKoffiLib } from 'koffi';
+import type { LibraryHandle } from 'koffi';
 import { RuntimeError, SyscallError } from './errors.js';
 import { errnoNumber } from './errno.js';
 
@@ -93,7 +93,7 @@ export interface Libseccomp {
 const SONAME = 'libseccomp.so.2';
 
 function bind() {
-  let lib: IKoffiLib;
+  let lib: LibraryHandle;
   try {
     lib = koffi.load(SONAME);
   } catch (err) {

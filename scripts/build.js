@@ -17,9 +17,8 @@ rmSync(join(repo, 'dist/bundle'), { recursive: true, force: true });
 mkdirSync(join(repo, 'bin'), { recursive: true });
 const require = createRequire(import.meta.url);
 const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-const { koffiTriplet } = await import('../dist/ffi/koffi.js');
-const koffiNative = join(dirname(require.resolve('koffi/package.json')), 'build/koffi', koffiTriplet(), 'koffi.node');
-run(bunBinary(), [join(repo, 'scripts/compile.mjs'), repo, join(repo, 'bin/ocirt'), realpathSync(koffiNative), version]);
+const { koffiNativePath } = await import('../dist/ffi/koffi.js');
+run(bunBinary(), [join(repo, 'scripts/compile.mjs'), repo, join(repo, 'bin/ocirt'), realpathSync(koffiNativePath()), version]);
 
 /** Bun, from the npm package pinned in package.json for this machine's architecture. */
 function bunBinary() {

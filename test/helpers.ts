@@ -2,7 +2,8 @@
 // removed at the end of the test, and check that nothing was left behind.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { arch, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { koffiNativePath } from '../ffi/koffi.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,7 +82,7 @@ export function ensureTestUser(): { uid: number; gid: number } {
  */
 export function makeCheckoutReachableByTestUser(ids: { uid: number; gid: number }): void {
   const paths: [test: '-x' | '-r', path: string][] = [['-x', OCIRT], ['-r', join(ROOTFS, 'bin/busybox')]];
-  if (!process.env.OCIRT_BIN) paths.push(['-r', join(REPO, 'node_modules/koffi/build/koffi', `linux_${arch()}`, 'koffi.node')]);
+  if (!process.env.OCIRT_BIN) paths.push(['-r', koffiNativePath()]);
   for (const [test, path] of paths) {
     for (let dir = dirname(path); ; dir = dirname(dir)) {
       const mode = statSync(dir).mode;

@@ -16,7 +16,7 @@ ensureRootfs();
 
 const CLI_ON_NODE = join(REPO, 'dist/src/cli/main.js');
 const HEAVY = /node_modules\/yargs|\/cli\/yargs-parse|node_modules\/ajv\/|\/generated\/validators|\/config\/validate|\/src\/init\/|\/rootfs\/(?:prepare|finalize|mounts)/;
-const KOFFI = /koffi\.node|node_modules\/koffi\//;
+const KOFFI = /koffi\.node|node_modules\/koffi\/|node_modules\/@koromix\/koffi-/;
 /** Our bindings and syscall constants (the errno names, ffi/errno.js and ffi/errors.js, are plain tables every error may use). */
 const FFI_BINDINGS = /\/dist\/ffi\/(?!errno\.js|errors\.js)/;
 /** Engine modules that cost a start close to a millisecond or more; loaded only where used (hooks, foreground streams, ps). */
