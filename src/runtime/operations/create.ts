@@ -164,16 +164,25 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     // Recorded first, so that a create killed from here on can be undone by delete.
     journal.cgroup = planned.toJSON();
     ctx.store.writeCreateJournal(id, journal);
-    const cg = cgroup = ctx.log.step('cgroup mkdir', () => createCgroup(planned, {
-      rootless: ctx.rootless, cgroupsPath: spec.linux?.cgroupsPath,
-      skipped: (dir, err) => ctx.log.debug(`rootless: no cgroup ${dir}: ${errorMessage(err)}`),
-    }));
-    if (cg !== planned) {
-      journal.cgroup = cg.toJSON();
-      ctx.store.writeCreateJournal(id, journal);
-    }
-    ctx.log.step('cgroup resources', () =>
-      cg.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
+    /** Makes the container's cgroup directories and applies its resources. */
+    const makeCgroup = (): CgroupManager => {
+      const made = cgroup = ctx.log.step('cgroup mkdir', () => createCgroup(planned, {
+        rootless: ctx.rootless, cgroupsPath: spec.linux?.cgroupsPath,
+        skipped: (dir, err) => ctx.log.debug(`rootless: no cgroup ${dir}: ${errorMessage(err)}`),
+      }));
+      if (made !== planned) {
+        journal.cgroup = made.toJSON();
+        ctx.store.writeCreateJournal(id, journal);
+      }
+      ctx.log.step('cgroup resources', () =>
+        made.applyResources(spec.linux?.resources, { configDevices: spec.linux?.devices, rootless: ctx.rootless, warn: (m) => ctx.log.warn(m) }));
+      return made;
+    };
+    // The cgroup is made while the init boots (it joins before it hears its config),
+    // unless the spawn needs it: the init opens the pids cgroup it joins by itself, or a
+    // launcher in a user namespace forks the init, which joins with the launcher.
+    const selfJoinsPids = initJoinsPidsItself(spec.linux?.resources?.pids?.limit);
+    const early = selfJoinsPids || userNs !== undefined || runningInUserNamespace() ? makeCgroup() : undefined;
 
     let consoleFd: number | undefined = opts.foreground?.consoleFd;
     if (opts.consoleSocket) {
@@ -186,8 +195,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     // The v1 pids cgroup the init joins by itself just before execve, under a small limit.
     const newCgroupNs = plan.namespaces.create.includes('cgroup');
-    const selfJoin = initJoinsPidsItself(spec.linux?.resources?.pids?.limit)
-      ? ctx.log.step('open pids cgroup', () => openSelfJoin(cg, newCgroupNs))
+    const selfJoin = selfJoinsPids
+      ? ctx.log.step('open pids cgroup', () => openSelfJoin(early!, newCgroupNs))
       : undefined;
     if (selfJoin) fds.push(selfJoin.join, ...(selfJoin.leave !== undefined ? [selfJoin.leave] : []));
     const mappedSources = await openIdmappedSources(linuxSys, plan.mounts);
@@ -232,6 +241,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       return initStart;
     };
     let startTime = journalInit(pid);
+    const cg = early ?? makeCgroup();
 
     const except = selfJoin ? [selfJoin.dir] : [];
     const seccomp = initSeccomp(ctx, plan.seccomp);
