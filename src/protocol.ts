@@ -127,6 +127,11 @@ export function raiseInitError(log: LogSink, peer: string, wire: WireError): nev
 abstract class Channel<In extends { type: string }, Out extends { type: string }> {
   constructor(readonly fd: number, protected readonly peer: string) {}
 
+  /** The bytes `message` takes on the channel. */
+  frameSize(message: Out): number {
+    return 4 + Buffer.byteLength(JSON.stringify(message));
+  }
+
   send(message: Out): void {
     const body = Buffer.from(JSON.stringify(message));
     const frame = Buffer.alloc(4 + body.length);

@@ -1,9 +1,11 @@
 import t from 'tap';
 import { RuntimeError, SyscallError } from '../../errors.js';
 import { ProtocolError, type InitMessage, type InitLogLevel, type RuntimeMessage } from '../../protocol.js';
-import { joinCgroupAroundBoot, serveInit, type InitPeer } from './drive-init.js';
+import { joinCgroupAroundBoot, sendWhileBooting, serveInit, type InitPeer } from './drive-init.js';
+import { unixSocketPair } from './socketpair.js';
+import { closeSync, readSync } from 'node:fs';
 import type { CgroupManager } from '../../cgroups/index.js';
-import type { RuntimeChannel } from '../../protocol.js';
+import { RuntimeChannel } from '../../protocol.js';
 import { Logger } from '../../log.js';
 
 /** An init that says `script` in order, then closes its end; records what it is sent. */
@@ -98,4 +100,47 @@ t.test('joinCgroupAroundBoot: a pid known only once booted joins every directory
   t.same(calls.splice(0), ['add 41 all', 'expect booted'], 'a pid known at once joins before it boots');
   t.equal(await joinCgroupAroundBoot(log, cg, () => { calls.push('resolve'); return 42; }, channel, container, 'exec init', exited), 42);
   t.same(calls, ['expect booted', 'resolve', 'add 42 all'], 'resolved and joined once booted');
+});
+
+t.test('joinCgroupAroundBoot: the config is told early only when nothing is left to join after the boot', async (t) => {
+  const calls: string[] = [];
+  const cg = { mode: 'unified', addProcess: (pid: number, which: string) => { calls.push(`add ${pid} ${which}`); } } as unknown as CgroupManager;
+  const channel = { expect: (type: string) => { calls.push(`expect ${type}`); } } as unknown as RuntimeChannel;
+  const log = new Logger();
+  const duringBoot = () => { calls.push('compile'); };
+  const tell = () => { calls.push('tell'); };
+  await joinCgroupAroundBoot(log, cg, 41, channel, { resources: undefined, frozen: false }, 'exec init', exited, duringBoot, tell);
+  t.same(calls.splice(0), ['add 41 all', 'compile', 'tell', 'expect booted'], 'joined, its filter compiled, then told, before it boots');
+  await joinCgroupAroundBoot(log, cg, 41, channel, { resources: { memory: { limit: 8 << 20 } }, frozen: false }, 'exec init', exited, duringBoot, tell);
+  t.same(calls.splice(0), ['add 41 all but memory', 'compile', 'expect booted', 'add 41 memory'], 'under a memory limit: not told before its memory join');
+  await joinCgroupAroundBoot(log, cg, 41, channel, { resources: undefined, frozen: true }, 'exec init', exited, duringBoot, tell);
+  t.same(calls.splice(0), ['compile', 'expect booted', 'add 41 all'], 'into a frozen cgroup: not told');
+  await joinCgroupAroundBoot(log, cg, () => 42, channel, { resources: undefined, frozen: false }, 'exec init', exited, duringBoot, tell);
+  t.same(calls.splice(0), ['compile', 'expect booted', 'add 42 all'], 'a pid known only once booted: not told');
+});
+
+t.test('sendWhileBooting: sends what fits in the socket, nothing that might block, nothing to a closed peer', async (t) => {
+  const log = sink();
+  const pair = () => {
+    const [ours, theirs] = unixSocketPair();
+    t.teardown(() => { for (const fd of [ours, theirs]) try { closeSync(fd); } catch { /* closed */ } });
+    return { channel: new RuntimeChannel(ours, 'exec init', log), theirs };
+  };
+  const small = pair();
+  t.ok(sendWhileBooting(small.channel, { type: 'hooksDone' }));
+  const frame = Buffer.alloc(64);
+  const n = readSync(small.theirs, frame);
+  t.same(JSON.parse(frame.subarray(4, n).toString()), { type: 'hooksDone' }, 'the init finds it');
+
+  const big = pair();
+  const huge = { type: 'config', config: { plan: { annotations: { big: 'x'.repeat(100_000) } } } } as unknown as RuntimeMessage;
+  t.notOk(sendWhileBooting(big.channel, huge), 'a config that could fill the buffer waits for the boot');
+  big.channel.send({ type: 'hooksDone' });
+  const next = Buffer.alloc(64);
+  const m = readSync(big.theirs, next);
+  t.same(JSON.parse(next.subarray(4, m).toString()), { type: 'hooksDone' }, 'nothing was written before');
+
+  const gone = pair();
+  closeSync(gone.theirs);
+  t.notOk(sendWhileBooting(gone.channel, { type: 'hooksDone' }), 'an init gone already: the wait for booted says so');
 });

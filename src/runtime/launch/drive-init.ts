@@ -33,12 +33,14 @@ export function openInitChannel(log: LogSink, what: string): { channel: RuntimeC
  * (the v1 pids hierarchy, which it joins just before execve: src/cgroups/self-join.ts).
  * The wait for `booted` is bounded: an init that cannot start fails the command.
  * `duringBoot` is work of the runtime's that the init waits for (compiling its seccomp
- * filter), done while the init starts.
+ * filter), done while the init starts. `tellEarly`, when nothing is left to do between
+ * the init's boot and its config, sends the config (see sendWhileBooting): the init
+ * then finds it waiting when it has booted, and the round trip of `booted` is saved.
  */
 export async function joinCgroupAroundBoot(
   log: Logger, cg: CgroupManager, pid: number | (() => number), channel: RuntimeChannel,
   container: { resources: LinuxResources | undefined; frozen: boolean; except?: readonly string[] },
-  what: string, exited: Promise<unknown>, duringBoot?: () => void,
+  what: string, exited: Promise<unknown>, duringBoot?: () => void, tellEarly?: () => void,
 ): Promise<number> {
   // A pid known only once the init has booted (forked by a launcher): it joins then, all at once.
   const known = typeof pid === 'number';
@@ -54,6 +56,7 @@ export async function joinCgroupAroundBoot(
   if (before && known) log.step(`cgroup add ${what}`, () => cg.addProcess(pid, before, except));
   // The runtime's own work for the init, done while the init starts.
   duringBoot?.();
+  if (after === undefined) tellEarly?.();
   try {
     channel.expect('booted', BOOT_TIMEOUT_MS);
   } catch (err) {
@@ -64,6 +67,26 @@ export async function joinCgroupAroundBoot(
   if (after) log.step(`cgroup add ${what} (${after === 'all' ? 'frozen' : 'memory'})`, () => cg.addProcess(booted, after, except));
   return booted;
 }
+
+/**
+ * Sends `message` to an init that may still be booting, unless it could fill the socket's
+ * buffer (a write that blocks would wait on an init that has not booted yet, past the
+ * boot timeout) or the init is gone already (then the wait for `booted` says so).
+ * Returns whether it was sent.
+ */
+export function sendWhileBooting(channel: RuntimeChannel, message: RuntimeMessage): boolean {
+  if (channel.frameSize(message) > EARLY_MESSAGE_MAX) return false;
+  try {
+    channel.send(message);
+    return true;
+  } catch (err) {
+    if (err instanceof Error && ['EPIPE', 'ECONNRESET'].includes((err as NodeJS.ErrnoException).code ?? '')) return false;
+    throw err;
+  }
+}
+
+/** Well under a Unix socket's default send buffer (net.core.wmem_default, 208 KiB). */
+const EARLY_MESSAGE_MAX = 64 * 1024;
 
 /** The channel as serveInit uses it (a fake in the tests). */
 export interface InitPeer {

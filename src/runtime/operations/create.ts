@@ -38,7 +38,7 @@ import { openIdmappedSources } from '../launch/idmapped-mounts.js';
 import { adoptForkedInit, becomeChildSubreaper, killAdopted } from '../launch/adopted-init.js';
 import { killInit } from '../launch/kill-init.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
-import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
+import { joinCgroupAroundBoot, openInitChannel, sendWhileBooting, serveInit } from '../launch/drive-init.js';
 import { makeExecFifo } from '../shared/exec-fifo.js';
 import { runPoststop } from '../shared/poststop.js';
 import { writePidFile } from '../shared/pid-file.js';
@@ -245,8 +245,21 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
 
     const except = selfJoin ? [selfJoin.dir] : [];
     const seccomp = initSeccomp(ctx, plan.seccomp);
+    const configFor = (initPid: number): InitConfig => ({
+      plan: withInitPid(plan, initPid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
+      preserveFds: preserve, listenFds, cgroupPaths: cg === planned ? cg.paths : mountedCgroupPaths(planned.paths, cg.paths), debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
+      ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
+    });
+    let config: InitConfig | undefined;
+    // An init whose pid is its own and that needs nothing of us once booted (no user
+    // namespace to hand over) is told its config while it boots.
+    const spawnedPid = pid;
+    const tellEarly = forkedInit || userNs ? undefined : () => {
+      const early = configFor(spawnedPid);
+      if (sendWhileBooting(channel, { type: 'config', config: early })) config = early;
+    };
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
-      { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, seccomp.compile);
+      { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, seccomp.compile, tellEarly);
     if (forkedInit) {
       // The cgroup was joined by the intermediate, which may have forked the init before.
       pid = adopted = await adoptForkedInit(init);
@@ -268,17 +281,16 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
       ...(hostMounts ? { hostMounts } : {}),
     };
 
-    const config: InitConfig = {
-      plan: withInitPid(plan, pid), noPivot: !!opts.noPivot, noNewKeyring: !!opts.noNewKeyring,
-      preserveFds: preserve, listenFds, cgroupPaths: cg === planned ? cg.paths : mountedCgroupPaths(planned.paths, cg.paths), debug: ctx.debug, ...(nested?.oomScoreAdjSet ? { oomScoreAdjSet: true } : {}),
-      ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
-    };
-    channel.send({ type: 'config', config });
+    if (!config) {
+      config = configFor(pid);
+      channel.send({ type: 'config', config });
+    }
+    const initConfig = config;
     const initPid = pid;
     const hooks = () => {
       // The init has unshared its time namespace and started no process: in a user namespace it may not open its own timens_offsets.
       if (userNs && plan.namespaces.create.includes('time')) ctx.log.step('set time offsets', () => writeTimeOffsets(initPid, plan.timeOffsets));
-      runCreateHooks(ctx, config.plan);
+      runCreateHooks(ctx, initConfig.plan);
     };
     await serveInit(channel, ctx.log, { what: 'container init', exited, hooks });
 

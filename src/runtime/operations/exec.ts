@@ -34,7 +34,7 @@ import { writeOomScoreAdj } from '../../process/attributes.js';
 import { namespaceProcPath, openNamespace, sameNamespace, withChildPidNamespace, type NamespaceType } from '../../namespaces.js';
 import { linuxSys } from '../../syscall/linux.js';
 import { checkPreservedFds, checkTerminalFlags } from '../launch/caller-checks.js';
-import { joinCgroupAroundBoot, openInitChannel, serveInit } from '../launch/drive-init.js';
+import { joinCgroupAroundBoot, openInitChannel, sendWhileBooting, serveInit } from '../launch/drive-init.js';
 import { unixSocketPair } from '../launch/socketpair.js';
 import { processFromContainer, processFromFile, type ProcessOverrides } from './exec-process.js';
 import type { RuntimeContext } from '../shared/context.js';
@@ -163,6 +163,15 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
 
     // The container's seccomp profile, compiled once while the (first) exec init starts.
     const seccomp = initSeccomp(ctx, plan.seccomp);
+    const configWith = (oomScoreAdjSet: boolean): ExecInitConfig => ({
+      id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
+      root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
+      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
+    });
+    // Outside a user namespace nothing of ours comes between the boot and the config (no oom_score_adj to write for it).
+    const tellEarly = userNs === undefined
+      ? (channel: RuntimeChannel) => sendWhileBooting(channel, { type: 'execConfig', config: configWith(false) })
+      : undefined;
     let booted: BootedExecInit | undefined;
     for (let attempt = 1; !booted; attempt++) {
       // A container process may signal every pid it sees, and the exec init lives in
@@ -174,7 +183,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
       try {
         booted = await bootExecInit(ctx, {
           pidNs, userNs, timeNs, head, preserve, named, cgroup, frozen: status === 'paused' || shielded,
-          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: seccomp.compile,
+          resources: record.config.linux?.resources, except: selfJoin ? [selfJoin.dir] : [], oomScoreAdj: proc.oomScoreAdj, duringBoot: seccomp.compile, tellEarly,
         });
       } catch (err) {
         // The container's init died meanwhile: its PID namespace takes no new process
@@ -202,12 +211,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, opts: ExecOpt
     // In a user namespace the exec init is non-dumpable and may not open its own oom_score_adj.
     const oomScoreAdjSet = booted.oomScoreAdjSet || (userNs !== undefined && proc.oomScoreAdj !== undefined);
     if (oomScoreAdjSet && !booted.oomScoreAdjSet) ctx.log.step('set oom_score_adj', () => writeOomScoreAdj(pid, proc.oomScoreAdj!));
-    const config: ExecInitConfig = {
-      id, process: proc, namespaces: joins.map((j) => j.type), preserveFds: preserve, oomScoreAdjSet,
-      root: plan.mountNamespace ? undefined : `/proc/${record.pid}/root`,
-      chownStdio: terminal || detach, joinKeyring: true, debug: ctx.debug, ...(seccomp.compiled ? { seccomp: seccomp.compiled } : {}),
-    };
-    channel.send({ type: 'execConfig', config });
+    if (!booted.told) channel.send({ type: 'execConfig', config: configWith(oomScoreAdjSet) });
     // From here on the exec init is one of the container's processes (kill --all and
     // delete reach it), and in a paused container it waits frozen until resume, which
     // must be able to take the lock.
@@ -257,6 +261,8 @@ interface BootedExecInit {
   adopted?: boolean;
   /** Its launcher set its oom_score_adj. */
   oomScoreAdjSet: boolean;
+  /** It was sent its config while it booted (`tellEarly`). */
+  told: boolean;
 }
 
 /** An exec init that a signal ended before it reported anything. */
@@ -275,6 +281,8 @@ class KilledAtBoot extends Error {
 async function bootExecInit(ctx: RuntimeContext, o: {
   pidNs: number; userNs: number | undefined; timeNs: number | undefined; head: (number | 'ignore')[]; preserve: number; named: [SlotName, number | undefined][]; cgroup: CgroupManager; frozen: boolean;
   resources: LinuxResources | undefined; except: readonly string[]; oomScoreAdj: number | undefined; duringBoot?: () => void;
+  /** Sends the exec init its config while it boots, when nothing of ours comes between (sendWhileBooting); true if sent. */
+  tellEarly?: (channel: RuntimeChannel) => boolean;
 }): Promise<BootedExecInit> {
   const { channel, theirs } = openInitChannel(ctx.log, 'exec init');
   let child: ChildProcess | undefined;
@@ -323,10 +331,13 @@ async function bootExecInit(ctx: RuntimeContext, o: {
     const spawned = init.pid;
     if (!spawned) throw new RuntimeError('unable to start the exec init');
     let pid = spawned;
+    let told = false;
+    // A launcher that set the oom_score_adj says so only once the exec init has booted.
+    const tellEarly = o.tellEarly && !nested ? () => { told = o.tellEarly!(channel); } : undefined;
     // Into the container's cgroup before it does anything in the container.
     try {
       pid = await joinCgroupAroundBoot(ctx.log, o.cgroup, forked ? () => forkedChild(spawned) : spawned, channel,
-        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited, o.duringBoot);
+        { resources: o.resources, frozen: o.frozen, except: o.except }, 'exec init', exited, o.duringBoot, tellEarly);
     } catch (err) {
       // Vanished without a word: wait (briefly) to learn whether a signal did it.
       await settleWithin(exited, 1000);
@@ -338,9 +349,9 @@ async function bootExecInit(ctx: RuntimeContext, o: {
       // ended, and the exec init, orphaned, becomes our child (we are its subreaper).
       await killInit(init);
       exited = waitForAdopted(pid);
-      return { child: init, pid, channel, exited, adopted: true, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
+      return { child: init, pid, channel, exited, adopted: true, oomScoreAdjSet: !!nested?.oomScoreAdjSet, told };
     }
-    return { child: init, pid, channel, exited, oomScoreAdjSet: !!nested?.oomScoreAdjSet };
+    return { child: init, pid, channel, exited, oomScoreAdjSet: !!nested?.oomScoreAdjSet, told };
   } catch (err) {
     closeSync(channel.fd);
     if (child) await killInit(child);
