@@ -13,7 +13,9 @@ t.test("Koffi's build for this machine is named as the package names its folders
 t.test("the native module loaded is the installed one of this platform, of the version package.json pins", async (t) => {
   t.match(koffiNativePath('linux', 'x64'), /\/@koromix\/koffi-linux-x64\/linux_x64\/koffi\.node$/);
   t.ok(existsSync(koffiNativePath()), koffiNativePath());
-  const pinned = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).dependencies.koffi;
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pinned = pkg.dependencies.koffi;
+  t.equal(pkg.optionalDependencies[`@koromix/koffi-${process.platform}-${process.arch}`], pinned, 'the native package is pinned with koffi');
   t.equal((koffi as unknown as { version: string }).version, pinned);
 });
 

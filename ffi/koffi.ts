@@ -1,5 +1,5 @@
 // Koffi's native module, loaded directly from the installed package of this platform
-// (`@koromix/koffi-<platform>-<arch>`, which `koffi` installs as an optional dependency).
+// (`@koromix/koffi-<platform>-<arch>`, pinned in package.json with koffi's version).
 // The package's index.js would first look for it through the file system and wrap it
 // in deprecation shims; and a bundler given a literal path would embed every platform's
 // build. The compiled binary is built with the path of the installed module
