@@ -127,18 +127,20 @@ export function raiseInitError(log: LogSink, peer: string, wire: WireError): nev
 abstract class Channel<In extends { type: string }, Out extends { type: string }> {
   constructor(readonly fd: number, protected readonly peer: string) {}
 
-  /** The bytes `message` takes on the channel. */
-  frameSize(message: Out): number {
-    return 4 + Buffer.byteLength(JSON.stringify(message));
+  send(message: Out): void {
+    this.sendWithin(message, Infinity);
   }
 
-  send(message: Out): void {
+  /** Sends `message` unless its frame takes more than `maxBytes`; whether it was sent. */
+  sendWithin(message: Out, maxBytes: number): boolean {
     const body = Buffer.from(JSON.stringify(message));
+    if (4 + body.length > maxBytes) return false;
     const frame = Buffer.alloc(4 + body.length);
     frame.writeUInt32LE(body.length, 0);
     body.copy(frame, 4);
     let off = 0;
     while (off < frame.length) off += writeSync(this.fd, frame, off, frame.length - off);
+    return true;
   }
 
   /**

@@ -21,10 +21,14 @@ let n = 0;
 const newId = (what: string) => `exec-${what}-${process.pid}-${++n}`;
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** What a read of /proc gives, or nothing once the process is gone. */
-const readFileSyncOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
-const readdirSyncOr = (path: string) => { try { return readdirSync(path); } catch { return []; } };
-const readlinkSyncOr = (path: string) => { try { return readlinkSync(path); } catch { return ''; } };
+/** What a read of /proc gives, or `none` once the process is gone. */
+function orGone<T>(read: () => T, none: T): T {
+  try {
+    return read();
+  } catch {
+    return none;
+  }
+}
 
 /** A running container (`sleep 300` unless told otherwise), force-deleted at the end. */
 function running(t: Test, patch: (s: Spec) => void = () => {}) {
@@ -221,8 +225,9 @@ t.test('an exec whose container dies after it opened the namespaces fails as a s
   closeSync(err);
   const traceDone = new Promise<number | null>((res) => { traced.on('exit', (code) => res(code)); traced.on('error', () => res(-1)); });
   const holdsTimeNamespace = () => {
-    const children = readFileSyncOr(`/proc/${traced.pid}/task/${traced.pid}/children`).trim().split(' ').filter(Boolean);
-    return children.some((pid) => readdirSyncOr(`/proc/${pid}/fd`).some((fd) => readlinkSyncOr(`/proc/${pid}/fd/${fd}`).startsWith('time:')));
+    const children = orGone(() => readFileSync(`/proc/${traced.pid}/task/${traced.pid}/children`, 'utf8'), '').trim().split(' ').filter(Boolean);
+    return children.some((pid) => orGone(() => readdirSync(`/proc/${pid}/fd`), [])
+      .some((fd) => orGone(() => readlinkSync(`/proc/${pid}/fd/${fd}`), '').startsWith('time:')));
   };
   let held = false;
   for (let i = 0; i < 400 && !(held = holdsTimeNamespace()) && traced.exitCode === null; i++) await sleep(10);

@@ -75,10 +75,8 @@ export async function joinCgroupAroundBoot(
  * Returns whether it was sent.
  */
 export function sendWhileBooting(channel: RuntimeChannel, message: RuntimeMessage): boolean {
-  if (channel.frameSize(message) > EARLY_MESSAGE_MAX) return false;
   try {
-    channel.send(message);
-    return true;
+    return channel.sendWithin(message, EARLY_MESSAGE_MAX);
   } catch (err) {
     if (err instanceof Error && ['EPIPE', 'ECONNRESET'].includes((err as NodeJS.ErrnoException).code ?? '')) return false;
     throw err;

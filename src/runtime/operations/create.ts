@@ -255,8 +255,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, opts: Cre
     // namespace to hand over) is told its config while it boots.
     const spawnedPid = pid;
     const tellEarly = forkedInit || userNs ? undefined : () => {
-      const early = configFor(spawnedPid);
-      if (sendWhileBooting(channel, { type: 'config', config: early })) config = early;
+      const told = configFor(spawnedPid);
+      if (sendWhileBooting(channel, { type: 'config', config: told })) config = told;
     };
     await joinCgroupAroundBoot(ctx.log, cg, pid, channel,
       { resources: spec.linux?.resources, frozen: false, except }, 'container init', exited, seccomp.compile, tellEarly);
