@@ -94,19 +94,23 @@ const bunPackage = `@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : pro
 const bun = [join(repo, 'node_modules', bunPackage, 'bin/bun'), join(repo, 'node_modules/.bin/bun'), ...ENV.PATH.split(':').map((d) => join(d, 'bun'))].find(existsSync);
 
 // The starts the floors are made of: a compiled Bun program that exits, one that loads
-// Koffi from the installed package (as bin/ocirt does) and makes a call, and runc's Go start.
-const START = {};
+// Koffi from the installed package (as bin/ocirt does) and makes a call, and runc's Go
+// start. They take turns, so that the machine's drift weighs on each alike: a Koffi load
+// of about 2 ms was read as 1 ms when the probes ran one after the other.
+const runcRt = RTS.find((r) => r.name === 'runc');
+const probes = [];
 if (bun) {
   writeFileSync(join(work, 'empty.mjs'), 'process.exit(0);\n');
   execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'empty.mjs'), '--outfile', join(work, 'empty')], { stdio: 'ignore' });
-  START.bun = timeSync(nCheap, () => [join(work, 'empty')]);
   const { koffiNativePath } = await import('../dist/ffi/koffi.js');
   const koffiNative = realpathSync(koffiNativePath());
   writeFileSync(join(work, 'koffi.mjs'),
     `const m = { exports: {} };\nprocess.dlopen(m, ${JSON.stringify(koffiNative)});\nm.exports.load('libc.so.6').func('int getpid()')();\nprocess.exit(0);\n`);
   execFileSync(bun, ['build', '--compile', '--bytecode', join(work, 'koffi.mjs'), '--outfile', join(work, 'koffi')], { stdio: 'ignore' });
-  START.koffi = timeSync(nCheap, () => [join(work, 'koffi')]);
+  probes.push({ name: 'bun', argv: [join(work, 'empty')] }, { name: 'koffi', argv: [join(work, 'koffi')] });
 }
+if (runcRt) probes.push({ name: 'go', argv: [runcRt.binary, '--version'] });
+const START = inTurns(probes, nCheap, (p) => runSync(p.argv).ms);
 if (want('floors')) {
   record('node -e 0', { floor: timeSync(n, () => [process.execPath, '-e', '0']) });
   record('env -i /bin/true', { floor: timeSync(n, () => ['env', '-i', '/bin/true']) });
@@ -117,8 +121,6 @@ if (want('floors')) {
   } else skipped.push('bun: not installed');
 }
 
-const runcRt = RTS.find((r) => r.name === 'runc');
-if (runcRt) START.go = timeSync(nCheap, () => [runcRt.binary, '--version']);
 if (want('floors') && START.koffi !== undefined) record('compiled Bun program that loads Koffi', { floor: START.koffi });
 if (want('floors') && START.go !== undefined) record('runc --version (a Go start)', { floor: START.go });
 
